@@ -1,0 +1,52 @@
+"""The `gemeinsam` command: Gemeinsam's own commands first, then every Django command."""
+
+import os
+import sys
+
+OWN_COMMANDS = [
+    ("demo", "set up a demo database with demo accounts and serve it on 127.0.0.1:8000"),
+    ("serve", "run the production server (gunicorn + WhiteNoise) against DATABASE_URL"),
+    ("migrate", "create or update the database tables"),
+    ("createsuperuser", "create an administrator account"),
+    ("worker", "run background tasks (Django tasks, database-backed queue)"),
+    ("import-districts", "import district boundaries from a GeoJSON FILE"),
+]
+
+
+def help_text() -> str:
+    from django.core.management import get_commands
+
+    width = max(len(name) for name, _ in OWN_COMMANDS) + 2
+    lines = ["usage: gemeinsam COMMAND [options]", "", "Gemeinsam commands:"]
+    lines += [f"  {name.ljust(width)}{text}" for name, text in OWN_COMMANDS]
+    own = {name.replace("-", "_") for name, _ in OWN_COMMANDS}
+    others = sorted(name for name in get_commands() if name not in own)
+    lines += ["", "Django commands (gemeinsam COMMAND --help for details):"]
+    lines += [f"  {name}" for name in others]
+    lines += ["", "Configuration comes from environment variables; see README.md."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gemeinsam.config.settings")
+    import django
+    from django.core.management import execute_from_command_line
+
+    argv[0] = "gemeinsam"
+    if len(argv) < 2 or (argv[1] in {"-h", "--help", "help"} and len(argv) == 2):
+        django.setup()
+        print(help_text())
+        return
+    if argv[1] in {"--version", "version"}:
+        from gemeinsam import __version__
+
+        print(__version__)
+        return
+    if not argv[1].startswith("-"):
+        argv[1] = argv[1].replace("-", "_")  # import-districts -> import_districts
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

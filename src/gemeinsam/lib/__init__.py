@@ -1,0 +1,1 @@
+"""Pure helpers without Django models: parsing, geometry, small utilities."""

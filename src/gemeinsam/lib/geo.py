@@ -1,0 +1,81 @@
+"""Point-in-polygon lookup over a fixed set of areas, built on shapely's STRtree.
+
+Pure Python and shapely, no Django: usable for districts, LOR areas or any GeoJSON.
+"""
+
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+AREA_TYPES = {"Polygon", "MultiPolygon"}
+
+
+class GeometryError(ValueError):
+    """A GeoJSON geometry that cannot be used as an area."""
+
+
+def area_from_geojson(geometry: object) -> BaseGeometry:
+    """Parse a GeoJSON Polygon/MultiPolygon in WGS84; repair self-intersections."""
+    return parse_area(geometry)[0]
+
+
+def parse_area(geometry: object) -> tuple[BaseGeometry, bool]:
+    """The area of a GeoJSON geometry, and whether it had to be repaired to be valid."""
+    if not isinstance(geometry, dict) or geometry.get("type") not in AREA_TYPES:
+        kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
+        raise GeometryError(f"expected a Polygon or MultiPolygon geometry, got {kind}")
+    try:
+        area = shape(geometry)
+    except (ValueError, TypeError, IndexError, KeyError) as exc:
+        raise GeometryError(f"malformed coordinates ({exc})") from exc
+    if area.is_empty:
+        raise GeometryError("the geometry is empty")
+    min_x, min_y, max_x, max_y = area.bounds
+    if min_x < -180 or max_x > 180 or min_y < -90 or max_y > 90:
+        raise GeometryError(
+            "coordinates lie outside longitude/latitude ranges; the file looks projected "
+            "(e.g. EPSG:25833) and must be converted to WGS84 (EPSG:4326) first"
+        )
+    if area.is_valid:
+        return area, False
+    repaired = shapely.make_valid(area)
+    if repaired.geom_type == "GeometryCollection":  # keep the areal parts only
+        repaired = shapely.union_all([g for g in repaired.geoms if g.area > 0])
+    return repaired, True
+
+
+@dataclass(frozen=True)
+class AreaIndex:
+    """Areas keyed by any hashable key; `locate` answers which area holds a point."""
+
+    keys: tuple[Hashable, ...]
+    tree: shapely.STRtree
+
+    @classmethod
+    def build(cls, areas: Iterable[tuple[Hashable, BaseGeometry]]) -> "AreaIndex":
+        keys, geometries = [], []
+        for key, geometry in areas:
+            shapely.prepare(geometry)
+            keys.append(key)
+            geometries.append(geometry)
+        return cls(tuple(keys), shapely.STRtree(geometries))
+
+    def locate(self, lon: float, lat: float) -> Hashable | None:
+        """Key of the area containing the point; on a shared border, the first by order."""
+        hits = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
+        return self.keys[min(hits)] if len(hits) else None
+
+    def locate_many(self, points: Iterable[tuple[float, float]]) -> list[Hashable | None]:
+        points = list(points)
+        if not points:
+            return []
+        geoms = shapely.points(points)
+        point_idx, area_idx = self.tree.query(geoms, predicate="intersects")
+        found: list[Hashable | None] = [None] * len(points)
+        for p, a in sorted(zip(point_idx.tolist(), area_idx.tolist(), strict=True)):
+            if found[p] is None:
+                found[p] = self.keys[a]
+        return found
