@@ -1,0 +1,1 @@
+"""Shared foundation: users, roles, organisations, actor groups, districts and the page layout."""

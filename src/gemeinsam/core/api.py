@@ -1,0 +1,125 @@
+"""The JSON API root (django-ninja) and core's endpoints: districts, lookup, me.
+
+Later apps attach their routers with `api.add_router(...)` in their own api.py.
+"""
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import NinjaAPI, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.security import django_auth
+
+import gemeinsam
+from gemeinsam.core.geo import district_at
+from gemeinsam.core.models import District
+from gemeinsam.core.roles import role_of
+
+api = NinjaAPI(
+    title="Gemeinsam API",
+    version=gemeinsam.__version__,
+    description="Open data and actions of the Gemeinsam platform. Coordinates are WGS84.",
+    urls_namespace="api",
+)
+
+
+class ApiRoot(Schema):
+    name: str
+    version: str
+    openapi: str
+    docs: str
+    endpoints: dict[str, str]
+
+
+class DistrictOut(Schema):
+    code: str
+    name: str
+    slug: str
+
+
+class DistrictFeature(Schema):
+    type: str = "Feature"
+    id: str
+    properties: DistrictOut
+    geometry: dict
+
+
+class MeOut(Schema):
+    email: str
+    display_name: str
+    actor_group: str
+    district: str | None
+    language: str
+    role: str | None
+
+
+class Message(Schema):
+    detail: str
+
+
+@api.get("/", response=ApiRoot, tags=["meta"], summary="What this API offers")
+def root(request: HttpRequest):
+    base = request.build_absolute_uri("/api/")
+    return {
+        "name": "Gemeinsam",
+        "version": gemeinsam.__version__,
+        "openapi": base + "openapi.json",
+        "docs": base + "docs",
+        "endpoints": {"districts": base + "districts", "me": base + "me"},
+    }
+
+
+districts = Router(tags=["districts"])
+
+
+@districts.get("", response=list[DistrictOut], summary="Berlin's districts (Bezirke)")
+def list_districts(request: HttpRequest):
+    return District.objects.only("code", "name", "slug").order_by("code")
+
+
+@districts.get(
+    "/lookup", response={200: DistrictOut, 404: Message}, summary="The district containing a point"
+)
+def lookup_district(
+    request: HttpRequest,
+    lon: float = Query(..., ge=-180, le=180, description="longitude, WGS84"),
+    lat: float = Query(..., ge=-90, le=90, description="latitude, WGS84"),
+):
+    district = district_at(lon, lat)
+    if district is None:
+        return 404, {"detail": "The point lies in no district."}
+    return district
+
+
+@districts.get("/{slug}", response=DistrictFeature, summary="One district with its boundary")
+def get_district(request: HttpRequest, slug: str):
+    district = get_object_or_404(District, slug=slug)
+    return {
+        "id": district.code,
+        "geometry": district.geometry,
+        "properties": {"code": district.code, "name": district.name, "slug": district.slug},
+    }
+
+
+api.add_router("/districts", districts)
+
+
+@api.get(
+    "/me",
+    response={200: MeOut},
+    auth=django_auth,
+    tags=["accounts"],
+    summary="The signed-in account",
+)
+def me(request: HttpRequest):
+    user = request.auth
+    if not user.is_active:
+        raise HttpError(403, "This account is deactivated.")
+    role = role_of(user)
+    return {
+        "email": user.email,
+        "display_name": user.display_name,
+        "actor_group": user.actor_group,
+        "language": user.language,
+        "district": user.district.slug if user.district else None,
+        "role": role.value if role else None,
+    }

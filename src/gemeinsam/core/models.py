@@ -1,0 +1,161 @@
+"""Users, organisations, actor groups and Berlin's districts (Bezirke).
+
+A Bezirk is one of Berlin's twelve boroughs; each has its own administration and
+district assembly, so most participation is tagged with the Bezirk it concerns.
+"""
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class ActorGroup(models.TextChoices):
+    """The five actor groups of Gemeinsam Digital: Berlin."""
+
+    SCIENCE = "science", _("Science")
+    BUSINESS = "business", _("Business")
+    ADMINISTRATION_POLITICS = "administration_politics", _("Administration and politics")
+    CIVIL_SOCIETY = "civil_society", _("Organised civil society")
+    QUIET_GROUPS = "quiet_groups", _("Quiet groups")
+
+
+class Language(models.TextChoices):
+    GERMAN = "de", _("German")
+    ENGLISH = "en", _("English")
+
+
+class District(models.Model):
+    """A Bezirk with its boundary as a GeoJSON geometry in WGS84 (longitude, latitude)."""
+
+    code = models.CharField(
+        _("official key"),
+        max_length=20,
+        unique=True,
+        help_text=_("The district key of the official register, e.g. 004."),
+    )
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("short name"), max_length=100, unique=True)
+    geometry = models.JSONField(_("boundary"), help_text=_("GeoJSON Polygon or MultiPolygon"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=200, unique=True)
+    actor_group = models.CharField(_("actor group"), max_length=32, choices=ActorGroup)
+    description = models.TextField(_("description"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person using the platform; logs in with an e-mail address, not a user name."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+    display_name = models.CharField(
+        _("public name"),
+        max_length=80,
+        blank=True,
+        help_text=_("Shown next to your contributions. Leave empty to appear as a resident."),
+    )
+    actor_group = models.CharField(
+        _("actor group"),
+        max_length=32,
+        choices=ActorGroup,
+        blank=True,
+        help_text=_("Optional. Helps us see whether all groups of the city take part."),
+    )
+    district = models.ForeignKey(
+        District,
+        verbose_name=_("district"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="residents",
+        help_text=_("Optional. The district you live or work in."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=Language,
+        default=Language.GERMAN,
+        help_text=_("Language of the pages and of the e-mails we send you."),
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="core_user_email_ci_unique"),
+        ]
+        permissions = [
+            ("moderate_content", _("Can moderate contributions")),
+            ("manage_processes", _("Can run participation processes and measures")),
+            ("view_statistics", _("Can see participation statistics")),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_name
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or str(_("Resident"))
+
+    def has_role(self, role: str) -> bool:
+        return self.is_active and self.groups.filter(name=role).exists()

@@ -1,0 +1,125 @@
+"""Pages of core: home, profile, data download, account deletion, language switch, health."""
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from gemeinsam.core import services
+from gemeinsam.core.forms import DeleteAccountForm, LanguageForm, ProfileForm
+from gemeinsam.core.models import District
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    # Later apps contribute their running processes here (see active_processes()).
+    from gemeinsam.core.registry import active_processes
+
+    return render(
+        request,
+        "core/home.html",
+        {
+            "processes": active_processes(request),
+            "districts": District.objects.only("name", "slug"),
+        },
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(
+            request.user, **{name: form.cleaned_data[name] for name in form.changed_data}
+        )
+        messages.success(request, _("Your profile has been saved."))
+        response = redirect("core:profile")
+        if "language" in form.changed_data:
+            _set_language_cookie(response, request.user.language)
+        return response
+    return render(request, "core/profile.html", {"form": form})
+
+
+@login_required
+@require_GET
+@never_cache
+def download_data(request: HttpRequest) -> HttpResponse:
+    data = services.export_user_data(request.user)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str),
+        content_type="application/json; charset=utf-8",
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="gemeinsam-my-data-{stamp}.json"'
+    return response
+
+
+@login_required
+def delete_account(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delete_account(request.user)
+        except services.LastAdminError:
+            form.add_error(
+                None,
+                _(
+                    "You are the last administrator. Appoint another "
+                    "administrator before deleting your account."
+                ),
+            )
+        else:
+            logout(request)
+            messages.success(request, _("Your account and your personal data have been deleted."))
+            return redirect("core:home")
+    return render(request, "core/delete_account.html", {"form": form})
+
+
+def _set_language_cookie(response: HttpResponse, language: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        httponly=False,
+        secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
+    )
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    form = LanguageForm(request.POST)
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    if not form.is_valid():
+        return HttpResponse(_("Unknown language."), status=400)
+    language = form.cleaned_data["language"]
+    if request.user.is_authenticated and request.user.language != language:
+        services.update_profile(request.user, language=language)
+    response = redirect(target)
+    _set_language_cookie(response, language)
+    translation.activate(language)
+    return response
+
+
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any database failure means "not healthy"
+        return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
