@@ -6,6 +6,7 @@ Pure Python and shapely, no Django: usable for districts, LOR areas or any GeoJS
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -49,33 +50,47 @@ def parse_area(geometry: object) -> tuple[BaseGeometry, bool]:
 
 @dataclass(frozen=True)
 class AreaIndex:
-    """Areas keyed by any hashable key; `locate` answers which area holds a point."""
+    """Areas keyed by any hashable key; `locate` answers which area holds a point.
+
+    The STRtree narrows each point to the areas whose bounding box holds it; the exact
+    test then runs on prepared geometries (shapely's own STRtree predicates would test
+    the polygons unprepared, which is slower than a plain loop for detailed boundaries).
+    """
 
     keys: tuple[Hashable, ...]
+    geometries: np.ndarray
     tree: shapely.STRtree
 
     @classmethod
     def build(cls, areas: Iterable[tuple[Hashable, BaseGeometry]]) -> "AreaIndex":
         keys, geometries = [], []
         for key, geometry in areas:
-            shapely.prepare(geometry)
             keys.append(key)
             geometries.append(geometry)
-        return cls(tuple(keys), shapely.STRtree(geometries))
+        array = np.array(geometries, dtype=object)
+        shapely.prepare(array)
+        return cls(tuple(keys), array, shapely.STRtree(array))
 
     def locate(self, lon: float, lat: float) -> Hashable | None:
         """Key of the area containing the point; on a shared border, the first by order."""
-        hits = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
-        return self.keys[min(hits)] if len(hits) else None
+        for candidate in sorted(self.tree.query(shapely.Point(lon, lat)).tolist()):
+            if shapely.intersects_xy(self.geometries[candidate], lon, lat):
+                return self.keys[candidate]
+        return None
 
     def locate_many(self, points: Iterable[tuple[float, float]]) -> list[Hashable | None]:
-        points = list(points)
-        if not points:
-            return []
-        geoms = shapely.points(points)
-        point_idx, area_idx = self.tree.query(geoms, predicate="intersects")
-        found: list[Hashable | None] = [None] * len(points)
-        for p, a in sorted(zip(point_idx.tolist(), area_idx.tolist(), strict=True)):
+        """`locate` for many points at once, vectorised."""
+        coords = np.asarray(list(points), dtype=float).reshape(-1, 2)
+        found: list[Hashable | None] = [None] * len(coords)
+        if not len(coords):
+            return found
+        point_idx, area_idx = self.tree.query(shapely.points(coords))
+        hit = shapely.intersects_xy(
+            self.geometries[area_idx], coords[point_idx, 0], coords[point_idx, 1]
+        )
+        # First area by order wins, as in `locate`: walk hits sorted by (point, area).
+        order = np.lexsort((area_idx[hit], point_idx[hit]))
+        for p, a in zip(point_idx[hit][order].tolist(), area_idx[hit][order].tolist(), strict=True):
             if found[p] is None:
                 found[p] = self.keys[a]
         return found

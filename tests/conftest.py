@@ -1,0 +1,127 @@
+"""Shared fixtures: personas (anonymous, resident, moderator, staff, admin) and factories."""
+
+import os
+
+import factory
+import pytest
+from django.test import Client
+
+from gemeinsam.core.models import ActorGroup, District, Organisation, User
+from gemeinsam.core.roles import Role, assign_role
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made from
+# tests next to it are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery-staple"
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[13.0, 52.0], [13.1, 52.0], [13.1, 52.1], [13.0, 52.1], [13.0, 52.0]]],
+}
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Rate-limit counters live in the cache, which a test's rollback does not undo."""
+    if "db" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        from django.core.cache import cache
+
+        request.getfixturevalue("_django_db_helper")  # database access, as the test has it
+        cache.clear()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    display_name = factory.Sequence(lambda n: f"Person {n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        from allauth.account.models import EmailAddress
+
+        self.save()
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Verein {n} e. V.")
+    slug = factory.Sequence(lambda n: f"verein-{n}")
+    actor_group = ActorGroup.CIVIL_SOCIETY
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = District
+
+    code = factory.Sequence(lambda n: f"{n + 100:03d}")
+    name = factory.Sequence(lambda n: f"Bezirk {n}")
+    slug = factory.Sequence(lambda n: f"bezirk-{n}")
+    geometry = SQUARE
+
+
+def _persona(role: Role, email: str) -> User:
+    user = UserFactory(email=email)
+    assign_role(user, role)
+    return user
+
+
+@pytest.fixture
+def resident(db) -> User:
+    return _persona(Role.PARTICIPANT, "alice@example.org")
+
+
+@pytest.fixture
+def moderator(db) -> User:
+    return _persona(Role.MODERATOR, "mo@example.org")
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return _persona(Role.STAFF, "sam@example.org")
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return _persona(Role.ADMIN, "ada@example.org")
+
+
+@pytest.fixture
+def anonymous() -> Client:
+    return Client()
+
+
+@pytest.fixture
+def login():
+    def _login(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def berlin(db):
+    """Berlin's 12 districts from the file shipped with the package."""
+    from gemeinsam.core.services import import_districts, shipped_districts_file
+
+    import_districts(shipped_districts_file())
+    return District.objects.all()
