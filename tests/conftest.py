@@ -1,6 +1,7 @@
 """Shared fixtures: personas (anonymous, resident, moderator, staff, admin) and factories."""
 
 import os
+from pathlib import Path
 
 import factory
 import pytest
@@ -14,6 +15,21 @@ from gemeinsam.core.roles import Role, assign_role
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def shared_data() -> Path:
+    """The project's shared real data (../shared/data beside the checkout), required."""
+    candidates = [
+        os.environ.get("GEMEINSAM_SHARED_DATA", ""),
+        Path(__file__).resolve().parents[2] / "shared" / "data",
+        "/work/shared/data",
+    ]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    pytest.fail("shared data not found: set GEMEINSAM_SHARED_DATA to the shared/data folder")
+
+
 SQUARE = {
     "type": "Polygon",
     "coordinates": [[[13.0, 52.0], [13.1, 52.0], [13.1, 52.1], [13.0, 52.1], [13.0, 52.0]]],

@@ -12,7 +12,8 @@ from gemeinsam.core.models import District
 from gemeinsam.core.services import DataImportError, import_districts
 from gemeinsam.lib.geo import AreaIndex, area_from_geojson
 
-SHARED_GEO = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo"
+from .conftest import shared_data
+
 HARDENBERGPLATZ = (13.3329, 52.5065)
 
 
@@ -46,7 +47,7 @@ def test_point_outside_berlin_has_no_district(berlin):
 
 def test_every_lor_planning_area_falls_in_its_own_district(berlin):
     """Oracle: the PLR key of the statistics office starts with its district (BEZ)."""
-    plr = json.loads((SHARED_GEO / "lor_planungsraeume_2021.geojson").read_text())
+    plr = json.loads((shared_data() / "geo" / "lor_planungsraeume_2021.geojson").read_text())
     points, expected = [], []
     for item in plr["features"]:
         inner = area_from_geojson(item["geometry"]).representative_point()
@@ -61,7 +62,7 @@ def test_every_lor_planning_area_falls_in_its_own_district(berlin):
 def test_reimport_updates_in_place_without_duplicates(berlin, resident):
     resident.district = berlin.get(code="004")
     resident.save()
-    result = import_districts(SHARED_GEO / "berlin_bezirke_simplified.geojson")
+    result = import_districts(shared_data() / "geo" / "berlin_bezirke_simplified.geojson")
     assert (result.created, result.updated) == (0, 12)
     assert District.objects.count() == 12
     resident.refresh_from_db()
