@@ -22,12 +22,20 @@ def main(po_path: str, dict_path: str) -> None:
     catalogue.fuzzy = False
     catalogue.revision_date = datetime.now(UTC)
     for message in catalogue:
-        if message.id and not message.string and message.id in translations:
+        plural = isinstance(message.string, tuple)
+        if message.id and message.fuzzy:  # msgmerge's guess from a similar msgid, not ours
+            message.string = ("",) * len(message.string) if plural else ""
+            message.flags.discard("fuzzy")
+        empty = not all(message.string) if plural else not message.string
+        if message.id and empty and message.id in translations:
             message.string = translations[message.id]
-        message.flags.discard("fuzzy")
     with open(po_path, "wb") as po:
         write_po(po, catalogue, width=100, omit_header=False)
-    missing = [m.id for m in catalogue if m.id and not m.string]
+    missing = [
+        m.id
+        for m in catalogue
+        if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
     print(f"untranslated: {missing}")
 
 

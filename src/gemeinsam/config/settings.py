@@ -59,6 +59,7 @@ SITE_NAME = env_str("SITE_NAME", "Gemeinsam")
 
 INSTALLED_APPS = [
     "gemeinsam.core.apps.CoreConfig",
+    "gemeinsam.participation.apps.ParticipationConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -120,6 +121,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # A file, not memory, for the test database: concurrency tests need WAL and busy_timeout.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-gemeinsam.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")

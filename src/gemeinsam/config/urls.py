@@ -13,6 +13,7 @@ admin.site.site_header = "Gemeinsam"
 
 urlpatterns = [
     path("", include("gemeinsam.core.urls")),
+    path("processes/", include("gemeinsam.participation.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 
 from gemeinsam.core.demo import DEMO_PASSWORD, load_demo_content
 from gemeinsam.core.management.commands.serve import gunicorn_argv
+from gemeinsam.participation.demo import load_demo_content as load_participation
 
 
 class Command(BaseCommand):
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write("Loading demo content ...")
         accounts = load_demo_content()
+        load_participation()
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for account, created in accounts:
             note = "" if created else " (already there)"

@@ -1,0 +1,21 @@
+"""Background tasks of participation: e-mails about official responses."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+@task()
+def notify_author_of_response(idea_id: int) -> int:
+    from gemeinsam.participation.models import Idea
+
+    idea = Idea.objects.select_related("author", "process").filter(pk=idea_id).first()
+    if idea is None or idea.author is None:
+        return 0
+    with translation.override(idea.author.language):
+        context = {"idea": idea, "site_url": settings.SITE_URL}
+        subject = render_to_string("participation/email/response_subject.txt", context).strip()
+        body = render_to_string("participation/email/response_body.txt", context)
+    return send_mail(subject, body, None, [idea.author.email])

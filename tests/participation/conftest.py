@@ -1,0 +1,44 @@
+"""Fixtures for participation: processes in a chosen phase state."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from gemeinsam.participation.models import Phase, PhaseType, Process
+
+from ..conftest import UserFactory
+
+
+def make_process(
+    state: str = "during",
+    phase_type: str = PhaseType.IDEA_COLLECTION,
+    slug: str = "ideen",
+    **fields,
+) -> Process:
+    """A process whose single phase lies before, around or after now."""
+    now = timezone.now()
+    start = {
+        "before": now + timedelta(days=1),
+        "during": now - timedelta(days=1),
+        "after": now - timedelta(days=10),
+    }[state]
+    process = Process.objects.create(
+        title="Ideen für Berlin", slug=slug, summary="Worum es geht", **fields
+    )
+    Phase.objects.create(
+        process=process, type=phase_type, starts_at=start, ends_at=start + timedelta(days=5)
+    )
+    return process
+
+
+@pytest.fixture
+def process(db, moderator):
+    process = make_process()
+    process.moderators.add(moderator)
+    return process
+
+
+@pytest.fixture
+def author(db):
+    return UserFactory(email="autorin@example.org")
