@@ -187,3 +187,9 @@ def test_concurrent_votes_neither_double_nor_vanish():
     assert Rating.objects.filter(idea=idea, user=voters[0]).count() == 1
     assert idea.rating_up == Rating.objects.filter(idea=idea, value=1).count() == 4
     assert idea.rating_down == Rating.objects.filter(idea=idea, value=-1).count() == 4
+
+
+def test_report_naming_a_malformed_comment_is_404(process, resident, login):
+    idea = services.submit_idea(resident, process, title="T", description="D")
+    url = reverse("participation:report", args=[process.slug, idea.pk])
+    assert login(resident).post(url, {"comment": "abc", "reason": "x"}).status_code == 404

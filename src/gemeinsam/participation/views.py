@@ -23,8 +23,7 @@ IDEAS_PER_PAGE = 20
 
 
 def _process(request: HttpRequest, slug: str) -> Process:
-    process = get_object_or_404(selectors.visible_processes(request.user), slug=slug)
-    return process
+    return get_object_or_404(selectors.visible_processes(request.user), slug=slug)
 
 
 def _idea(request: HttpRequest, slug: str, pk: int) -> Idea:
@@ -36,6 +35,20 @@ def _idea(request: HttpRequest, slug: str, pk: int) -> Idea:
     if idea.is_hidden and not services.can(request.user, "participation.moderate_process", process):
         raise Http404
     return idea
+
+
+def _comment(idea: Idea, pk: int | str) -> Comment:
+    if not str(pk).isdigit():
+        raise Http404
+    comment = get_object_or_404(Comment, idea=idea, pk=pk)
+    comment.idea = idea  # the idea with its process already loaded and checked
+    return comment
+
+
+def _target(request: HttpRequest, idea: Idea) -> Idea | Comment:
+    """The idea itself, or one of its comments when the form names one."""
+    pk = request.POST.get("comment")
+    return _comment(idea, pk) if pk else idea
 
 
 def process_list(request: HttpRequest) -> HttpResponse:
@@ -186,8 +199,7 @@ def comment(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def comment_delete(request: HttpRequest, slug: str, pk: int, comment_pk: int) -> HttpResponse:
     idea = _idea(request, slug, pk)
-    target = get_object_or_404(Comment, idea=idea, pk=comment_pk)
-    target.idea = idea
+    target = _comment(idea, comment_pk)
     return _act(
         request,
         idea,
@@ -201,10 +213,7 @@ def comment_delete(request: HttpRequest, slug: str, pk: int, comment_pk: int) ->
 def report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     idea = _idea(request, slug, pk)
     form = ReasonForm(request.POST)
-    target = idea
-    if request.POST.get("comment"):
-        target = get_object_or_404(Comment, idea=idea, pk=request.POST["comment"])
-        target.idea = idea
+    target = _target(request, idea)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     return _act(
         request,
@@ -218,10 +227,7 @@ def report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def hide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     idea = _idea(request, slug, pk)
-    target = idea
-    if request.POST.get("comment"):
-        target = get_object_or_404(Comment, idea=idea, pk=request.POST["comment"])
-        target.idea = idea
+    target = _target(request, idea)
     hidden = request.POST.get("hidden", "1") == "1"
     return _act(
         request,
