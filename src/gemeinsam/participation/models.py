@@ -95,6 +95,8 @@ class Process(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The end of the period the last daily digest covered; the next one starts here.
+    digest_sent_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -243,6 +245,33 @@ class Idea(models.Model):
     @property
     def score(self) -> int:
         return self.rating_up - self.rating_down
+
+
+class IdeaImage(models.Model):
+    """A picture attached to an idea; stored re-encoded, without EXIF metadata."""
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(
+        _("image"), upload_to="ideas/%Y/%m/", width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    alt_text = models.CharField(
+        _("image description"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the picture shows, for people who cannot see it."),
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("idea image")
+        verbose_name_plural = _("idea images")
+
+    def __str__(self) -> str:
+        return self.alt_text or self.image.name
 
 
 class Comment(models.Model):

@@ -21,3 +21,12 @@ urlpatterns = [
     path("<slug:slug>/ideas/<int:pk>/hide/", views.hide, name="hide"),
     path("<slug:slug>/ideas/<int:pk>/respond/", views.respond, name="respond"),
 ]
+
+# Moderation: queue, audit log, blocks.
+urlpatterns += []
+
+# Map, search and open data: map view, GeoJSON, CSV.
+urlpatterns += []
+
+# Statistics and following.
+urlpatterns += []
