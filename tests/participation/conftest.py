@@ -10,6 +10,16 @@ from gemeinsam.participation.models import Phase, PhaseType, Process
 from ..conftest import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    """Tests post many contributions quickly; test_limits.py sets the limits it checks."""
+    settings.PARTICIPATION_RATE_LIMITS = {
+        "idea": (0, 3600),
+        "comment": (0, 600),
+        "report": (0, 3600),
+    }
+
+
 def make_process(
     state: str = "during",
     phase_type: str = PhaseType.IDEA_COLLECTION,

@@ -8,6 +8,8 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
 from django.utils.translation import gettext_lazy as _
 
 
@@ -192,6 +194,14 @@ TASKS = {
     }
 }
 
+# Participation: how many contributions one person may post per window (0 = no limit);
+# moderators and staff are exempt. Values are (count, window in seconds).
+PARTICIPATION_RATE_LIMITS = {
+    "idea": (env_int("PARTICIPATION_IDEAS_PER_HOUR", 10), 3600),
+    "comment": (env_int("PARTICIPATION_COMMENTS_PER_10_MINUTES", 20), 600),
+    "report": (env_int("PARTICIPATION_REPORTS_PER_HOUR", 20), 3600),
+}
+
 # Internationalisation: German first, English complete.
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
@@ -212,9 +222,24 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "gemeinsam.core.staticfiles.StaticFilesStorage"
     },
 }
+
+# Leaflet and its MarkerCluster plugin come from their XStatic packages on PyPI.
+STATICFILES_DIRS = [
+    ("leaflet", xstatic.pkg.leaflet.BASE_DIR),
+    ("markercluster", xstatic.pkg.leaflet_markercluster.BASE_DIR),
+]
+
+# Maps: the tile server and its required attribution; where a map without districts centres.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_ATTRIBUTION = env_str(
+    "MAP_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+)
+MAP_CENTER = [float(v) for v in env_list("MAP_CENTER", "52.5200,13.4050")][:2]
+MAP_ZOOM = env_int("MAP_ZOOM", 10)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

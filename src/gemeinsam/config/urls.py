@@ -14,6 +14,7 @@ admin.site.site_header = "Gemeinsam"
 urlpatterns = [
     path("", include("gemeinsam.core.urls")),
     path("processes/", include("gemeinsam.participation.urls")),
+    path("staff/processes/", include("gemeinsam.participation.urls_staff")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

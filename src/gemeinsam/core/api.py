@@ -3,10 +3,12 @@
 Later apps attach their routers with `api.add_router(...)` in their own api.py.
 """
 
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Schema
-from ninja.errors import HttpError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import django_auth
 
 import gemeinsam
@@ -20,6 +22,37 @@ api = NinjaAPI(
     description="Open data and actions of the Gemeinsam platform. Coordinates are WGS84.",
     urls_namespace="api",
 )
+
+
+# The services speak Django's exceptions; the API answers them as JSON, never as a 500.
+@api.exception_handler(AuthenticationError)
+def not_logged_in(request: HttpRequest, exc: AuthenticationError):
+    return api.create_response(request, {"detail": _("Please log in first.")}, status=401)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied):
+    # A bare permission name ("app.perm") says nothing to a person; only sentences pass.
+    detail = str(exc) if " " in str(exc) else _("You are not allowed to do this.")
+    return api.create_response(request, {"detail": detail}, status=403)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError):
+    """422 in ninja's own shape (loc, msg, type); 429 when a rate limit refused the request."""
+    by_field = exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list}
+    detail = [
+        {
+            "loc": ["body"] if field == NON_FIELD_ERRORS else ["body", field],
+            "msg": message,
+            "type": error.code or "invalid",
+        }
+        for field, errors in by_field.items()
+        for error in errors
+        for message in error
+    ]
+    limited = any(item["type"] == "rate_limited" for item in detail)
+    return api.create_response(request, {"detail": detail}, status=429 if limited else 422)
 
 
 class ApiRoot(Schema):

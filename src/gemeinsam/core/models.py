@@ -25,6 +25,13 @@ class Language(models.TextChoices):
     ENGLISH = "en", _("English")
 
 
+class DistrictManager(models.Manager):
+    def get_queryset(self):
+        # A boundary is hundreds of kilobytes of JSON: load it only where it is used
+        # (the lookup index, the boundary endpoint), not for every name on a page.
+        return super().get_queryset().defer("geometry")
+
+
 class District(models.Model):
     """A Bezirk with its boundary as a GeoJSON geometry in WGS84 (longitude, latitude)."""
 
@@ -38,6 +45,8 @@ class District(models.Model):
     slug = models.SlugField(_("short name"), max_length=100, unique=True)
     geometry = models.JSONField(_("boundary"), help_text=_("GeoJSON Polygon or MultiPolygon"))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = DistrictManager()
 
     class Meta:
         ordering = ["name"]

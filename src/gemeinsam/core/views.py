@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from gemeinsam.core import services
@@ -95,8 +96,26 @@ def _set_language_cookie(response: HttpResponse, language: str) -> None:
     )
 
 
+@csrf_exempt
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the language; CSRF-checked only for accounts, whose profile it changes.
+
+    Visitors' pages carry no CSRF token, so that they can be cached for everyone alike
+    (participation/visitor_cache.py); a forged switch of a visitor's language cookie
+    harms nobody.
+    """
+    if request.user.is_authenticated:
+        return _set_language_checked(request)
+    return _set_language(request)
+
+
+@csrf_protect
+def _set_language_checked(request: HttpRequest) -> HttpResponse:
+    return _set_language(request)
+
+
+def _set_language(request: HttpRequest) -> HttpResponse:
     form = LanguageForm(request.POST)
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(

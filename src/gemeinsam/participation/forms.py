@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gemeinsam.participation import images
 from gemeinsam.participation.models import Category, IdeaStatus
 
 
@@ -34,9 +35,37 @@ class IdeaForm(forms.Form):
         self.fields["category"].queryset = process.categories.all()
         if not process.categories.exists():
             del self.fields["category"]
+        for n in range(1, images.MAX_IMAGES + 1):
+            self.fields[f"image_{n}"] = forms.FileField(
+                label=_("Picture %(n)s") % {"n": n},
+                required=False,
+                widget=forms.FileInput(attrs={"accept": images.ACCEPT}),
+                help_text=_("Optional: JPEG, PNG or WebP, at most 5 MB."),
+            )
+            self.fields[f"alt_{n}"] = forms.CharField(
+                label=_("Description of picture %(n)s") % {"n": n},
+                required=False,
+                max_length=300,
+                help_text=_("What the picture shows, for people who cannot see it."),
+            )
+
+    def image_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"image_{n}"], self[f"alt_{n}"]) for n in range(1, images.MAX_IMAGES + 1)]
 
     def clean(self):
         data = super().clean()
+        data["images"] = []
+        for n in range(1, images.MAX_IMAGES + 1):
+            upload, alt_text = data.get(f"image_{n}"), data.get(f"alt_{n}", "")
+            if not upload:
+                continue
+            if not alt_text.strip():
+                self.add_error(f"alt_{n}", _("Please describe what the picture shows."))
+                continue
+            try:
+                data["images"].append(images.prepare_image(upload, alt_text))
+            except forms.ValidationError as error:
+                self.add_error(f"image_{n}", error)
         if (data.get("longitude") is None) != (data.get("latitude") is None):
             raise forms.ValidationError(_("Give both longitude and latitude, or neither."))
         return data

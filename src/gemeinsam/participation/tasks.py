@@ -1,4 +1,4 @@
-"""Background tasks of participation: e-mails about official responses."""
+"""Background tasks of participation: e-mails about official responses, the daily digest."""
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -19,3 +19,11 @@ def notify_author_of_response(idea_id: int) -> int:
         subject = render_to_string("participation/email/response_subject.txt", context).strip()
         body = render_to_string("participation/email/response_body.txt", context)
     return send_mail(subject, body, None, [idea.author.email])
+
+
+@task()
+def send_daily_digests() -> int:
+    """The daily digest for followers of processes; `gemeinsam participation-digest` runs it."""
+    from gemeinsam.participation.digest import send_digests
+
+    return send_digests()

@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from gemeinsam.participation import views
+from gemeinsam.participation import (
+    views,
+    views_comments,
+    views_data,
+    views_engage,
+    views_moderation,
+)
 
 app_name = "participation"
 urlpatterns = [
@@ -23,10 +29,37 @@ urlpatterns = [
 ]
 
 # Moderation: queue, audit log, blocks.
-urlpatterns += []
+urlpatterns += [
+    path("<slug:slug>/moderation/", views_moderation.queue, name="moderation"),
+    path("<slug:slug>/moderation/hide/", views_moderation.hide, name="moderation_hide"),
+    path("<slug:slug>/moderation/restore/", views_moderation.restore, name="moderation_restore"),
+    path("<slug:slug>/moderation/dismiss/", views_moderation.dismiss, name="moderation_dismiss"),
+    path("<slug:slug>/moderation/block/", views_moderation.block, name="moderation_block"),
+    path(
+        "<slug:slug>/moderation/unblock/<int:user_pk>/",
+        views_moderation.unblock,
+        name="moderation_unblock",
+    ),
+    path("<slug:slug>/moderation/log/", views_moderation.log, name="moderation_log"),
+    path(
+        "<slug:slug>/ideas/<int:pk>/comments/<int:comment_pk>/edit/",
+        views_comments.comment_edit,
+        name="comment_edit",
+    ),
+]
 
 # Map, search and open data: map view, GeoJSON, CSV.
-urlpatterns += []
+urlpatterns += [
+    path("<slug:slug>/map/", views_data.idea_map, name="idea_map"),
+    path("<slug:slug>/ideas.geojson", views_data.ideas_geojson, name="ideas_geojson"),
+    path("<slug:slug>/ideas.csv", views_data.ideas_csv, name="ideas_csv"),
+]
 
 # Statistics and following.
-urlpatterns += []
+urlpatterns += [
+    path("<slug:slug>/statistics/", views_engage.statistics, name="statistics"),
+    path("<slug:slug>/follow/", views_engage.follow, name="follow"),
+    path(
+        "<slug:slug>/unfollow/<str:token>/", views_engage.unfollow_link, name="unfollow_link"
+    ),
+]

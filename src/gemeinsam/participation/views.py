@@ -12,12 +12,12 @@ from django.views.decorators.http import require_POST
 from gemeinsam.participation import selectors, services
 from gemeinsam.participation.forms import (
     CommentForm,
-    IdeaFilterForm,
     IdeaForm,
     ReasonForm,
     ResponseForm,
 )
 from gemeinsam.participation.models import Comment, Idea, PhaseState, Process
+from gemeinsam.participation.views_data import filter_context, map_context
 
 IDEAS_PER_PAGE = 20
 
@@ -29,7 +29,9 @@ def _process(request: HttpRequest, slug: str) -> Process:
 def _idea(request: HttpRequest, slug: str, pk: int) -> Idea:
     process = _process(request, slug)
     idea = get_object_or_404(
-        Idea.objects.select_related("author", "category", "district"), process=process, pk=pk
+        Idea.objects.select_related("author", "category", "district").defer("district__geometry"),
+        process=process,
+        pk=pk,
     )
     idea.process = process
     if idea.is_hidden and not services.can(request.user, "participation.moderate_process", process):
@@ -58,9 +60,8 @@ def process_list(request: HttpRequest) -> HttpResponse:
 
 def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(request, slug)
-    filters = IdeaFilterForm(request.GET)
-    criteria = filters.cleaned_data if filters.is_valid() else {}
-    ideas = selectors.filtered_ideas(process, **{k: v for k, v in criteria.items() if v})
+    filtering = filter_context(request, process)
+    ideas = selectors.filtered_ideas(process, **filtering["criteria"])
     page = Paginator(ideas, IDEAS_PER_PAGE).get_page(request.GET.get("page"))
     version = request.GET.get("version", "")
     phase = process.phase_at()
@@ -70,14 +71,18 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "process": process,
             "page": page,
-            "filters": filters,
+            **filtering,
             "phase": phase,
             "state": process.state_at(),
             "PhaseState": PhaseState,
             "version": version if version in {"easy"} else "",
-            "categories": process.categories.all(),
             "districts": process.districts.all(),
             "can_submit": services.can(request.user, "participation.submit_idea", process),
+            "can_view_statistics": services.can(
+                request.user, "participation.view_statistics", process
+            ),
+            "is_following": request.user.is_authenticated
+            and process.followers.filter(pk=request.user.pk).exists(),
             "query": request.GET.copy(),
         },
     )
@@ -88,7 +93,7 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(request, slug)
     if not services.can(request.user, "participation.submit_idea", process):
         raise PermissionDenied
-    form = IdeaForm(request.POST or None, process=process)
+    form = IdeaForm(request.POST or None, request.FILES or None, process=process)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         point = (
@@ -104,13 +109,18 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
                 description=data["description"],
                 category=data.get("category"),
                 point=point,
+                images=data["images"],
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Thank you! Your idea has been published."))
             return redirect("participation:idea", process.slug, idea.pk)
-    return render(request, "participation/idea_form.html", {"process": process, "form": form})
+    return render(
+        request,
+        "participation/idea_form.html",
+        {"process": process, "form": form, "map": map_context(process, outline=True)},
+    )
 
 
 def idea_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
