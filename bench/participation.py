@@ -11,8 +11,12 @@ the framework's floor. Prints requests/s, p95 latency and the ratio to the bare 
 Target (issue 3): idea list >= 40 % of the bare view's requests/s, p95 < 100 ms.
 
 Each measured endpoint rotates through several URLs (pages, sorts, filters), so that the
-figures are not those of one hot URL. PostgreSQL: a scratch database `bench_participation`
-on DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432/), dropped after.
+figures are not those of one hot URL. Visitors without an account are served from the
+visitor cache (participation/visitor_cache.py) once a URL has been rendered, as in
+production; "signed in" repeats the idea list with a resident's session, rendered on
+every request, to show the cost without that cache. PostgreSQL: a scratch database
+`bench_participation` on BENCH_PG_SERVER (default postgres://postgres@127.0.0.1:5432),
+dropped after the run.
 """
 
 import argparse
@@ -185,6 +189,12 @@ def fill(ideas: int, comments: int, ratings: int, people: int, seed: int) -> Non
                 "comment_count = (SELECT COUNT(*) FROM participation_comment c "
                 "  WHERE c.idea_id = participation_idea.id)"
             )
+    # A signed-in resident for the uncached measurement: a real session, as after login.
+    from django.test import Client
+
+    client = Client()
+    client.force_login(users[0])
+    Path(os.environ["BENCH_WORKDIR"], "session").write_text(client.cookies["sessionid"].value)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -214,24 +224,33 @@ def wait_for(url: str, seconds: float = 60) -> None:
     raise SystemExit(f"the server did not answer at {url}")
 
 
-def check(base: str, paths: list[str]) -> None:
+def check(base: str, paths: list[str], cookie: str) -> None:
     """Every path must answer 200 before it is measured: errors are not throughput."""
+    headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
     for path in paths:
+        request = urllib.request.Request(base + path, headers=headers)  # noqa: S310
         try:
-            with urllib.request.urlopen(base + path, timeout=30) as response:  # noqa: S310
-                response.read()
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                body = response.read()
         except urllib.error.HTTPError as error:
             raise SystemExit(f"{path} answered {error.code}") from error
+        if cookie and b"csrfmiddlewaretoken" not in body:
+            raise SystemExit(f"{path} did not render as signed in")
 
 
-def load(base: str, paths: list[str], connections: int, seconds: int, workdir: Path) -> dict:
+def load(
+    base: str, paths: list[str], connections: int, seconds: int, workdir: Path, cookie: str = ""
+) -> dict:
     script = workdir / "bench.lua"
     script.write_text(WRK_SCRIPT)
     listing = workdir / "paths.txt"
     listing.write_text("\n".join(paths) + "\n")
     env = {**os.environ, "BENCH_PATHS": str(listing)}
     argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), base]
-    subprocess.run([*argv[:3], "-d2s", *argv[4:]], env=env, capture_output=True, check=True)
+    if cookie:
+        argv[1:1] = ["-H", f"Cookie: sessionid={cookie}"]
+    warm_up = [a if not a.startswith("-d") else "-d2s" for a in argv]
+    subprocess.run(warm_up, env=env, capture_output=True, check=True)
     result = subprocess.run(argv, env=env, capture_output=True, text=True, check=True)
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     figures["rps"] = figures["requests"] / figures["seconds"]
@@ -239,11 +258,14 @@ def load(base: str, paths: list[str], connections: int, seconds: int, workdir: P
 
 
 def endpoints(district_slugs: list[str]) -> dict[str, list[str]]:
+    """Name -> paths; a name ending in "signed in" is loaded with a resident's session."""
     base = f"/processes/{SLUG}/"
     sorts = ["new", "rated", "discussed"]
+    pages = [f"{base}?sort={s}&page={p}" for s in sorts for p in (1, 2, 3, 50)]
     return {
         "bare Django view": ["/bench/bare"],
-        "idea list page": [f"{base}?sort={s}&page={p}" for s in sorts for p in (1, 2, 3, 50)],
+        "idea list page": pages,
+        "idea list page, signed in": pages,
         "map data (GeoJSON, filtered)": [
             f"{base}ideas.geojson?district={slug}" for slug in district_slugs
         ],
@@ -263,6 +285,7 @@ def run(db: str, args: argparse.Namespace) -> list[tuple[str, dict]]:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(workdir), os.environ.get("PYTHONPATH")])),
         "DJANGO_SETTINGS_MODULE": "bench_settings",
         "GEMEINSAM_DATA_DIR": str(workdir / "data"),
+        "BENCH_WORKDIR": str(workdir),
         "SECRET_KEY": "bench-" + "x" * 50,
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
@@ -304,13 +327,16 @@ def run(db: str, args: argparse.Namespace) -> list[tuple[str, dict]]:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(base + "/healthz")
+        session = (workdir / "session").read_text()
         with urllib.request.urlopen(base + "/api/districts", timeout=10) as response:  # noqa: S310
             slugs = [d["slug"] for d in json.load(response)]
         for name, paths in endpoints(slugs).items():
             if args.only and name != "bare Django view" and not name.startswith(args.only):
                 continue
-            check(base, paths)
-            results.append((name, load(base, paths, args.connections, args.duration, workdir)))
+            cookie = session if name.endswith("signed in") else ""
+            check(base, paths, cookie)
+            figures = load(base, paths, args.connections, args.duration, workdir, cookie)
+            results.append((name, figures))
     finally:
         server.terminate()
         server.wait(timeout=30)

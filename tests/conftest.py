@@ -48,7 +48,10 @@ def _test_settings(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache(request):
-    """Rate-limit counters live in the cache, which a test's rollback does not undo."""
+    """Rate-limit counters and cached pages live in caches, which a rollback does not undo."""
+    from django.core.cache import caches
+
+    caches["local"].clear()
     if "db" in request.fixturenames or request.node.get_closest_marker("django_db"):
         from django.core.cache import cache
 

@@ -11,6 +11,15 @@ def test_root_links_openapi_and_docs(anonymous):
     assert data["docs"].endswith("/api/docs")
 
 
+def test_root_lists_the_endpoints_and_each_answers(anonymous):
+    endpoints = anonymous.get("/api/").json()["endpoints"]
+    assert set(endpoints) == {"districts", "processes", "me"}
+    assert endpoints["processes"].endswith("/api/processes")
+    for name in ("districts", "processes"):
+        assert anonymous.get(endpoints[name]).status_code == 200
+    assert anonymous.get(endpoints["me"]).status_code == 401  # exists, asks to log in
+
+
 def test_openapi_document_lists_the_endpoints(anonymous):
     schema = anonymous.get("/api/openapi.json").json()
     assert schema["info"]["title"] == "Gemeinsam API"

@@ -52,3 +52,9 @@ def process(db, moderator):
 @pytest.fixture
 def author(db):
     return UserFactory(email="autorin@example.org")
+
+
+@pytest.fixture
+def no_page_cache(settings):
+    """For query counts: every request renders, none is answered from the visitor cache."""
+    settings.PARTICIPATION_PAGE_CACHE_SECONDS = 0

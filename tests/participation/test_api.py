@@ -140,7 +140,9 @@ def test_refusal_says_why_in_plain_words(world):
     assert act(participant, "change", commenting, other).json()["detail"] == (
         "Only the author may change this."
     )
-    assert act(Client(), "rate", commenting, other).json()["detail"] == "Please log in first."
+    assert act(Client(), "rate", commenting, other).json()["detail"] == (
+        "Bitte melden Sie sich zuerst an."  # no cookie, no account: the default language
+    )
 
 
 def test_blocked_person_is_told_so(world, moderator):
@@ -303,7 +305,9 @@ def list_queries(client: Client, url: str) -> int:
     return len(queries)
 
 
-def test_idea_list_takes_three_queries_however_long(ideas, process, resident, anonymous):
+def test_idea_list_takes_three_queries_however_long(
+    no_page_cache, ideas, process, resident, anonymous
+):
     url = f"{API}/{process.slug}/ideas?sort=rated&limit=100"
     few = list_queries(anonymous, url)
     for n in range(30):

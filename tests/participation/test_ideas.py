@@ -117,7 +117,9 @@ def test_official_response_mails_the_author_in_their_language(moderator):
     assert "Wir stellen zehn Bänke auf." in mail.outbox[0].body
 
 
-def test_idea_list_query_count_does_not_grow_with_ideas(process, resident, anonymous):
+def test_idea_list_query_count_does_not_grow_with_ideas(
+    no_page_cache, process, resident, anonymous
+):
     url = reverse("participation:process", args=[process.slug])
     services.submit_idea(resident, process, title="Eins", description="D")
     with CaptureQueriesContext(connection) as few:

@@ -128,7 +128,9 @@ def test_list_and_map_link_to_each_other_with_the_same_filters(process, anonymou
     assert "Die Liste zeigt dieselben Ideen" in html or "list shows the same ideas" in html
 
 
-def test_process_page_query_count_does_not_grow_with_ideas(berlin, process, author, anonymous):
+def test_process_page_query_count_does_not_grow_with_ideas(
+    no_page_cache, berlin, process, author, anonymous
+):
     traffic = Category.objects.create(process=process, name="Verkehr")
     process.districts.set([berlin.get(code="001")])
 
@@ -221,7 +223,7 @@ def test_geojson_applies_the_list_filters(berlin, process, author, anonymous):
     assert len(geojson(anonymous, process, "?q=nichts-passt")["features"]) == 0
 
 
-def test_geojson_query_count_does_not_grow_with_ideas(process, author, anonymous):
+def test_geojson_query_count_does_not_grow_with_ideas(no_page_cache, process, author, anonymous):
     url = reverse("participation:ideas_geojson", args=[process.slug])
 
     def count_queries() -> int:

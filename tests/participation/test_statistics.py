@@ -87,7 +87,7 @@ def test_home_districts_and_idea_places_are_counted_separately(taking_part, proc
     places = {row.label: row.ideas for row in stats.ideas_by_place}
     assert places["Charlottenburg-Wilmersdorf"] == 1
     assert places["Mitte"] == 0
-    assert places["Not placed in a district"] == 1
+    assert places["Keinem Bezirk zugeordnet"] == 1  # German, the default language
 
 
 def test_contributions_of_deleted_accounts_count_in_the_totals_only(taking_part, process):

@@ -112,7 +112,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'gemeinsam.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # Reused connections spare each request the connect (and SQLite's PRAGMAs);
+        # health checks drop one that the server has closed meanwhile.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -140,6 +143,13 @@ else:
             "LOCATION": "gemeinsam_cache",
         }
     }
+# Each app server process's own memory: a copy of shared entries that never change once
+# written (their key holds a content version), so a hit costs no network or database trip.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "gemeinsam-local",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
@@ -201,6 +211,9 @@ PARTICIPATION_RATE_LIMITS = {
     "comment": (env_int("PARTICIPATION_COMMENTS_PER_10_MINUTES", 20), 600),
     "report": (env_int("PARTICIPATION_REPORTS_PER_HOUR", 20), 3600),
 }
+# Pages and data of a process as visitors without an account see them are cached for at
+# most this many seconds, and dropped at once when the process changes (0 = no cache).
+PARTICIPATION_PAGE_CACHE_SECONDS = env_int("PARTICIPATION_PAGE_CACHE_SECONDS", 300)
 
 # Internationalisation: German first, English complete.
 LANGUAGE_CODE = "de"
@@ -217,6 +230,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# Off when a reverse proxy serves MEDIA_URL from MEDIA_ROOT itself.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,12 +1,15 @@
 """Root URLs: pages per app, accounts, admin, the JSON API and the health check."""
 
+import re
+
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from gemeinsam.core import views as core_views
 from gemeinsam.core.api import api
+from gemeinsam.core.media import serve_media
 
 admin.site.login = secure_admin_login(admin.site.login)  # throttled, like every login
 admin.site.site_header = "Gemeinsam"
@@ -21,7 +24,13 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # Uploads are served by the app, in production too; a reverse proxy may serve
+    # MEDIA_URL itself instead (SERVE_MEDIA=false).
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            serve_media,
+            name="media",
+        )
+    ]

@@ -97,7 +97,11 @@ def root(request: HttpRequest):
         "version": gemeinsam.__version__,
         "openapi": base + "openapi.json",
         "docs": base + "docs",
-        "endpoints": {"districts": base + "districts", "me": base + "me"},
+        "endpoints": {
+            "districts": base + "districts",
+            "processes": base + "processes",
+            "me": base + "me",
+        },
     }
 
 

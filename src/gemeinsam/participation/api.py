@@ -6,7 +6,7 @@ Same rules and services as the pages; mounted at /api/processes by Participation
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
@@ -14,7 +14,7 @@ from ninja.security import django_auth
 
 from gemeinsam.core.api import api
 from gemeinsam.core.models import User
-from gemeinsam.participation import selectors, services
+from gemeinsam.participation import selectors, services, visitor_cache
 from gemeinsam.participation.models import (
     Action,
     Block,
@@ -223,6 +223,10 @@ def _list_item(row: dict, status_labels: dict[str, str]) -> dict:
 
 @router.get("/{slug}/ideas", response=IdeaPage, summary="Ideas of a process, filtered and sorted")
 def list_ideas(request: HttpRequest, slug: str, filters: Query[IdeaFilters]):
+    return visitor_cache.serve(request, slug, lambda: _list_ideas(request, slug, filters))
+
+
+def _list_ideas(request: HttpRequest, slug: str, filters: IdeaFilters) -> HttpResponse:
     process = _process(request, slug, only_id=True)
     ideas = selectors.filtered_ideas(
         process,
@@ -241,7 +245,8 @@ def list_ideas(request: HttpRequest, slug: str, filters: Query[IdeaFilters]):
         "items": [_list_item(row, labels) for row in rows],
     }
     # Already in IdeaPage's shape: rendered directly, without validating it once more.
-    return api.create_response(request, page, status=200)
+    response = api.create_response(request, page, status=200)
+    return visitor_cache.mark(response, process)
 
 
 def _idea_detail(request: HttpRequest, idea: Idea) -> Idea:

@@ -1,4 +1,4 @@
-"""App configuration for participation: home-page cards, personal data, the API router."""
+"""App configuration for participation: home-page cards, personal data, API, page cache."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -13,10 +13,11 @@ class ParticipationConfig(AppConfig):
         from gemeinsam.core import privacy
         from gemeinsam.core.api import api
         from gemeinsam.core.registry import register_process_source
-        from gemeinsam.participation import personal_data
+        from gemeinsam.participation import personal_data, visitor_cache
         from gemeinsam.participation.api import router
         from gemeinsam.participation.selectors import running_process_cards
 
         register_process_source(running_process_cards)
         api.add_router("/processes", router)
         privacy.register("participation", personal_data.export, personal_data.erase)
+        visitor_cache.connect()

@@ -1,15 +1,28 @@
-"""Demo content for participation: an open idea collection with ideas across districts."""
+"""Demo content for participation: an open idea collection with ideas across districts,
+and a second process whose ideas are being commented on, so every phase shows.
+
+Idempotent: each process is filled once, when it is created; a second run changes nothing.
+"""
 
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from gemeinsam.core.geo import district_at
 from gemeinsam.core.models import Organisation, User
 from gemeinsam.participation import services
-from gemeinsam.participation.models import Category, Phase, PhaseType, Process
+from gemeinsam.participation.models import (
+    Category,
+    Idea,
+    IdeaStatus,
+    Phase,
+    PhaseType,
+    Process,
+)
 
 DEMO_SLUG = "ideen-fuer-die-digitale-stadt"
+COMMENTING_SLUG = "smart-water-zwischenergebnisse"
 
 IDEAS = [
     (
@@ -45,13 +58,64 @@ IDEAS = [
     ),
 ]
 
+# (idea title, who writes: "resident"/"moderator"/"staff", text); a reply follows its thread.
+COMMENTS = [
+    (
+        "Freies WLAN am Hardenbergplatz",
+        "staff",
+        "Am Bahnhof Zoo gibt es schon einen Hotspot; wir prüfen, ob er bis zum Platz reicht.",
+    ),
+    ("Freies WLAN am Hardenbergplatz", "resident", "Danke! Auf dem Platz selbst ist kein Netz."),
+    (
+        "Luftmesswerte an Schulen zeigen",
+        "moderator",
+        "Welche Werte wären für Eltern am wichtigsten: Feinstaub oder Stickstoffdioxid?",
+    ),
+    ("Kiezbox am Nachbarschaftshaus", "staff", "Die Kiezbox 2.0 wird gerade erprobt."),
+]
+
+# Interim results of the Smart Water pilot, put up for comments after the idea collection.
+INTERIM_RESULTS = [
+    (
+        "Gießkarte für Straßenbäume",
+        "Eine Karte zeigt, welche Bäume in der Nähe gerade Wasser brauchen.",
+        (13.4244, 52.4812),
+    ),
+    (
+        "Regenwasser von Dächern sammeln",
+        "Zisternen an Schulen und Kitas speichern Regen für trockene Wochen.",
+        (13.2870, 52.5170),
+    ),
+    (
+        "Pegel der Kleingewässer offen veröffentlichen",
+        "Messwerte der Pfuhle und Teiche als offene Daten, täglich aktualisiert.",
+        (13.5870, 52.4400),
+    ),
+]
+
+
+def _accounts() -> dict[str, User | None]:
+    emails = {
+        "staff": "verwaltung@demo.gemeinsam.invalid",
+        "moderator": "moderation@demo.gemeinsam.invalid",
+        "resident": "teilnehmerin@demo.gemeinsam.invalid",
+        "admin": "admin@demo.gemeinsam.invalid",
+    }
+    return {role: User.objects.filter(email=email).first() for role, email in emails.items()}
+
 
 @transaction.atomic
 def load_demo_content() -> Process:
+    """Create the demo processes that are missing; return the open idea collection."""
+    accounts = _accounts()
+    process = _idea_collection(accounts)
+    _commenting(accounts)
+    return process
+
+
+def _idea_collection(accounts: dict[str, User | None]) -> Process:
     now = timezone.now()
-    staff = User.objects.filter(email="verwaltung@demo.gemeinsam.invalid").first()
-    moderator = User.objects.filter(email="moderation@demo.gemeinsam.invalid").first()
-    resident = User.objects.filter(email="teilnehmerin@demo.gemeinsam.invalid").first()
+    moderator, resident = accounts["moderator"], accounts["resident"]
     process, created = Process.objects.update_or_create(
         slug=DEMO_SLUG,
         defaults={
@@ -67,31 +131,18 @@ def load_demo_content() -> Process:
             "Die Ideen sind für Berlin.\n\nDie Verwaltung liest jede Idee.",
             "field_of_action": "Stadtgesellschaft",
             "organisation": Organisation.objects.filter(slug="demo-senatskanzlei").first(),
-            "created_by": staff,
+            "created_by": accounts["staff"],
         },
     )
     if not created:
         return process
-    Phase.objects.create(
-        process=process,
-        type=PhaseType.INFORMATION,
-        position=0,
-        starts_at=now - timedelta(days=30),
-        ends_at=now - timedelta(days=14),
-    )
-    Phase.objects.create(
-        process=process,
-        type=PhaseType.IDEA_COLLECTION,
-        position=1,
-        starts_at=now - timedelta(days=14),
-        ends_at=now + timedelta(days=30),
-    )
-    Phase.objects.create(
-        process=process,
-        type=PhaseType.EVALUATION,
-        position=2,
-        starts_at=now + timedelta(days=30),
-        ends_at=now + timedelta(days=60),
+    _phases(
+        process,
+        [
+            (PhaseType.INFORMATION, now - timedelta(days=30), now - timedelta(days=14)),
+            (PhaseType.IDEA_COLLECTION, now - timedelta(days=14), now + timedelta(days=30)),
+            (PhaseType.EVALUATION, now + timedelta(days=30), now + timedelta(days=60)),
+        ],
     )
     if moderator:
         process.moderators.add(moderator)
@@ -100,8 +151,9 @@ def load_demo_content() -> Process:
         categories[name], _ = Category.objects.get_or_create(process=process, name=name)
     if resident is None:
         return process
+    ideas = {}
     for title, text, category, point in IDEAS:
-        idea = services.submit_idea(
+        ideas[title] = services.submit_idea(
             resident,
             process,
             title=title,
@@ -109,5 +161,116 @@ def load_demo_content() -> Process:
             category=categories[category],
             point=services.Point(*point) if point else None,
         )
-        services.rate_idea(resident, idea, 1)
+    _discuss(accounts, ideas)
+    if moderator:
+        services.respond(
+            moderator,
+            ideas["Formulare in Leichter Sprache"],
+            IdeaStatus.ACCEPTED,
+            "Die Senatsverwaltung übersetzt die 20 meistgenutzten Formulare "
+            "in Leichte Sprache. Danke für die Idee!",
+        )
+        services.respond(
+            moderator,
+            ideas["Freies WLAN am Hardenbergplatz"],
+            IdeaStatus.UNDER_REVIEW,
+            "Wir prüfen mit dem Bezirk, ob der Hotspot am Bahnhof erweitert werden kann.",
+        )
     return process
+
+
+def _commenting(accounts: dict[str, User | None]) -> Process:
+    """A process past its idea collection: its ideas are open for comments and ratings."""
+    now = timezone.now()
+    process, created = Process.objects.update_or_create(
+        slug=COMMENTING_SLUG,
+        defaults={
+            "title": "Smart Water: Zwischenergebnisse kommentieren",
+            "title_en": "Smart Water: comment on the interim results",
+            "summary": "Aus Ihren Ideen zu Wasser und Stadtgrün sind drei Vorschläge geworden. "
+            "Was meinen Sie dazu?",
+            "summary_en": "Your ideas on water and urban greenery became three proposals. "
+            "What do you think?",
+            "description": "Das Pilotprojekt **Smart Water** hat Ideen gesammelt. "
+            "Jetzt können Sie die Zwischenergebnisse kommentieren und bewerten.",
+            "description_en": "The **Smart Water** pilot collected ideas. "
+            "Now you can comment on and rate the interim results.",
+            "description_easy": "Berlin braucht Wasser für Bäume und Parks.\n\n"
+            "Viele Menschen haben Ideen dazu geschrieben.\n\n"
+            "Jetzt gibt es 3 Vorschläge.\n\n"
+            "Sie können sagen: Das finde ich gut. Oder: Das finde ich nicht gut.",
+            "field_of_action": "Umwelt und Klima",
+            "organisation": Organisation.objects.filter(slug="demo-senatskanzlei").first(),
+            "created_by": accounts["staff"],
+        },
+    )
+    if not created:
+        return process
+    collected = now - timedelta(days=20)
+    _phases(
+        process,
+        [
+            (PhaseType.INFORMATION, now - timedelta(days=60), now - timedelta(days=45)),
+            (PhaseType.IDEA_COLLECTION, now - timedelta(days=45), now - timedelta(days=10)),
+            (PhaseType.COMMENTING, now - timedelta(days=10), now + timedelta(days=20)),
+            (PhaseType.RESULT, now + timedelta(days=20), now + timedelta(days=50)),
+        ],
+    )
+    if accounts["moderator"]:
+        process.moderators.add(accounts["moderator"])
+    if accounts["resident"] is None:
+        return process
+    ideas = {}
+    for title, text, (longitude, latitude) in INTERIM_RESULTS:
+        # Written during the idea collection, which is over: stored directly, as the
+        # services rightly refuse new ideas now.
+        idea = Idea(
+            process=process,
+            author=accounts["staff"] or accounts["resident"],
+            title=title,
+            description=text,
+            longitude=longitude,
+            latitude=latitude,
+            district=district_at(longitude, latitude),
+            created_at=collected,
+        )
+        idea.full_clean()
+        idea.save()
+        ideas[title] = idea
+    for voter in ("resident", "moderator", "admin"):
+        if accounts[voter]:
+            services.rate_idea(accounts[voter], ideas["Gießkarte für Straßenbäume"], 1)
+    if accounts["admin"]:
+        services.rate_idea(accounts["admin"], ideas["Regenwasser von Dächern sammeln"], -1)
+    services.add_comment(
+        accounts["resident"],
+        ideas["Gießkarte für Straßenbäume"],
+        "Bitte auch mit Hinweis, wo die nächste Wasserpumpe ist.",
+    )
+    return process
+
+
+def _phases(process: Process, phases) -> None:
+    for position, (phase_type, starts_at, ends_at) in enumerate(phases):
+        Phase.objects.create(
+            process=process,
+            type=phase_type,
+            position=position,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )
+
+
+def _discuss(accounts: dict[str, User | None], ideas: dict[str, Idea]) -> None:
+    """Ratings from several accounts and a few comments, one of them a reply."""
+    for index, idea in enumerate(ideas.values()):
+        for voter in ("resident", "moderator", "staff", "admin")[: 4 - index % 3]:
+            if accounts[voter]:
+                services.rate_idea(accounts[voter], idea, -1 if voter == "admin" and index else 1)
+    threads = {}
+    for title, who, text in COMMENTS:
+        if accounts[who] is None:
+            continue
+        parent = threads.get(title)
+        comment = services.add_comment(accounts[who], ideas[title], text, parent)
+        threads.setdefault(title, comment)

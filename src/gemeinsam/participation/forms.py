@@ -71,6 +71,40 @@ class IdeaForm(forms.Form):
         return data
 
 
+class IdeaEditForm(IdeaForm):
+    """IdeaForm for an existing idea: its pictures can be removed, new ones fill free places."""
+
+    def __init__(self, *args, idea, **kwargs):
+        initial = {
+            "title": idea.title,
+            "description": idea.description,
+            "category": idea.category_id,
+            "longitude": idea.longitude,
+            "latitude": idea.latitude,
+        }
+        super().__init__(*args, process=idea.process, initial=initial, **kwargs)
+        self.pictures = list(idea.images.all())
+        self.fields["remove_images"] = forms.ModelMultipleChoiceField(
+            label=_("Remove pictures"), queryset=idea.images.all(), required=False
+        )
+        free = images.MAX_IMAGES - len(self.pictures)
+        for n in range(free + 1, images.MAX_IMAGES + 1):
+            del self.fields[f"image_{n}"], self.fields[f"alt_{n}"]
+        for n in range(1, free + 1):  # numbered after the pictures the idea has
+            number = {"n": n + len(self.pictures)}
+            self.fields[f"image_{n}"].label = _("Picture %(n)s") % number
+            self.fields[f"alt_{n}"].label = _("Description of picture %(n)s") % number
+
+    def image_fields(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        free = images.MAX_IMAGES - len(self.pictures)
+        return [(self[f"image_{n}"], self[f"alt_{n}"]) for n in range(1, free + 1)]
+
+    def picture_choices(self) -> list[tuple[object, bool]]:
+        """The idea's pictures, each with whether its removal is ticked."""
+        ticked = {str(value) for value in self["remove_images"].value() or ()}
+        return [(picture, str(picture.pk) in ticked) for picture in self.pictures]
+
+
 class CommentForm(forms.Form):
     text = forms.CharField(
         label=_("Your comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})

@@ -107,15 +107,22 @@ def update_idea(
     category=None,
     point: Point | None = None,
     images: Sequence[PreparedImage] = (),
+    remove_images: Sequence[int] = (),
 ) -> Idea:
-    """Change an idea; `images` are added to the ones it has (at most MAX_IMAGES in all)."""
+    """Change an idea; pictures named in `remove_images` go, `images` are added (MAX_IMAGES)."""
     require(user, "participation.change_idea", idea)
+    if category is not None and category.process_id != idea.process_id:
+        raise ValidationError(_("This category belongs to another process."))
     idea.title, idea.description, idea.category = title.strip(), description.strip(), category
     idea.district = _place(idea.process, point)
     idea.longitude = point.longitude if point else None
     idea.latitude = point.latitude if point else None
     idea.full_clean()
     idea.save()
+    for image in idea.images.filter(pk__in=remove_images):
+        # The file goes only once the rows are gone for good, not on a rollback.
+        transaction.on_commit(lambda f=image.image: f.storage.delete(f.name))
+        image.delete()
     _attach_images(idea, images)
     return idea
 
@@ -126,9 +133,7 @@ def _attach_images(idea: Idea, images: Sequence[PreparedImage]) -> None:
         return
     existing = idea.images.count()
     if existing + len(images) > MAX_IMAGES:
-        raise ValidationError(
-            _("An idea can have at most %(max)s pictures.") % {"max": MAX_IMAGES}
-        )
+        raise ValidationError(_("An idea can have at most %(max)s pictures.") % {"max": MAX_IMAGES})
     for position, picture in enumerate(images, start=existing):
         if not picture.alt_text:
             raise ValidationError(_("Please describe what each picture shows."))
@@ -351,9 +356,7 @@ def phase_problems(phases: list[PhaseSpec]) -> list[str]:
         if phase.type not in PhaseType.values:
             problems.append(_("Phase %(number)s has an unknown type.") % {"number": number})
         if phase.ends_at <= phase.starts_at:
-            problems.append(
-                _("Phase %(number)s must end after it starts.") % {"number": number}
-            )
+            problems.append(_("Phase %(number)s must end after it starts.") % {"number": number})
     # Compare each phase with the one reaching furthest so far, so that a long phase
     # is caught overlapping every later one, not only its direct successor.
     ordered = sorted(enumerate(phases, start=1), key=lambda item: item[1].starts_at)
@@ -450,9 +453,7 @@ def _fill_process(
             value = "" if value is False or not process.image else process.image
         setattr(process, name, value.strip() if isinstance(value, str) else value)
     if process.image and not process.image_alt:
-        raise ValidationError(
-            {"image_alt": _("Describe the image for people who cannot see it.")}
-        )
+        raise ValidationError({"image_alt": _("Describe the image for people who cannot see it.")})
     process.full_clean(exclude=["created_by", "digest_sent_until"])
     process.save()
     if districts is not None:

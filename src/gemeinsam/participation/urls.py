@@ -7,6 +7,7 @@ from gemeinsam.participation import (
     views_comments,
     views_data,
     views_engage,
+    views_ideas,
     views_moderation,
 )
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("<slug:slug>/", views.process_detail, name="process"),
     path("<slug:slug>/ideas/new/", views.idea_create, name="idea_create"),
     path("<slug:slug>/ideas/<int:pk>/", views.idea_detail, name="idea"),
+    path("<slug:slug>/ideas/<int:pk>/edit/", views_ideas.idea_edit, name="idea_edit"),
     path("<slug:slug>/ideas/<int:pk>/rate/", views.rate, name="rate"),
     path("<slug:slug>/ideas/<int:pk>/comment/", views.comment, name="comment"),
     path(
@@ -59,7 +61,5 @@ urlpatterns += [
 urlpatterns += [
     path("<slug:slug>/statistics/", views_engage.statistics, name="statistics"),
     path("<slug:slug>/follow/", views_engage.follow, name="follow"),
-    path(
-        "<slug:slug>/unfollow/<str:token>/", views_engage.unfollow_link, name="unfollow_link"
-    ),
+    path("<slug:slug>/unfollow/<str:token>/", views_engage.unfollow_link, name="unfollow_link"),
 ]

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gemeinsam.participation import selectors, services
+from gemeinsam.participation import selectors, services, visitor_cache
 from gemeinsam.participation.forms import (
     CommentForm,
     IdeaForm,
@@ -59,13 +59,17 @@ def process_list(request: HttpRequest) -> HttpResponse:
 
 
 def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return visitor_cache.serve(request, slug, lambda: _process_detail(request, slug))
+
+
+def _process_detail(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(request, slug)
     filtering = filter_context(request, process)
     ideas = selectors.filtered_ideas(process, **filtering["criteria"])
     page = Paginator(ideas, IDEAS_PER_PAGE).get_page(request.GET.get("page"))
     version = request.GET.get("version", "")
     phase = process.phase_at()
-    return render(
+    response = render(
         request,
         "participation/process_detail.html",
         {
@@ -86,6 +90,7 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "query": request.GET.copy(),
         },
     )
+    return visitor_cache.mark(response, process)
 
 
 @login_required
@@ -151,6 +156,7 @@ def idea_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "response_form": ResponseForm(
                 initial={"status": idea.status, "statement": idea.statement}
             ),
+            "can_change": services.can(user, "participation.change_idea", idea),
             "can_comment": services.can(user, "participation.comment_idea", idea),
             "can_rate": services.can(user, "participation.rate_idea", idea),
             "can_moderate": services.can(user, "participation.moderate_process", idea.process),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from gemeinsam.core.models import District
 from gemeinsam.lib.geo import area_from_geojson
-from gemeinsam.participation import selectors
+from gemeinsam.participation import selectors, visitor_cache
 from gemeinsam.participation.forms import IdeaFilterForm
 from gemeinsam.participation.models import IdeaStatus, Process
 
@@ -132,6 +132,10 @@ def _idea_url(request: HttpRequest, process: Process, *, absolute: bool = False)
 
 def ideas_geojson(request: HttpRequest, slug: str) -> HttpResponse:
     """Placed ideas as GeoJSON for the map; with ?download=1 the full open-data export."""
+    return visitor_cache.serve(request, slug, lambda: _ideas_geojson(request, slug))
+
+
+def _ideas_geojson(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(request, slug)
     ideas = selectors.filtered_ideas(process, **idea_criteria(request))
     if request.GET.get("download") == "1":
@@ -161,7 +165,8 @@ def ideas_geojson(request: HttpRequest, slug: str) -> HttpResponse:
         for pk, title, lon, lat, status, up, down, comments in rows
     )
     body = f'{{"type":"FeatureCollection","features":[{features}]}}'
-    return HttpResponse(body, content_type="application/geo+json")
+    response = HttpResponse(body, content_type="application/geo+json")
+    return visitor_cache.mark(response, process)
 
 
 EXPORT_COLUMNS = [

@@ -8,25 +8,29 @@ commit (signals below), which makes older entries unreachable. Phases start and 
 time, not with a save, so an entry also expires at the process's next phase boundary.
 
 Signed-in people always get a freshly rendered page: theirs shows their own rights,
-messages and forms with CSRF tokens.
+messages and forms with CSRF tokens. A hit costs one shared-cache read (the version);
+the page itself usually comes from the app server's own memory ("local" cache).
 """
 
 import hashlib
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-# At most this long, even when no phase boundary comes sooner: a safety net for changes
-# made around the services (raw SQL, another program on the same database).
-MAX_SECONDS = 300
+
+def max_seconds() -> int:
+    """At most this long (PARTICIPATION_PAGE_CACHE_SECONDS; 0 turns the cache off), even
+    when no phase boundary comes sooner: a safety net for changes made around the ORM."""
+    return settings.PARTICIPATION_PAGE_CACHE_SECONDS
 
 
 def _version_key(slug: str) -> str:
@@ -41,9 +45,18 @@ def content_version(slug: str) -> str:
     return version
 
 
+def _new_version(slug: str) -> None:
+    cache.set(_version_key(slug), uuid.uuid4().hex, timeout=None)
+
+
 def bump(slug: str) -> None:
-    """Make every cached page of the process stale, once the transaction commits."""
-    transaction.on_commit(lambda: cache.set(_version_key(slug), uuid.uuid4().hex, timeout=None))
+    """Make every cached page of the process stale: now, and again after commit.
+
+    A reader between the two bumps may cache what it read before the commit under the
+    first new version; the second bump makes that entry unreachable too.
+    """
+    _new_version(slug)
+    transaction.on_commit(lambda: _new_version(slug))
 
 
 def seconds_for(process, now: datetime | None = None) -> int:
@@ -56,8 +69,8 @@ def seconds_for(process, now: datetime | None = None) -> int:
         if moment > now
     ]
     if not boundaries:
-        return MAX_SECONDS
-    return max(0, min(MAX_SECONDS, int((min(boundaries) - now).total_seconds())))
+        return max_seconds()
+    return max(0, min(max_seconds(), int((min(boundaries) - now).total_seconds())))
 
 
 def is_visitor(request: HttpRequest) -> bool:
@@ -69,32 +82,45 @@ def is_visitor(request: HttpRequest) -> bool:
     )
 
 
-def serve(
-    request: HttpRequest, slug: str, build: Callable[[], HttpResponse], seconds: Callable[[], int]
-) -> HttpResponse:
-    """The cached response for a visitor, or `build()` (cached when it is a plain 200).
+def serve(request: HttpRequest, slug: str, build: Callable[[], HttpResponse]) -> HttpResponse:
+    """The cached response for a visitor, or `build()`.
 
-    `seconds` is asked after `build()`, so it can use what the build loaded.
+    A built response is kept only when its view marked it (`mark`), is a plain 200 and
+    sets no cookie.
     """
-    if not is_visitor(request):
+    if not is_visitor(request) or max_seconds() <= 0:
         return build()
     path = request.get_full_path().encode()
     digest = hashlib.blake2b(path, digest_size=16).hexdigest()
     key = f"participation:page:{slug}:{content_version(slug)}:{get_language()}:{digest}"
-    hit = cache.get(key)
+    local = caches["local"]
+    hit = local.get(key)
+    if hit is None:
+        hit = cache.get(key)
+        if hit is not None:  # keep the local copy no longer than the shared entry lives
+            local.set(key, hit, max(1, int(hit[2] - time.time())))
     if hit is not None:
-        content, content_type = hit
+        content, content_type, _expires = hit
         return HttpResponse(content, content_type=content_type)
     response = build()
+    process = getattr(response, "visitor_cache_process", None)
+    seconds = seconds_for(process) if process is not None else 0
     if (
-        response.status_code == 200
+        seconds > 0
+        and response.status_code == 200
         and not response.streaming
         and not response.cookies
         and not response.has_header("Content-Disposition")
     ):
-        timeout = seconds()
-        if timeout > 0:
-            cache.set(key, (response.content, response["Content-Type"]), timeout)
+        entry = (response.content, response["Content-Type"], time.time() + seconds)
+        cache.set(key, entry, seconds)
+        local.set(key, entry, seconds)
+    return response
+
+
+def mark(response: HttpResponse, process) -> HttpResponse:
+    """Let `serve` keep this response, for as long as the process's phases allow."""
+    response.visitor_cache_process = process
     return response
 
 
