@@ -7,6 +7,7 @@ district assembly, so most participation is tagged with the Bezirk it concerns.
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -167,4 +168,9 @@ class User(AbstractUser):
         return self.display_name or str(_("Resident"))
 
     def has_role(self, role: str) -> bool:
-        return self.is_active and self.groups.filter(name=role).exists()
+        return self.is_active and role in self.role_names
+
+    @cached_property
+    def role_names(self) -> frozenset[str]:
+        """The user's groups, read once per loaded user (i.e. once per request)."""
+        return frozenset(self.groups.values_list("name", flat=True))

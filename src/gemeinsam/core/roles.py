@@ -60,6 +60,7 @@ def sync_roles() -> None:
 def assign_role(user, role: Role) -> None:
     """Make `role` the user's only role; staff and admins may enter the Django admin."""
     user.groups.set([Group.objects.get_or_create(name=role.value)[0]])
+    user.__dict__.pop("role_names", None)  # read afresh on the next check
     user.is_staff = role in (Role.STAFF, Role.ADMIN)
     user.is_superuser = role == Role.ADMIN
     user.save(update_fields=["is_staff", "is_superuser"])
@@ -70,7 +71,7 @@ def role_of(user) -> Role | None:
         return None
     if user.is_superuser:
         return Role.ADMIN
-    names = set(user.groups.values_list("name", flat=True))
+    names = user.role_names
     for role in (Role.STAFF, Role.MODERATOR, Role.PARTICIPANT):
         if role.value in names:
             return role

@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -64,9 +66,10 @@ def process_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _process_detail(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(request, slug)
-    filtering = filter_context(request, process)
-    ideas = selectors.filtered_ideas(process, **filtering["criteria"])
-    page = Paginator(ideas, IDEAS_PER_PAGE).get_page(request.GET.get("page"))
+    filtering = {**filter_context(request, process), "process": process}
+    results_html, results_count = visitor_cache.fragment(
+        process, "idea-results:" + request.GET.urlencode(), lambda: _results(request, filtering)
+    )
     version = request.GET.get("version", "")
     phase = process.phase_at()
     response = render(
@@ -74,7 +77,8 @@ def _process_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "participation/process_detail.html",
         {
             "process": process,
-            "page": page,
+            "results": results_html,
+            "results_count": results_count,
             **filtering,
             "phase": phase,
             "state": process.state_at(),
@@ -91,6 +95,18 @@ def _process_detail(request: HttpRequest, slug: str) -> HttpResponse:
         },
     )
     return visitor_cache.mark(response, process)
+
+
+def _results(request: HttpRequest, filtering: dict) -> tuple[str, int]:
+    """The idea cards with count and pagination: the same for everyone, so cached for all."""
+    process = filtering["process"]
+    ideas = selectors.filtered_ideas(process, **filtering["criteria"])
+    page = Paginator(ideas, IDEAS_PER_PAGE).get_page(request.GET.get("page"))
+    html = render_to_string(
+        "participation/_idea_results.html",
+        {"process": process, "page": page, "query": filtering["query"]},
+    )
+    return mark_safe(html), page.paginator.count  # noqa: S308 - rendered by our template
 
 
 @login_required

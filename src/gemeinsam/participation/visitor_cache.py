@@ -93,14 +93,9 @@ def serve(request: HttpRequest, slug: str, build: Callable[[], HttpResponse]) ->
     path = request.get_full_path().encode()
     digest = hashlib.blake2b(path, digest_size=16).hexdigest()
     key = f"participation:page:{slug}:{content_version(slug)}:{get_language()}:{digest}"
-    local = caches["local"]
-    hit = local.get(key)
-    if hit is None:
-        hit = cache.get(key)
-        if hit is not None:  # keep the local copy no longer than the shared entry lives
-            local.set(key, hit, max(1, int(hit[2] - time.time())))
+    hit = _lookup(key)
     if hit is not None:
-        content, content_type, _expires = hit
+        content, content_type = hit
         return HttpResponse(content, content_type=content_type)
     response = build()
     process = getattr(response, "visitor_cache_process", None)
@@ -112,10 +107,46 @@ def serve(request: HttpRequest, slug: str, build: Callable[[], HttpResponse]) ->
         and not response.cookies
         and not response.has_header("Content-Disposition")
     ):
-        entry = (response.content, response["Content-Type"], time.time() + seconds)
-        cache.set(key, entry, seconds)
-        local.set(key, entry, seconds)
+        _store(key, (response.content, response["Content-Type"]), seconds)
     return response
+
+
+def fragment[T](process, name: str, build: Callable[[], T]) -> T:
+    """A part of a page that is the same for everyone (e.g. the idea cards), cached per
+    content version for visitors and signed-in people alike."""
+    seconds = seconds_for(process)
+    if seconds <= 0:
+        return build()
+    digest = hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
+    key = f"participation:part:{process.slug}:{content_version(process.slug)}:"
+    key += f"{get_language()}:{digest}"
+    return _remember(key, build, seconds)
+
+
+def _remember[T](key: str, build: Callable[[], T], seconds: int) -> T:
+    hit = _lookup(key)
+    if hit is not None:
+        return hit
+    value = build()
+    _store(key, value, seconds)
+    return value
+
+
+def _lookup(key: str):
+    """The app server's own copy, else the shared entry (then copied for next time)."""
+    local = caches["local"]
+    entry = local.get(key)
+    if entry is None:
+        entry = cache.get(key)
+        if entry is not None:  # the local copy lives no longer than the shared entry
+            local.set(key, entry, max(1, int(entry[1] - time.time())))
+    return None if entry is None else entry[0]
+
+
+def _store(key: str, value, seconds: int) -> None:
+    entry = (value, time.time() + seconds)
+    cache.set(key, entry, seconds)
+    caches["local"].set(key, entry, seconds)
 
 
 def mark(response: HttpResponse, process) -> HttpResponse:
