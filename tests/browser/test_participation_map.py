@@ -40,7 +40,7 @@ def log_in(page, user):
     page.wait_for_url(re.compile(r"/profile/$"))
 
 
-def test_a_resident_places_an_idea_by_clicking_on_the_map(offline_tiles, mitte_process, resident):
+def test_a_resident_places_an_idea_on_the_map_rates_and_comments(offline_tiles, mitte_process, resident):
     page = offline_tiles
     log_in(page, resident)
     page.goto(f"/processes/{mitte_process.slug}/ideas/new/")
@@ -63,6 +63,17 @@ def test_a_resident_places_an_idea_by_clicking_on_the_map(offline_tiles, mitte_p
     idea = Idea.objects.get()
     assert (round(idea.longitude, 6), round(idea.latitude, 6)) == (longitude, latitude)
     assert serious_violations(page) == []
+
+    # The same resident rates the idea and starts the discussion.
+    page.locator("button[name=value][value=up]").click()
+    page.wait_for_url(re.compile(r"/ideas/\d+/$"))
+    assert page.locator("button[name=value][value=up]").get_attribute("aria-pressed") == "true"
+    page.fill("textarea[name=text]", "Am besten neben dem Brunnen der Völkerfreundschaft.")
+    page.locator("form[action$='/comment/'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/ideas/\d+/"))
+    assert "Brunnen der Völkerfreundschaft" in page.locator("main").inner_text()
+    idea.refresh_from_db()
+    assert (idea.rating_up, idea.rating_down, idea.comment_count) == (1, 0, 1)
 
 
 def test_the_map_page_shows_clusters_and_markers(offline_tiles, mitte_process, resident):
