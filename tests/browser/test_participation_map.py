@@ -40,7 +40,9 @@ def log_in(page, user):
     page.wait_for_url(re.compile(r"/profile/$"))
 
 
-def test_a_resident_places_an_idea_on_the_map_rates_and_comments(offline_tiles, mitte_process, resident):
+def test_a_resident_places_an_idea_on_the_map_rates_and_comments(
+    offline_tiles, mitte_process, resident
+):
     page = offline_tiles
     log_in(page, resident)
     page.goto(f"/processes/{mitte_process.slug}/ideas/new/")

@@ -163,6 +163,6 @@ def test_signed_in_people_share_the_cached_idea_cards(process, author, resident,
     with CaptureQueriesContext(connection) as queries:
         body = client.get(url).content.decode()
     assert "Wasserspender" in body
-    assert not [q for q in queries if "FROM \"participation_idea\"" in q["sql"]]
+    assert not [q for q in queries if 'FROM "participation_idea"' in q["sql"]]
     services.submit_idea(author, process, title="Schattenbäume", description="D")
     assert "Schattenbäume" in client.get(url).content.decode()

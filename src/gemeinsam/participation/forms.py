@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gemeinsam.participation import images
 from gemeinsam.participation.models import Category, IdeaStatus
+from gemeinsam.participation.services import Point
 
 
 class IdeaForm(forms.Form):
@@ -69,6 +70,13 @@ class IdeaForm(forms.Form):
         if (data.get("longitude") is None) != (data.get("latitude") is None):
             raise forms.ValidationError(_("Give both longitude and latitude, or neither."))
         return data
+
+    def point(self) -> Point | None:
+        """The place the form gives, once it is valid."""
+        data = self.cleaned_data
+        if data.get("longitude") is None:
+            return None
+        return Point(data["longitude"], data["latitude"])
 
 
 class IdeaEditForm(IdeaForm):

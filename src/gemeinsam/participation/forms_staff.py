@@ -58,22 +58,7 @@ class ProcessForm(forms.ModelForm):
 
     class Meta:
         model = Process
-        fields = [
-            "title",
-            "title_en",
-            "slug",
-            "summary",
-            "summary_en",
-            "description",
-            "description_en",
-            "description_easy",
-            "image",
-            "image_alt",
-            "organisation",
-            "field_of_action",
-            "districts",
-            "visibility",
-        ]
+        fields = [*services.PROCESS_FIELDS, "districts"]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 2}),
             "summary_en": forms.Textarea(attrs={"rows": 2}),

@@ -117,11 +117,6 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = IdeaForm(request.POST or None, request.FILES or None, process=process)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        point = (
-            services.Point(data["longitude"], data["latitude"])
-            if data.get("longitude") is not None
-            else None
-        )
         try:
             idea = services.submit_idea(
                 request.user,
@@ -129,7 +124,7 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
                 title=data["title"],
                 description=data["description"],
                 category=data.get("category"),
-                point=point,
+                point=form.point(),
                 images=data["images"],
             )
         except ValidationError as error:

@@ -21,11 +21,6 @@ def idea_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = IdeaEditForm(request.POST or None, request.FILES or None, idea=idea)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        point = (
-            services.Point(data["longitude"], data["latitude"])
-            if data.get("longitude") is not None
-            else None
-        )
         try:
             services.update_idea(
                 request.user,
@@ -33,7 +28,7 @@ def idea_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 title=data["title"],
                 description=data["description"],
                 category=data.get("category"),
-                point=point,
+                point=form.point(),
                 images=data["images"],
                 remove_images=[picture.pk for picture in data["remove_images"]],
             )
