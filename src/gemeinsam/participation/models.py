@@ -1,5 +1,6 @@
 """Processes with phases, and the ideas, comments, ratings and reports made in them."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -45,6 +46,13 @@ class PhaseState(models.TextChoices):
     BEFORE = "before", _("Not started yet")
     DURING = "during", _("Running")
     AFTER = "after", _("Finished")
+
+
+@dataclass(frozen=True)
+class PhaseOutlook:
+    current: "Phase | None"
+    previous: "Phase | None"
+    upcoming: "Phase | None"
 
 
 class Process(models.Model):
@@ -122,6 +130,16 @@ class Process(models.Model):
         if when >= phases[-1].ends_at:
             return PhaseState.AFTER
         return PhaseState.DURING
+
+    def outlook(self, when: datetime | None = None) -> "PhaseOutlook":
+        """The running phase, the last one that closed and the next one to come."""
+        when = when or timezone.now()
+        phases = self.ordered_phases()
+        return PhaseOutlook(
+            current=next((p for p in phases if p.starts_at <= when < p.ends_at), None),
+            previous=next((p for p in reversed(phases) if p.ends_at <= when), None),
+            upcoming=next((p for p in phases if p.starts_at > when), None),
+        )
 
     def allows(self, action: str, when: datetime | None = None) -> bool:
         phase = self.phase_at(when)

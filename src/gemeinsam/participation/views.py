@@ -82,6 +82,7 @@ def _process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             **filtering,
             "phase": phase,
             "state": process.state_at(),
+            "outlook": process.outlook(),
             "PhaseState": PhaseState,
             "version": version if version in {"easy"} else "",
             "districts": process.districts.all(),
@@ -161,6 +162,7 @@ def idea_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         {
             "idea": idea,
             "process": idea.process,
+            "outlook": idea.process.outlook(),
             "threads": threads,
             "my_rating": my_rating,
             "comment_form": CommentForm(),
