@@ -96,6 +96,9 @@ def test_the_map_page_shows_clusters_and_markers(offline_tiles, mitte_process, r
     page.wait_for_selector("#idea-map[data-loaded='13']")
     assert page.locator("#idea-map .marker-cluster").count() >= 1
     assert page.locator("#idea-map img.leaflet-marker-icon[alt='Einzeln']").count() == 1
+    marker = "#idea-map img.leaflet-marker-icon[alt='Einzeln']"
+    page.wait_for_function(f'document.querySelector("{marker}").complete')
+    assert page.evaluate(f'document.querySelector("{marker}").naturalWidth') > 0  # image found
     page.locator("#idea-map img.leaflet-marker-icon[alt='Einzeln']").click()
     popup = page.locator(".leaflet-popup-content a")
     assert popup.inner_text() == "Einzeln"

@@ -3,11 +3,13 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.functional import empty
 
 from gemeinsam.participation import selectors, services
 from gemeinsam.participation.models import Category, Idea, IdeaStatus
@@ -332,3 +334,31 @@ def test_process_page_links_to_the_exports_with_the_licence(process, anonymous):
     assert reverse("participation:ideas_csv", args=[process.slug]) in html
     assert reverse("participation:ideas_geojson", args=[process.slug]) + "?download=1" in html
     assert "CC BY 4.0" in html
+
+
+def test_every_map_asset_exists_under_its_hashed_production_name(
+    process, anonymous, settings, tmp_path
+):
+    """In production static files carry content hashes; the page must name each one,
+    the marker images included, which Leaflet cannot find by itself under such names."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "gemeinsam.core.staticfiles.StaticFilesStorage"},
+    }
+    staticfiles_storage._wrapped = empty  # the storage follows the changed setting
+    call_command("collectstatic", interactive=False, verbosity=0)
+    try:
+        page = anonymous.get(reverse("participation:idea_map", args=[process.slug]))
+    finally:
+        staticfiles_storage._wrapped = empty
+    html = page.content.decode()
+    assets = re.findall(r'(?:src|href|data-marker-[a-z0-9]+)="/static/([^"]+)"', html)
+    assert any(name.startswith("leaflet/images/marker-icon.") for name in assets)
+    assert {name.split("/")[0] for name in assets} >= {"leaflet", "markercluster", "participation"}
+    for name in assets:
+        assert re.search(r"\.[0-9a-f]{12}\.", name), name  # hashed
+        assert (tmp_path / name).is_file(), name
