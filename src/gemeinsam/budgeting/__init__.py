@@ -1,0 +1,1 @@
+"""Participatory budgeting (Bürgerhaushalt): proposals with costs, ballots, proportional rules."""
