@@ -83,3 +83,38 @@ def test_a_missing_file_is_404(media_root, anonymous):
 def test_only_reading_is_allowed(media_root, anonymous):
     (media_root / "bild.png").write_bytes(b"x")
     assert anonymous.post("/media/bild.png").status_code == 405
+
+
+def test_a_private_process_shows_its_pictures_only_to_those_invited(
+    media_root, resident, anonymous, login
+):
+    from .conftest import UserFactory
+
+    process = make_process(visibility="private", slug="intern")
+    process.members.add(resident)
+    picture = images.prepare_image(jpeg(), "Plan")
+    idea = services.submit_idea(resident, process, title="Bank", description="D", images=[picture])
+    url = idea.images.get().image.url
+    assert login(resident).get(url).status_code == 200
+    assert anonymous.get(url).status_code == 404
+    assert login(UserFactory()).get(url).status_code == 404
+
+
+def test_a_hidden_ideas_pictures_are_for_moderators_only(
+    media_root, resident, moderator, anonymous, login
+):
+    process = make_process()
+    process.moderators.add(moderator)
+    picture = images.prepare_image(jpeg(), "Werbung")
+    idea = services.submit_idea(resident, process, title="Kauf", description="D", images=[picture])
+    url = idea.images.get().image.url
+    assert anonymous.get(url).status_code == 200
+    services.set_hidden(moderator, idea, True, "Werbung")
+    assert anonymous.get(url).status_code == 404
+    assert login(moderator).get(url).status_code == 200
+
+
+def test_a_file_no_idea_or_process_owns_is_not_served(media_root, anonymous):
+    (media_root / "ideas").mkdir()
+    (media_root / "ideas" / "verwaist.png").write_bytes(b"x")
+    assert anonymous.get("/media/ideas/verwaist.png").status_code == 404

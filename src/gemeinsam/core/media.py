@@ -6,6 +6,7 @@ never come back as a page or a script.
 """
 
 import posixpath
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -25,6 +26,16 @@ CONTENT_TYPES = {
 }
 
 
+# Folder → who may see a file in it: apps register a check (request, path) -> bool, so
+# that a private process's pictures are not served to anyone who learns their address.
+Guard = Callable[[HttpRequest, str], bool]
+_guards: dict[str, Guard] = {}
+
+
+def register_guard(folder: str, guard: Guard) -> None:
+    _guards[folder.strip("/") + "/"] = guard
+
+
 @require_safe
 def serve_media(request: HttpRequest, path: str) -> HttpResponse:
     normalised = posixpath.normpath(path)
@@ -33,6 +44,9 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponse:
     content_type = CONTENT_TYPES.get(PurePosixPath(normalised).suffix.lower())
     if content_type is None:
         raise Http404
+    guard = next((g for folder, g in _guards.items() if normalised.startswith(folder)), None)
+    if guard is not None and not guard(request, normalised):
+        raise Http404  # as for a missing file: the address tells outsiders nothing
     try:
         response = serve(request, normalised, document_root=settings.MEDIA_ROOT)
     except SuspiciousFileOperation:
