@@ -56,7 +56,7 @@ def test_a_reported_comment_appears_is_hidden_and_leaves_the_queue(
     assert response.status_code == 302
     comment.refresh_from_db()
     assert comment.is_hidden and comment.hidden_reason == "Werbung ist nicht erlaubt"
-    assert client.get(queue_url(process)).context["items"] == []
+    assert list(client.get(queue_url(process)).context["items"]) == []
     assert not Report.objects.filter(resolved_at__isnull=True).exists()
     event = ModerationEvent.objects.get(kind=ModerationKind.HIDE)
     assert (event.moderator, event.comment, event.reason) == (
@@ -96,7 +96,7 @@ def test_dismissing_a_report_keeps_the_idea_and_logs_it(process, idea, resident,
     assert not idea.is_hidden
     event = ModerationEvent.objects.get(kind=ModerationKind.RESOLVE_REPORT)
     assert (event.idea, event.reason) == (idea, "Meinung, kein Verstoß")
-    assert client.get(queue_url(process)).context["items"] == []
+    assert list(client.get(queue_url(process)).context["items"]) == []
 
 
 def test_restore_brings_hidden_content_back(process, idea, moderator, login):
@@ -269,3 +269,16 @@ def test_an_empty_comment_edit_shows_the_form_again(process, idea, comment, auth
     response = login(author).post(edit, {"text": ""})
     assert response.status_code == 200
     assert "text" in response.context["form"].errors
+
+
+def test_a_long_queue_is_paged(process, author, moderator, login):
+    for n in range(27):
+        idea = services.submit_idea(author, process, title=f"Idee {n}", description="D")
+        services.report(UserFactory(), idea, "Werbung")
+    url = reverse("participation:moderation", args=[process.slug])
+    first = login(moderator).get(url)
+    assert len(first.context["items"].object_list) == 25
+    assert first.context["items"].paginator.count == 27
+    second = login(moderator).get(url, {"page": 2})
+    assert len(second.context["items"].object_list) == 2
+    assert "page=1" in second.content.decode()

@@ -21,6 +21,7 @@ from gemeinsam.participation.forms_staff import BlockForm, DismissForm
 from gemeinsam.participation.models import Block, Comment, Idea, Process
 
 EVENTS_PER_PAGE = 50
+REPORTS_PER_PAGE = 25
 
 
 def _moderated_process(request: HttpRequest, slug: str) -> Process:
@@ -72,7 +73,10 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
         "participation/moderation/queue.html",
         {
             "process": process,
-            "items": selectors.moderation_queue(process),
+            "items": Paginator(selectors.moderation_queue(process), REPORTS_PER_PAGE).get_page(
+                request.GET.get("page")
+            ),
+            "query": request.GET.copy(),
             "hidden_ideas": hidden_ideas,
             "hidden_comments": hidden_comments,
             "blocks": Block.objects.filter(process=process).select_related("user"),
