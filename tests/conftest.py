@@ -30,6 +30,13 @@ def shared_data() -> Path:
     pytest.fail("shared data not found: set GEMEINSAM_SHARED_DATA to the shared/data folder")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests of the Django-free rules packages carry the `pure` marker."""
+    for item in items:
+        if "/budgeting/rules/" in item.path.as_posix():
+            item.add_marker(pytest.mark.pure)
+
+
 SQUARE = {
     "type": "Polygon",
     "coordinates": [[[13.0, 52.0], [13.1, 52.0], [13.1, 52.1], [13.0, 52.1], [13.0, 52.0]]],

@@ -62,6 +62,7 @@ SITE_NAME = env_str("SITE_NAME", "Gemeinsam")
 INSTALLED_APPS = [
     "gemeinsam.core.apps.CoreConfig",
     "gemeinsam.participation.apps.ParticipationConfig",
+    "gemeinsam.budgeting.apps.BudgetingConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

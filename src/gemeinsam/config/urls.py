@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("gemeinsam.core.urls")),
     path("processes/", include("gemeinsam.participation.urls")),
     path("staff/processes/", include("gemeinsam.participation.urls_staff")),
+    path("budgeting/", include("gemeinsam.budgeting.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -22,6 +22,7 @@ class PhaseType(models.TextChoices):
     IDEA_COLLECTION = "idea_collection", _("Idea collection")
     COMMENTING = "commenting", _("Commenting and rating")
     EVALUATION = "evaluation", _("Evaluation")
+    VOTING = "voting", _("Voting")  # participatory budgeting: ballots on proposals
     RESULT = "result", _("Result")
 
 
@@ -31,6 +32,7 @@ class Action(models.TextChoices):
     SUBMIT = "submit", _("Submit ideas")
     COMMENT = "comment", _("Comment")
     RATE = "rate", _("Rate")
+    VOTE = "vote", _("Vote on proposals")
 
 
 PHASE_ACTIONS: dict[str, frozenset[str]] = {
@@ -38,6 +40,7 @@ PHASE_ACTIONS: dict[str, frozenset[str]] = {
     PhaseType.IDEA_COLLECTION: frozenset({Action.SUBMIT, Action.COMMENT, Action.RATE}),
     PhaseType.COMMENTING: frozenset({Action.COMMENT, Action.RATE}),
     PhaseType.EVALUATION: frozenset(),
+    PhaseType.VOTING: frozenset({Action.VOTE}),
     PhaseType.RESULT: frozenset(),
 }
 

@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gemeinsam.participation import selectors, services, visitor_cache
+from gemeinsam.participation import extensions, selectors, services, visitor_cache
 from gemeinsam.participation.forms import (
     CommentForm,
     IdeaForm,
@@ -83,6 +83,7 @@ def _process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "phase": phase,
             "state": process.state_at(),
             "outlook": process.outlook(),
+            "extension_links": extensions.process_links(process),
             "PhaseState": PhaseState,
             "version": version if version in {"easy"} else "",
             "districts": process.districts.all(),

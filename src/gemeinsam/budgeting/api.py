@@ -1,0 +1,103 @@
+"""The JSON API of budgeting: the proposals on the ballot, and my ballot (read, cast, change).
+
+Same permissions and services as the pages; mounted at /api/budgeting by BudgetingConfig.ready.
+"""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+from ninja.security import django_auth
+
+from gemeinsam.budgeting import services
+from gemeinsam.budgeting.models import BudgetingProcess
+from gemeinsam.participation import selectors
+
+router = Router(tags=["budgeting"])
+
+
+class ProposalOut(Schema):
+    id: int
+    idea: int
+    title: str
+    cost: Decimal
+    district: str | None
+
+
+class BallotItemIn(Schema):
+    proposal: int
+    value: int = Field(1, ge=1, description="approval 1, cumulative points, ordinal rank")
+
+
+class BallotIn(Schema):
+    items: list[BallotItemIn]
+
+
+class BallotOut(Schema):
+    items: list[BallotItemIn]
+    total_cost: Decimal
+    budget: Decimal
+    currency: str
+    source: str | None
+
+
+def _budgeting(request: HttpRequest, slug: str) -> BudgetingProcess:
+    process = selectors.visible_processes(request.user).filter(slug=slug).first()
+    budgeting = BudgetingProcess.objects.filter(process=process).first() if process else None
+    if budgeting is None:
+        raise HttpError(404, _("Not found, or not visible to you."))
+    budgeting.process = process
+    return budgeting
+
+
+def _ballot_out(budgeting: BudgetingProcess, user) -> BallotOut:
+    ballot = services.my_ballot(user, budgeting)
+    choices = services.ballot_choices(ballot)
+    check = services.check_ballot(budgeting, choices)
+    return BallotOut(
+        items=[BallotItemIn(proposal=k, value=v) for k, v in sorted(choices.items())],
+        total_cost=check.total_cost,
+        budget=budgeting.budget,
+        currency=budgeting.currency,
+        source=ballot.source if ballot else None,
+    )
+
+
+@router.get("/{slug}/proposals", response=list[ProposalOut], summary="Proposals on the ballot")
+def proposals(request: HttpRequest, slug: str):
+    budgeting = _budgeting(request, slug)
+    return [
+        ProposalOut(
+            id=p.pk,
+            idea=p.idea_id,
+            title=p.idea.title,
+            cost=p.cost,
+            district=p.district.name if p.district else None,
+        )
+        for p in services.ballot_proposals(budgeting)
+    ]
+
+
+@router.get("/{slug}/ballot", response=BallotOut, auth=django_auth, summary="My ballot")
+def my_ballot(request: HttpRequest, slug: str):
+    return _ballot_out(_budgeting(request, slug), request.user)
+
+
+@router.put(
+    "/{slug}/ballot",
+    response=BallotOut,
+    auth=django_auth,
+    summary="Cast my ballot; casting again replaces it until the voting phase ends",
+)
+def cast(request: HttpRequest, slug: str, payload: BallotIn):
+    budgeting = _budgeting(request, slug)
+    if not services.can(request.user, "budgeting.vote", budgeting):
+        raise PermissionDenied(_("Voting is not possible now or not for you."))
+    choices: dict[int, int] = {}
+    for item in payload.items:
+        choices[item.proposal] = item.value
+    services.cast_ballot(request.user, budgeting, choices)
+    return _ballot_out(budgeting, request.user)

@@ -1,0 +1,44 @@
+"""App configuration for budgeting: permissions, the API router, the process page link."""
+
+from django.apps import AppConfig
+from django.db.models.signals import post_save
+from django.utils.translation import gettext_lazy as _
+
+
+class BudgetingConfig(AppConfig):
+    name = "gemeinsam.budgeting"
+    label = "budgeting"
+    verbose_name = _("Participatory budgeting")
+
+    def ready(self) -> None:
+        from gemeinsam.budgeting import permissions  # noqa: F401 - registers the rules
+        from gemeinsam.budgeting.api import router
+        from gemeinsam.core.api import api
+        from gemeinsam.participation.extensions import register_process_link
+
+        api.add_router("/budgeting", router)
+        register_process_link(budgeting_link)
+        post_save.connect(
+            _refresh_process_page,
+            sender="budgeting.BudgetingProcess",
+            dispatch_uid="budgeting-refresh-process-page",
+        )
+
+
+def _refresh_process_page(sender, instance, **kwargs) -> None:
+    from gemeinsam.participation import visitor_cache
+
+    visitor_cache.bump(instance.process.slug)  # the page's budgeting link appears at once
+
+
+def budgeting_link(process) -> tuple[str, str] | None:
+    """The participation process page links to the budget, proposals and ballot."""
+    from django.urls import reverse
+
+    from gemeinsam.budgeting.models import BudgetingProcess
+
+    if not BudgetingProcess.objects.filter(process=process).exists():
+        return None
+    return str(_("Citizen budget: proposals and voting")), reverse(
+        "budgeting:process", args=[process.slug]
+    )

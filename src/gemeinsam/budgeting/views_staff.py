@@ -1,0 +1,129 @@
+"""Staff pages of budgeting: feasibility review, voting codes, paper ballots."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gemeinsam.budgeting import services
+from gemeinsam.budgeting.forms import CodeBatchForm, ReviewForm, parse_choices
+from gemeinsam.budgeting.models import BallotSource, Proposal
+from gemeinsam.budgeting.views import ballot_context, get_budgeting
+
+
+def _staff_budgeting(request: HttpRequest, slug: str, perm: str):
+    budgeting = get_budgeting(request, slug)
+    if not services.can(request.user, perm, budgeting):
+        raise PermissionDenied
+    return budgeting
+
+
+@login_required
+def review_list(request: HttpRequest, slug: str) -> HttpResponse:
+    budgeting = _staff_budgeting(request, slug, "budgeting.review_proposal")
+    proposals = (
+        Proposal.objects.filter(budgeting=budgeting)
+        .select_related("idea", "reviewed_by")
+        .order_by("feasibility", "idea__title", "pk")
+    )
+    rows = [(p, ReviewForm.for_proposal(p)) for p in proposals]
+    return render(
+        request,
+        "budgeting/staff/review.html",
+        {"budgeting": budgeting, "process": budgeting.process, "rows": rows},
+    )
+
+
+@require_POST
+@login_required
+def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    budgeting = _staff_budgeting(request, slug, "budgeting.review_proposal")
+    proposal = get_object_or_404(Proposal, budgeting=budgeting, pk=pk)
+    form = ReviewForm(request.POST, prefix=f"r{pk}")
+    if not form.is_valid():
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+    else:
+        try:
+            services.review_proposal(
+                request.user,
+                proposal,
+                feasibility=form.cleaned_data["feasibility"],
+                reason=form.cleaned_data.get("rejection_reason", ""),
+                final_cost=form.cleaned_data.get("final_cost"),
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("The review of “%(title)s” is saved.") % {"title": proposal}
+            )
+    return redirect("budgeting:review_list", slug)
+
+
+@login_required
+def codes(request: HttpRequest, slug: str) -> HttpResponse:
+    """Generate a batch: the codes are shown once, on a page made for printing."""
+    budgeting = _staff_budgeting(request, slug, "budgeting.manage_codes")
+    form = CodeBatchForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch, new_codes = services.generate_codes(
+                request.user, budgeting, form.cleaned_data["count"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            response = render(
+                request,
+                "budgeting/staff/codes_print.html",
+                {
+                    "budgeting": budgeting,
+                    "process": budgeting.process,
+                    "batch": batch,
+                    "codes": new_codes,
+                },
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    batches = (
+        budgeting.codes.values("batch")
+        .annotate(total=Count("pk"), used=Count("pk", filter=Q(used_at__isnull=False)))
+        .order_by("batch")
+    )
+    return render(
+        request,
+        "budgeting/staff/codes.html",
+        {"budgeting": budgeting, "process": budgeting.process, "form": form, "batches": batches},
+    )
+
+
+@login_required
+def paper_ballot(request: HttpRequest, slug: str) -> HttpResponse:
+    budgeting = _staff_budgeting(request, slug, "budgeting.enter_paper_ballot")
+    proposals = list(services.ballot_proposals(budgeting))
+    choices: dict[int, int] = {}
+    errors: list[str] = []
+    check = None
+    if request.method == "POST":
+        choices, errors = parse_choices(request.POST, [p.pk for p in proposals])
+        check = services.check_ballot(budgeting, choices, proposals)
+        if not errors:
+            try:
+                services.enter_paper_ballot(
+                    request.user, budgeting, choices, request.POST.get("reference", "")
+                )
+            except ValidationError as error:
+                errors = error.messages
+            else:
+                messages.success(request, _("The paper ballot is saved."))
+                return redirect("budgeting:paper_ballot", slug)
+    context = ballot_context(budgeting, proposals, choices, check)
+    context |= {
+        "errors": errors,
+        "paper_count": budgeting.ballots.filter(source=BallotSource.PAPER).count(),
+    }
+    return render(request, "budgeting/staff/paper.html", context)

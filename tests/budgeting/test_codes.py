@@ -1,0 +1,86 @@
+"""Voting codes: shown once, stored hashed, each usable once, no account needed."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from gemeinsam.budgeting import services
+from gemeinsam.budgeting.models import Ballot, BallotSource, VotingCode
+
+from .test_ballots import ids, make_budgeting
+
+
+def test_staff_generate_codes_stored_only_as_hashes(staff):
+    budgeting = make_budgeting(voting_codes=True)
+    batch, codes = services.generate_codes(staff, budgeting, 5)
+    assert batch == 1 and len(set(codes)) == 5
+    stored = set(VotingCode.objects.values_list("code_hash", flat=True))
+    assert stored == {services.code_hash(c) for c in codes}
+    assert not any(c in stored for c in codes)
+    assert services.generate_codes(staff, budgeting, 1)[0] == 2
+
+
+def test_codes_need_staff_and_enabled_codes(staff, resident):
+    with pytest.raises(PermissionDenied):
+        services.generate_codes(resident, make_budgeting(voting_codes=True), 3)
+    with pytest.raises(PermissionDenied):
+        services.generate_codes(staff, make_budgeting(slug="ohne"), 3)
+
+
+def test_a_code_votes_once_without_an_account(staff):
+    budgeting = make_budgeting(voting_codes=True)
+    _batch, (code,) = services.generate_codes(staff, budgeting, 1)
+    p = ids(budgeting)
+    ballot = services.cast_ballot(code.lower().replace("-", " "), budgeting, {p[0]: 1})
+    assert ballot.source == BallotSource.CODE and ballot.voter is None
+    assert VotingCode.objects.get().used_at is not None
+    with pytest.raises(ValidationError):
+        services.cast_ballot(code, budgeting, {p[1]: 1})
+    with pytest.raises(ValidationError):
+        services.cast_ballot("AAAA-BBBB-CCCC", budgeting, {p[1]: 1})
+    assert Ballot.objects.count() == 1
+
+
+def test_an_invalid_ballot_does_not_use_up_the_code(staff):
+    budgeting = make_budgeting(voting_codes=True)
+    _batch, (code,) = services.generate_codes(staff, budgeting, 1)
+    with pytest.raises(ValidationError):
+        services.cast_ballot(code, budgeting, {})
+    assert services.code_is_usable(budgeting, code)
+
+
+def test_codes_of_another_process_do_not_work(staff):
+    one = make_budgeting(voting_codes=True)
+    other = make_budgeting(voting_codes=True, slug="zwei")
+    _batch, (code,) = services.generate_codes(staff, one, 1)
+    with pytest.raises(ValidationError):
+        services.cast_ballot(code, other, {ids(other)[0]: 1})
+
+
+def test_code_ballot_page_without_account(staff):
+    budgeting = make_budgeting(voting_codes=True)
+    _batch, (code,) = services.generate_codes(staff, budgeting, 1)
+    p = ids(budgeting)
+    url = reverse("budgeting:ballot", args=[budgeting.process.slug])
+    client = Client()
+    page = client.get(url)
+    assert page.status_code == 200 and b'name="code"' in page.content
+    response = client.post(url, {"action": "submit", "code": code, f"p-{p[1]}": "1"})
+    assert response.status_code == 302
+    done = client.get(response["Location"])
+    assert "P1" in done.content.decode()
+    again = client.post(url, {"action": "submit", "code": code, f"p-{p[2]}": "1"})
+    assert again.status_code == 200 and "bereits verwendet" in again.content.decode()
+
+
+def test_print_page_shows_the_new_codes_once(staff, login):
+    budgeting = make_budgeting(voting_codes=True)
+    client = login(staff)
+    url = reverse("budgeting:codes", args=[budgeting.process.slug])
+    response = client.post(url, {"count": "3"})
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    printed = [c for c in response.content.decode().split("<code>")[1:]]
+    assert len(printed) == 3
+    listing = client.get(url).content.decode()
+    assert "<code>" not in listing and "<td>3</td>" in listing
