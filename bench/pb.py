@@ -1,6 +1,6 @@
 """Participatory-budgeting rules: ours against pabutools 1.2.3, in the same run, on real elections.
 
-    /work/venv/bin/python bench/pb.py [--files SUBSTRING ...] [--rules RULE ...]
+    .venv/bin/python bench/pb.py [--files SUBSTRING ...] [--rules RULE ...]
         [--skip-reference-over SECONDS] [--reference-json FILE] [--json OUT]
 
 For every shared Pabulib election (../shared/data/pabulib, or GEMEINSAM_SHARED_DATA) and
