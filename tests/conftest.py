@@ -151,3 +151,31 @@ def berlin(db):
 
     import_districts(shipped_districts_file())
     return District.objects.all()
+
+
+def run_concurrently(calls) -> list[BaseException]:
+    """Start every call in its own thread at the same moment (a barrier); each thread uses
+    its own database connection. Returns the errors raised, for the test to assert on."""
+    import threading
+
+    from django.db import close_old_connections, connection
+
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        try:
+            barrier.wait()
+            call()
+        except BaseException as error:  # collected and reported by the test
+            errors.append(error)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

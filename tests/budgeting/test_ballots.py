@@ -1,12 +1,10 @@
 """Ballots: validation per kind and budget, one ballot per voter (also under concurrency)."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +22,7 @@ from gemeinsam.budgeting.models import (
 )
 from gemeinsam.participation.models import Idea, Phase, PhaseType, Process
 
-from ..conftest import DistrictFactory, UserFactory
+from ..conftest import DistrictFactory, UserFactory, run_concurrently
 
 
 def make_budgeting(
@@ -205,27 +203,6 @@ def test_stored_ballots_become_a_rules_election(resident, staff):
     assert election.ballots == [(str(p[2]), str(p[0]))]
 
 
-def _concurrently(calls) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_submissions_keep_one_ballot_per_voter():
     budgeting = make_budgeting()
@@ -244,7 +221,7 @@ def test_concurrent_submissions_keep_one_ballot_per_voter():
 
     double_clicks = [vote(voters[0], p[n % 4]) for n in range(6)]
     others = [vote(user, p[0]) for user in voters[1:]]
-    assert _concurrently(double_clicks + others) == []
+    assert run_concurrently(double_clicks + others) == []
     assert Ballot.objects.filter(budgeting=budgeting).count() == 4
     assert Ballot.objects.filter(budgeting=budgeting, voter=voters[0]).count() == 1
     # Each ballot holds exactly one item: the replacements never mixed two submissions.

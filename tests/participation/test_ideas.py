@@ -1,11 +1,9 @@
 """Ideas, comments, ratings and moderation through the services and pages."""
 
-import threading
-
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -13,7 +11,7 @@ from django.urls import reverse
 from gemeinsam.participation import services
 from gemeinsam.participation.models import Comment, Idea, ModerationEvent, Rating
 
-from ..conftest import UserFactory
+from ..conftest import UserFactory, run_concurrently
 from .conftest import make_process
 
 pytestmark = pytest.mark.django_db
@@ -144,28 +142,6 @@ def test_idea_page_query_count_does_not_grow_with_comments(process, resident, an
     assert len(many) == len(few)
 
 
-def _concurrently(calls):
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as exc:  # collected and reported by the test
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_votes_neither_double_nor_vanish():
     process = make_process()
@@ -183,7 +159,7 @@ def test_concurrent_votes_neither_double_nor_vanish():
 
     double_clicks = [vote(voters[0], "up") for _ in range(6)]
     others = [vote(user, "up" if n % 2 else "down") for n, user in enumerate(voters[1:])]
-    assert _concurrently(double_clicks + others) == []
+    assert run_concurrently(double_clicks + others) == []
     idea.refresh_from_db()
     assert Rating.objects.filter(idea=idea).count() == 8
     assert Rating.objects.filter(idea=idea, user=voters[0]).count() == 1
