@@ -155,24 +155,30 @@ def mark(response: HttpResponse, process) -> HttpResponse:
     return response
 
 
-def _on_change(sender, instance, **kwargs) -> None:
-    from gemeinsam.participation.models import Comment, Idea, IdeaImage, Process, Rating
+def _process_slug(instance) -> str | None:
+    """The slug of the process a saved row belongs to, from objects already loaded where the
+    services loaded them (they usually have), so that a vote costs no extra query."""
+    from gemeinsam.participation.models import Idea, Process
 
     if isinstance(instance, Process):
-        bump(instance.slug)
-        return
-    if isinstance(instance, Idea):
-        idea_id = instance.pk
-        process_id = instance.process_id
-    elif isinstance(instance, Comment | Rating | IdeaImage):
-        idea_id = instance.idea_id
-        process_id = None
-    else:  # Phase, Category
-        process_id = instance.process_id
-        idea_id = None
-    if process_id is None:
-        process_id = Idea.objects.filter(pk=idea_id).values_list("process_id", flat=True).first()
-    slug = Process.objects.filter(pk=process_id).values_list("slug", flat=True).first()
+        return instance.slug
+    holder = instance.idea if _loaded(instance, "idea") else instance
+    if _loaded(holder, "process"):
+        return holder.process.slug
+    process_id = getattr(holder, "process_id", None)
+    if process_id is None:  # a comment, rating or picture whose idea is not loaded
+        ideas = Idea.objects.filter(pk=instance.idea_id)
+        process_id = ideas.values_list("process_id", flat=True).first()
+    return Process.objects.filter(pk=process_id).values_list("slug", flat=True).first()
+
+
+def _loaded(instance, relation: str) -> bool:
+    fields = {field.name: field for field in type(instance)._meta.get_fields()}
+    return relation in fields and fields[relation].is_cached(instance)
+
+
+def _on_change(sender, instance, **kwargs) -> None:
+    slug = _process_slug(instance)
     if slug:
         bump(slug)
 
