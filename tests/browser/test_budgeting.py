@@ -62,3 +62,36 @@ def test_ballot_page_fits_a_320_px_phone(page, live_server, resident):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 320
     assert serious_violations(page) == []
+
+
+def test_results_page_explains_the_outcome_and_shows_my_winners(page, live_server, resident):
+    from gemeinsam.budgeting import results, services
+
+    from ..budgeting.test_results import close_voting, majority_election
+
+    budgeting = majority_election()
+    *_, b = ids(budgeting)
+    idea = budgeting.proposals.get(pk=b).idea
+    idea.longitude, idea.latitude = 13.4, 52.52
+    idea.save()
+    # The resident takes the place of one of B's four voters.
+    budgeting.ballots.filter(items__proposal=b).first().delete()
+    services.cast_ballot(resident, budgeting, {b: 1})
+    close_voting(budgeting)
+    results.count_now(budgeting)
+    log_in(page, live_server, resident)
+    page.goto("/budgeting/haushalt/results/")
+    assert "Results" in page.inner_text("h1")
+    winners = page.locator(".pb-winners")
+    assert "You voted for this" in winners.inner_text()
+    explained = page.locator(".pb-explain")
+    # A2's six supporters spent their shares on A0 and A1.
+    assert re.search(r"Its 6 supporters still had 0 EUR together", explained.inner_text())
+    assert "Greedy would have chosen instead" in page.content()
+    page.wait_for_selector("[data-idea-map][data-loaded='1']")
+    assert serious_violations(page) == []
+
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert serious_violations(page) == []

@@ -3,6 +3,7 @@
 Same permissions and services as the pages; mounted at /api/budgeting by BudgetingConfig.ready.
 """
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -12,8 +13,8 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
-from gemeinsam.budgeting import services
-from gemeinsam.budgeting.models import BudgetingProcess
+from gemeinsam.budgeting import results, services
+from gemeinsam.budgeting.models import BudgetingProcess, Result
 from gemeinsam.participation import selectors
 
 router = Router(tags=["budgeting"])
@@ -101,3 +102,55 @@ def cast(request: HttpRequest, slug: str, payload: BallotIn):
         choices[item.proposal] = item.value
     services.cast_ballot(request.user, budgeting, choices)
     return _ballot_out(budgeting, request.user)
+
+
+class ResultOut(Schema):
+    count: int
+    final: bool
+    state: str
+    counted_at: datetime | None
+    ballots: int
+    data: dict = Field(
+        description="winners per part in the order chosen, greedy and equal shares for "
+        "comparison, votes and explanations per proposal; amounts as exact numbers in text"
+    )
+
+
+def _result_out(result: Result) -> ResultOut:
+    return ResultOut(
+        count=result.pk,
+        final=result.final,
+        state=result.state,
+        counted_at=result.finished_at,
+        ballots=result.ballots,
+        data=result.data,
+    )
+
+
+@router.get(
+    "/{slug}/results",
+    response=ResultOut,
+    summary="The published result (staff: ?provisional=true for the newest count)",
+)
+def published_result(request: HttpRequest, slug: str, provisional: bool = False):
+    budgeting = _budgeting(request, slug)
+    result = results.published(budgeting)
+    if provisional:
+        if not services.can(request.user, "budgeting.view_provisional_results", budgeting):
+            raise PermissionDenied(_("Only staff see provisional counts."))
+        result = results.newest(budgeting)
+    if result is None:
+        results.ensure_final(budgeting)
+        raise HttpError(404, _("There is no result yet."))
+    return _result_out(result)
+
+
+@router.post(
+    "/{slug}/results/count",
+    response={202: ResultOut},
+    auth=django_auth,
+    summary="Count the ballots now (staff); final once voting closed, else provisional",
+)
+def count_results(request: HttpRequest, slug: str):
+    budgeting = _budgeting(request, slug)
+    return 202, _result_out(results.request_count(request.user, budgeting))

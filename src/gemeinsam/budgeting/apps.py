@@ -1,4 +1,5 @@
-"""App configuration for budgeting: permissions, the API router, the process page link."""
+"""App configuration for budgeting: permissions, the API router, the process page link, and
+the final count queued whenever a process's phases change."""
 
 from django.apps import AppConfig
 from django.db.models.signals import post_save
@@ -14,7 +15,7 @@ class BudgetingConfig(AppConfig):
         from gemeinsam.budgeting import permissions  # noqa: F401 - registers the rules
         from gemeinsam.budgeting.api import router
         from gemeinsam.core.api import api
-        from gemeinsam.participation.extensions import register_process_link
+        from gemeinsam.participation.extensions import phases_changed, register_process_link
 
         api.add_router("/budgeting", router)
         register_process_link(budgeting_link)
@@ -23,12 +24,24 @@ class BudgetingConfig(AppConfig):
             sender="budgeting.BudgetingProcess",
             dispatch_uid="budgeting-refresh-process-page",
         )
+        phases_changed.connect(_schedule_count, dispatch_uid="budgeting-schedule-count")
 
 
 def _refresh_process_page(sender, instance, **kwargs) -> None:
     from gemeinsam.participation import visitor_cache
 
     visitor_cache.bump(instance.process.slug)  # the page's budgeting link appears at once
+
+
+def _schedule_count(sender, process, **kwargs) -> None:
+    """New phases, new end of voting: queue the final count for it."""
+    from gemeinsam.budgeting import results
+    from gemeinsam.budgeting.models import BudgetingProcess
+
+    budgeting = BudgetingProcess.objects.filter(process=process).first()
+    if budgeting is not None:
+        budgeting.process = process
+        results.schedule_final(budgeting)
 
 
 def budgeting_link(process) -> tuple[str, str] | None:

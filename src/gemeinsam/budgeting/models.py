@@ -286,3 +286,55 @@ class BallotItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal_id}: {self.value}"
+
+
+class ResultState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be counted")
+    RUNNING = "running", _("Being counted")
+    DONE = "done", _("Counted")
+    FAILED = "failed", _("Counting failed")
+
+
+class Result(models.Model):
+    """One count of the stored ballots: queued, run by the worker, then kept as data.
+
+    A count made after voting closed is `final`; the newest final one that is done is the
+    published result. Counts while voting runs are provisional and shown to staff only.
+    """
+
+    budgeting = models.ForeignKey(
+        BudgetingProcess, on_delete=models.CASCADE, related_name="results"
+    )
+    final = models.BooleanField(_("final"), default=False)
+    state = models.CharField(
+        _("state"), max_length=16, choices=ResultState, default=ResultState.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # When voting closes: a final count may start only then (the worker's run_after).
+    run_after = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ballots = models.PositiveIntegerField(_("ballots counted"), default=0)
+    seconds = models.FloatField(null=True, blank=True)
+    # Winners, the comparison and explanations per part (see budgeting/results.py).
+    data = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+        constraints = [
+            # At most one count of each kind waits or runs: repeated requests join it.
+            models.UniqueConstraint(
+                fields=["budgeting", "final"],
+                condition=Q(state__in=["queued", "running"]),
+                name="budgeting_one_pending_result",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budgeting} #{self.pk} ({self.get_state_display()})"

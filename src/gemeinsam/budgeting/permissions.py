@@ -59,3 +59,7 @@ rules.add_perm("budgeting.review_proposal", is_city_staff)
 rules.add_perm("budgeting.manage_codes", is_city_staff & codes_enabled)
 rules.add_perm("budgeting.enter_paper_ballot", is_city_staff & voting_runs)
 rules.add_perm("budgeting.import_ballots", is_city_staff)
+# Counting: anyone who sees the process sees the published result; staff count on demand
+# and see provisional counts while voting runs.
+rules.add_perm("budgeting.count_results", is_city_staff)
+rules.add_perm("budgeting.view_provisional_results", is_city_staff)

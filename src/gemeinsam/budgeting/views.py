@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from gemeinsam.budgeting import services
+from gemeinsam.budgeting import results, services
 from gemeinsam.budgeting.forms import ProposalForm, parse_choices
 from gemeinsam.budgeting.models import BallotKind, BudgetingProcess, Feasibility, Proposal
 from gemeinsam.participation import selectors
@@ -52,6 +52,9 @@ def process(request: HttpRequest, slug: str) -> HttpResponse:
             "can_manage_codes": services.can(user, "budgeting.manage_codes", budgeting),
             "can_enter_paper": services.can(user, "budgeting.enter_paper_ballot", budgeting),
             "my_ballot": services.my_ballot(user, budgeting),
+            "has_results": results.published(budgeting) is not None
+            or results.voting_closed(budgeting.process)
+            or services.can(user, "budgeting.view_provisional_results", budgeting),
         },
     )
 

@@ -6,6 +6,12 @@ A link must depend on the process only, not on the person (the page is cached).
 
 from collections.abc import Callable
 
+from django.dispatch import Signal
+
+# Sent with `process` after a process's phases were replaced and the change committed,
+# e.g. so that budgeting queues its count for the new end of voting.
+phases_changed = Signal()
+
 ProcessLink = Callable[[object], tuple[str, str] | None]  # process -> (label, url) or None
 _links: list[ProcessLink] = []
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from gemeinsam.core.geo import district_at
 from gemeinsam.participation import limits
+from gemeinsam.participation.extensions import phases_changed
 from gemeinsam.participation.images import MAX_IMAGES, PreparedImage
 from gemeinsam.participation.models import (
     Block,
@@ -397,6 +398,7 @@ def set_phases(user, process: Process, phases: list[PhaseSpec]) -> list[Phase]:
     )
     if hasattr(process, "_prefetched_objects_cache"):
         process._prefetched_objects_cache.pop("phases", None)
+    transaction.on_commit(lambda: phases_changed.send(sender=Process, process=process))
     return created
 
 

@@ -214,7 +214,7 @@ def _filename(process: Process, extension: str) -> str:
     return f'attachment; filename="{process.slug}-ideas.{extension}"'
 
 
-def _spreadsheet_safe(value):
+def spreadsheet_safe(value):
     """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -229,7 +229,7 @@ def ideas_csv(request: HttpRequest, slug: str) -> HttpResponse:
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
     for row in _export_rows(request, process, ideas):
-        writer.writerow([_spreadsheet_safe(value) for value in row])
+        writer.writerow([spreadsheet_safe(value) for value in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _filename(process, "csv")
     return response

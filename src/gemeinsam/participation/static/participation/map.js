@@ -50,7 +50,9 @@
     var status = document.createElement("p");
     status.textContent = properties.status_label;
     var counts = document.createElement("p");
-    counts.textContent = element.dataset.labelScore + ": " + properties.score + " · " +
+    // Ideas show their score and comments; other maps (budgeting results) a line of details.
+    counts.textContent = properties.details !== undefined ? properties.details :
+      element.dataset.labelScore + ": " + properties.score + " · " +
       element.dataset.labelComments + ": " + properties.comments;
     box.append(heading, status, counts);
     return box;
