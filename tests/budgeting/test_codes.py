@@ -84,3 +84,28 @@ def test_print_page_shows_the_new_codes_once(staff, login):
     assert len(printed) == 3
     listing = client.get(url).content.decode()
     assert "<code>" not in listing and "<td>3</td>" in listing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_code_used_at_once_from_several_places_makes_one_ballot(staff):
+    from ..conftest import run_concurrently
+
+    budgeting = make_budgeting(voting_codes=True)
+    _batch, (code,) = services.generate_codes(staff, budgeting, 1)
+    p = ids(budgeting)
+    outcomes = []
+
+    def vote(proposal):
+        def call():
+            try:
+                services.cast_ballot(code, budgeting, {proposal: 1})
+                outcomes.append("cast")
+            except ValidationError:
+                outcomes.append("refused")
+
+        return call
+
+    assert run_concurrently([vote(p[n % 4]) for n in range(6)]) == []
+    assert sorted(outcomes) == ["cast"] + ["refused"] * 5
+    ballot = Ballot.objects.get(budgeting=budgeting)
+    assert ballot.items.count() == 1 and ballot.source == BallotSource.CODE

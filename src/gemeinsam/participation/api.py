@@ -24,7 +24,7 @@ from gemeinsam.participation.models import (
     IdeaStatus,
     Process,
 )
-from gemeinsam.participation.rules import _process_of
+from gemeinsam.participation.rules import process_of
 from gemeinsam.participation.schemas import (
     CommentIn,
     CommentOut,
@@ -105,7 +105,7 @@ _ACTION_OF = {
 
 def refusal(user, perm: str, obj) -> str:
     """Why the rule refuses `perm`, in plain words; checked in the order the rule reads."""
-    process = _process_of(obj)
+    process = process_of(obj)
     if not user.is_authenticated:
         return _("Please log in first.")
     if not user.is_active:

@@ -9,7 +9,7 @@ from gemeinsam.core.rules import is_city_staff
 from gemeinsam.participation.models import Action, Block, Comment, Idea, Process, Visibility
 
 
-def _process_of(obj) -> Process | None:
+def process_of(obj) -> Process | None:
     if isinstance(obj, Process):
         return obj
     if isinstance(obj, Idea):
@@ -21,7 +21,7 @@ def _process_of(obj) -> Process | None:
 
 @rules.predicate
 def is_process_moderator(user, obj) -> bool:
-    process = _process_of(obj)
+    process = process_of(obj)
     if process is None or not user.is_authenticated or not user.is_active:
         return False
     return is_city_staff(user) or process.moderators.filter(pk=user.pk).exists()
@@ -29,7 +29,7 @@ def is_process_moderator(user, obj) -> bool:
 
 @rules.predicate
 def can_see_process(user, obj) -> bool:
-    process = _process_of(obj)
+    process = process_of(obj)
     if process is None:
         return False
     if process.visibility == Visibility.PUBLIC:
@@ -41,7 +41,7 @@ def can_see_process(user, obj) -> bool:
 
 @rules.predicate
 def is_blocked(user, obj) -> bool:
-    process = _process_of(obj)
+    process = process_of(obj)
     return process is not None and Block.objects.filter(process=process, user=user).exists()
 
 
@@ -58,7 +58,7 @@ def is_visible_content(user, obj) -> bool:
 def _phase_allows(action: str):
     @rules.predicate(name=f"phase_allows_{action}")
     def predicate(user, obj) -> bool:
-        process = _process_of(obj)
+        process = process_of(obj)
         return process is not None and process.allows(action)
 
     return predicate
