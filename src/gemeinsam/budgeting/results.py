@@ -222,8 +222,9 @@ def count(budgeting: BudgetingProcess) -> dict:
     """Count every part of the process from the stored ballots (see the module docstring)."""
     process = budgeting.process
     satisfaction = satisfaction_of(budgeting)
+    rows = services.ballot_rows(budgeting)  # once for all parts
     parts = [
-        _count_part(budgeting, part, satisfaction)
+        _count_part(budgeting, part, satisfaction, rows)
         for part in services.parts(budgeting)
         if part.proposals or part.district is None
     ]
@@ -239,8 +240,10 @@ def count(budgeting: BudgetingProcess) -> dict:
     }
 
 
-def _count_part(budgeting: BudgetingProcess, part: services.Part, satisfaction: str) -> dict:
-    election = services.to_election(budgeting, part)
+def _count_part(
+    budgeting: BudgetingProcess, part: services.Part, satisfaction: str, rows: list
+) -> dict:
+    election = services.to_election(budgeting, part, rows)
     pk_of = {p.id: int(p.extra["proposal"]) for p in election.projects}
     greedy = greedy_utilitarian(election, satisfaction)
     mes = equal_shares(election, satisfaction, budgeting.completion)

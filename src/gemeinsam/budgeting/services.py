@@ -481,12 +481,27 @@ def import_election(budgeting: BudgetingProcess, election, *, author=None) -> tu
     return len(ids), len(ballots)
 
 
-def to_election(budgeting: BudgetingProcess, part: Part | None = None):
+def ballot_rows(budgeting: BudgetingProcess) -> list[tuple[int, int, int]]:
+    """Every stored ballot item of the process as (ballot, proposal, value), in ballot order.
+
+    Deliberately without a filter on the proposals: with `proposal IN (...)` SQLite probes
+    the (ballot, proposal) index once per ballot and proposal, 6 s instead of 1 s at Łódź's
+    size; callers keep the proposals of their part themselves."""
+    rows = BallotItem.objects.filter(ballot__budgeting=budgeting).order_by("ballot_id", "pk")
+    return list(rows.values_list("ballot_id", "proposal_id", "value"))
+
+
+def to_election(
+    budgeting: BudgetingProcess,
+    part: Part | None = None,
+    rows: Sequence[tuple[int, int, int]] | None = None,
+):
     """The stored ballots of one part as a budgeting.rules Election.
 
     Project ids are the Pabulib ids of imported proposals, else the proposal pks (as
     strings; Project.extra["proposal"] holds the pk); projects in creation order, so that
-    the rules' tie-breaking sees an imported election as the file has it.
+    the rules' tie-breaking sees an imported election as the file has it. `rows` are the
+    process's `ballot_rows`, when the caller loaded them once for several parts.
     """
     from gemeinsam.budgeting.rules.election import BallotKind as RuleKind
     from gemeinsam.budgeting.rules.election import Election, Project
@@ -504,11 +519,9 @@ def to_election(budgeting: BudgetingProcess, part: Part | None = None):
         for p in proposals
     ]
     by_ballot: dict[int, dict[str, int]] = {}
-    rows = BallotItem.objects.filter(
-        ballot__budgeting=budgeting, proposal__in=list(project_id)
-    ).order_by("ballot_id", "pk")
-    for ballot_id, proposal_id, value in rows.values_list("ballot_id", "proposal_id", "value"):
-        by_ballot.setdefault(ballot_id, {})[project_id[proposal_id]] = value
+    for ballot_id, proposal_id, value in ballot_rows(budgeting) if rows is None else rows:
+        if proposal_id in project_id:
+            by_ballot.setdefault(ballot_id, {})[project_id[proposal_id]] = value
     kind = RuleKind(budgeting.ballot_kind)
     ballots: list = []
     for values in by_ballot.values():
