@@ -42,7 +42,15 @@ def count(data_dir: Path, sql: str) -> int:
 
 
 def row_counts(data_dir: Path) -> list[int]:
-    tables = ("core_user", "core_district", "core_organisation", "account_emailaddress")
+    tables = (
+        "core_user",
+        "core_district",
+        "core_organisation",
+        "account_emailaddress",
+        "budgeting_proposal",
+        "budgeting_ballot",
+        "budgeting_result",
+    )
     return [count(data_dir, f"SELECT COUNT(*) FROM {table}") for table in tables]  # noqa: S608
 
 
@@ -64,6 +72,7 @@ def test_demo_twice_neither_fails_nor_duplicates(tmp_path):
     first = gemeinsam("demo", "--no-serve", data_dir=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "admin@demo.gemeinsam.invalid" in first.stdout
+    assert "PANK-DEMX-2345" in first.stdout  # a demo voting code
     counts = row_counts(tmp_path)
     assert counts[:2] == [4, 12]
     second = gemeinsam("demo", "--no-serve", data_dir=tmp_path)

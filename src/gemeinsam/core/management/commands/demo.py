@@ -9,6 +9,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from gemeinsam.budgeting.demo import DEMO_CODES
+from gemeinsam.budgeting.demo import load_demo_content as load_budgeting
+from gemeinsam.budgeting.services import code_is_usable
 from gemeinsam.core.demo import DEMO_PASSWORD, load_demo_content
 from gemeinsam.core.management.commands.serve import gunicorn_argv
 from gemeinsam.participation.demo import load_demo_content as load_participation
@@ -34,10 +37,15 @@ class Command(BaseCommand):
         self.stdout.write("Loading demo content ...")
         accounts = load_demo_content()
         load_participation()
+        budgeting = load_budgeting()
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for account, created in accounts:
             note = "" if created else " (already there)"
             self.stdout.write(f"  {account.role.label:<28} {account.email}{note}")
+        codes = [code for code in DEMO_CODES if code_is_usable(budgeting, code)]
+        if codes:
+            self.stdout.write(f"Voting codes for “{budgeting.process.title}” (no account needed):")
+            self.stdout.write(f"  {', '.join(codes)}")
         if options["no_serve"]:
             return
         self._serve(options["host"], options["port"])
