@@ -3,6 +3,7 @@ small elections (hypothesis) for every satisfaction and completion."""
 
 import subprocess
 import sys
+from dataclasses import replace
 from fractions import Fraction
 
 from hypothesis import HealthCheck, given, settings
@@ -27,7 +28,15 @@ from pabutools.rules import (
 )
 
 from gemeinsam.budgeting.rules.election import BallotKind, Election, Project
-from gemeinsam.budgeting.rules.mes import COMPLETIONS, equal_shares
+from gemeinsam.budgeting.rules.mes import (
+    COMPLETIONS,
+    _Money,
+    _pay,
+    _price,
+    _settle,
+    equal_shares,
+    prepare,
+)
 
 SAT_CLASSES = {"cost": Cost_Sat, "cardinality": Cardinality_Sat, "additive": Additive_Cardinal_Sat}
 
@@ -169,3 +178,21 @@ def test_cumulative_outcome_is_pabutools_and_within_budget(election, completion)
     outcome = equal_shares(election, "additive", completion)
     assert outcome.total_cost <= election.budget
     assert outcome.selected == pabutools_outcome(election, "additive", completion)
+
+
+def test_prices_stay_exact_whatever_split_the_floats_propose():
+    # Floats only propose which classes are poor; exact integers confirm it or redo the scan.
+    election = approval(20, {"a": 6, "b": 7, "c": 3}, "a b", "a b", "a b c", "c", "b", "a c")
+    prepared = prepare(election, "cost")
+    projects = {p.id: p for p in prepared.projects}
+    money = _Money(Fraction(20, 6), prepared.cost_denominator, len(prepared.group_weights))
+    price = _price(projects["a"], money)
+    _settle(projects["a"], money, price)
+    _pay(projects["a"], price, money)
+    for project_id in ("b", "c"):
+        honest = _price(projects[project_id], money)
+        expected = _settle(projects[project_id], money, honest)
+        assert honest.low <= expected <= honest.high
+        for poor in range(len(honest.classes) + 1):
+            proposed = replace(honest, poor=poor, rho_int=None, rho=None)
+            assert _settle(projects[project_id], money, proposed) == expected

@@ -19,8 +19,9 @@ Speed. Voters with the same ballot are one weighted group, and voters who have p
 same selected projects hold the same money: they form a *budget class*. A voter's money
 depends only on which selected projects they approve (for points: with how many points), so
 classes are far fewer than voters. A project's rho is computed over the classes among its
-supporters (counted with NumPy), by bisection over integer prefix sums: all money is kept
-as integers over one common denominator, which is exact and spares a Fraction per voter.
+supporters (counted with NumPy). Floats (NumPy) find rho and bracket it for sure; exact
+integers over one common denominator work rho out only where floats cannot decide: for the
+project bought and for near ties (see `_price`, `_settle`).
 As in pabutools, a rho computed earlier is a lower bound (money only shrinks within a run),
 so projects whose bound exceeds the best rho of the round are not priced again.
 
@@ -48,7 +49,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import accumulate
-from math import lcm
+from math import inf, lcm, nextafter
 from operator import mul
 
 import numpy as np
@@ -73,11 +74,14 @@ class _Project:
     cost: Fraction
     groups: np.ndarray  # indices of the supporting ballot groups
     weights: np.ndarray  # their multiplicities (float64, exact below 2**53)
-    utilities: list[int]  # the distinct integer satisfactions (one for cost/cardinality)
+    utilities: np.ndarray  # the distinct integer satisfactions (Python ints; one if uniform)
     utility_index: np.ndarray | None  # per supporting group, index into `utilities`
     scale: Fraction
     sort_factor: list[int]  # lcm(utilities) // u: orders money per unit of satisfaction
     first_bound: Fraction  # cost / total satisfaction: no rho is ever lower
+    float_utilities: np.ndarray  # the same as float64, for the float pass of `_price`
+    float_cost: float
+    float_scale: float
 
     @property
     def uniform(self) -> bool:
@@ -143,11 +147,14 @@ def prepare(election: Election, satisfaction: str) -> _Prepared:
                 cost=project.cost,
                 groups=groups,
                 weights=weights,
-                utilities=utilities,
+                utilities=np.array(utilities, dtype=object),
                 utility_index=utility_index,
                 scale=scale,
                 sort_factor=[common // u for u in utilities],
                 first_bound=project.cost / total,
+                float_utilities=np.array(utilities, dtype=np.float64),
+                float_cost=float(project.cost),
+                float_scale=float(scale),
             )
         )
     denominator = lcm(*(p.cost.denominator for p in election.projects)) if projects else 1
@@ -164,14 +171,36 @@ class _Run:
 
 
 class _Money:
-    """What each budget class holds, exactly: N[c] / D, with one common denominator D so that
-    sorting and sums are on integers. Classes are renumbered when many have emptied; class 0
-    holds the voters with nothing left."""
+    """What each budget class holds, exactly as an integer over one common denominator D, so
+    that sums and comparisons are on integers, and F[c], the same rounded to the nearest float,
+    for a fast first pass. D grows with each purchase (to take in rho's denominator); rather
+    than rescaling every class then, a class keeps the numerator N[c] over the D of its
+    creation, its epoch: its numerator over D is N[c] · widen[epoch[c]] (`exact`). Classes are
+    renumbered when many have emptied; class 0 holds the voters with nothing left."""
 
     def __init__(self, per_voter: Fraction, cost_denominator: int, groups: int):
         self.D = lcm(per_voter.denominator, cost_denominator)
-        self.N = [0, per_voter.numerator * (self.D // per_voter.denominator)]
+        self.N = np.array([0, per_voter.numerator * (self.D // per_voter.denominator)], object)
+        self.epoch = np.zeros(2, dtype=np.int64)
+        self.widen = np.array([1], dtype=object)  # per epoch: D // (D of the epoch)
+        self.F = np.array([0.0, float(per_voter)])  # int / int and Fraction: correctly rounded
         self.class_of = np.ones(groups, dtype=np.int64)
+
+    def exact(self, classes: np.ndarray) -> np.ndarray:
+        """The classes' money as numerators over D (Python ints)."""
+        return self.N[classes] * self.widen[self.epoch[classes]]
+
+    def add(self, numerators: np.ndarray, denominator: int) -> int:
+        """New classes holding numerators / denominator (a multiple of D, which becomes D);
+        returns the first new class."""
+        if denominator != self.D:
+            self.widen = np.append(self.widen * (denominator // self.D), 1)
+            self.D = denominator
+        first = len(self.N)
+        self.N = np.concatenate([self.N, numerators])
+        self.epoch = np.concatenate([self.epoch, np.full(len(numerators), len(self.widen) - 1)])
+        self.F = np.concatenate([self.F, (numerators / denominator).astype(np.float64)])
+        return first
 
     def compact(self) -> None:
         used = np.bincount(self.class_of, minlength=len(self.N)) > 0
@@ -182,18 +211,25 @@ class _Money:
         renumber = np.zeros(len(self.N), dtype=np.int64)
         renumber[live] = np.arange(len(live))
         self.class_of = renumber[self.class_of]
-        self.N = [self.N[c] for c in live.tolist()]
+        self.N, self.F, self.epoch = self.N[live], self.F[live], self.epoch[live]
 
 
 @dataclass
 class _Price:
-    """A project's rho over the classes among its supporters, sorted poorest per unit first."""
+    """A project's rho over the classes among its supporters, sorted by float money per unit
+    of satisfaction: surely low ≤ rho ≤ high (floats). The first `poor` entries pay all their
+    money, the others rho·u. The exact rho is worked out (`_settle`) only where floats cannot
+    decide: for the project bought, and for near ties."""
 
-    classes: list[int]
-    kinds: list[int]  # index into project.utilities
-    poor: int  # the first `poor` entries pay all their money
-    rho_int: Fraction  # rho over integer utilities (price per supporter for cost/cardinality)
-    rho: Fraction
+    classes: np.ndarray
+    kinds: np.ndarray | None  # index into project.utilities (None if uniform)
+    weights: np.ndarray
+    ratio: np.ndarray  # float money per unit of satisfaction
+    poor: int
+    low: float
+    high: float
+    rho_int: Fraction | None = None  # rho over integer utilities (price per supporter if uniform)
+    rho: Fraction | None = None
 
 
 class _NotCertified(Exception):
@@ -213,7 +249,8 @@ def run_mes(prepared: _Prepared, per_voter: Fraction, reference: _Run | None = N
     so in between."""
     projects = prepared.projects
     money = _Money(per_voter, prepared.cost_denominator, len(prepared.group_weights))
-    bound = {p.index: p.first_bound for p in projects}  # lower bounds on rho
+    # Lower bounds on rho, as floats (exact values, never above the true rho).
+    bound = {p.index: nextafter(float(p.first_bound), 0) for p in projects}
     remaining = set(bound)
     selected: list[int] = []
     rho_of: dict[int, Fraction] = {}
@@ -226,44 +263,58 @@ def run_mes(prepared: _Prepared, per_voter: Fraction, reference: _Run | None = N
             threshold = reference.rho[expected]
         else:
             threshold, expected = None, -1  # the reference run ended: nothing may be bought
-        best = None
-        tied: list[int] = []
+        # Float comparisons are exact here: rounding keeps order, so a float above (below)
+        # float(threshold) is above (below) the threshold itself.
+        limit = inf if threshold is None else float(threshold)
         prices: dict[int, _Price] = {}
-        # Visit by lower bound (floats only order the visits; skipping is decided exactly).
-        for j in sorted(remaining, key=lambda j: float(bound[j])):
-            limit = best if expected is None else threshold
-            if limit is not None and bound[j] > limit:
-                continue
+        # Visit by lower bound: once one exceeds the limit, all later ones do.
+        for j in sorted(remaining, key=bound.__getitem__):
+            if bound[j] > limit:
+                break
             price = _price(projects[j], money)
             if price is None:  # unaffordable now, and for the rest of the run
                 remaining.discard(j)
                 continue
-            bound[j] = price.rho
+            bound[j] = price.low
             prices[j] = price
-            if expected is not None:
-                if j != expected and (
-                    expected == -1
-                    or price.rho < threshold
-                    or (price.rho == threshold and projects[j].id < projects[expected].id)
-                ):
-                    raise _NotCertified
-            elif best is None or price.rho < best:
-                best, tied = price.rho, [j]
-            elif price.rho == best:
-                tied.append(j)
-        if expected is not None and expected != -1:
+            if expected is None:
+                limit = min(limit, price.high)
+            elif j != expected and (
+                expected == -1 or _beats(projects, money, prices, j, expected, threshold)
+            ):
+                raise _NotCertified
+        if expected is None:
+            # Only projects whose interval reaches the least upper bound can be the cheapest.
+            tied = [j for j, price in prices.items() if price.low <= limit]
+            if len(tied) > 1:
+                best = min(_settle(projects[j], money, prices[j]) for j in tied)
+                tied = [j for j in tied if prices[j].rho == best]
+        elif expected != -1:
             if expected not in prices:
                 raise _NotCertified  # cannot happen: more money never makes it unaffordable
             tied = [expected]
+        else:
+            tied = []
         if not tied:
             break
         chosen = min(tied, key=lambda j: projects[j].id)
         price = prices[chosen]
         remaining.discard(chosen)
         selected.append(chosen)
-        rho_of[chosen] = price.rho
+        rho_of[chosen] = _settle(projects[chosen], money, price)
         _pay(projects[chosen], price, money)
     return _Run(selected, rho_of, money)
+
+
+def _beats(projects, money, prices, j, expected, threshold) -> bool:
+    """Whether project j is chosen over the reference's choice at `threshold` (its rho)."""
+    price, limit = prices[j], float(threshold)
+    if price.low > limit:
+        return False
+    if price.high < limit:
+        return True
+    rho = _settle(projects[j], money, price)
+    return rho < threshold or (rho == threshold and projects[j].id < projects[expected].id)
 
 
 def _money_left(prepared: _Prepared, run: _Run) -> dict[int, Fraction]:
@@ -272,76 +323,172 @@ def _money_left(prepared: _Prepared, run: _Run) -> dict[int, Fraction]:
     for project in prepared.projects:
         if project.index not in run.rho:
             counts = np.bincount(money.class_of[project.groups], weights=project.weights)
-            held = sum(int(counts[c]) * money.N[c] for c in np.flatnonzero(counts).tolist())
+            classes = np.flatnonzero(counts)
+            held = int(np.dot(counts[classes].astype(np.int64), money.exact(classes)))
             left[project.index] = Fraction(held, money.D)
     return left
 
 
-def _price(project: _Project, money: _Money) -> _Price | None:
-    """rho of the project now, or None if its supporters cannot pay for it.
+# Relative errors allowed for floats, far above what they can make: a money F[c] is within
+# 2**-53 of N[c] / D, a ratio F[c] / u within 2**-52 of the exact one, and a float sum of n
+# positive terms, each within 2**-52, within (n + 2) · 2**-53 of the exact sum.
+_RATIO_BAND = 1e-12
+_WIDTH = 1e-9  # the interval drawn around a float rho, to be confirmed
 
-    The same scan as pabutools' `mes_inner_algo` over supporters sorted by money per unit of
-    satisfaction, but over classes instead of voters (a class is poor or rich as a whole) and
-    by bisection over prefix sums: entry k pays rho·u_k out of its money iff
-    (cost - money of the entries before k) · u_k ≤ N_k · (satisfaction of entries from k)."""
+
+def _price(project: _Project, money: _Money) -> _Price | None:
+    """rho of the project now, as a sure interval, or None if its supporters cannot pay for it.
+
+    rho is the unique solution of f(rho) = cost, where f(rho) sums min(money, rho·u) over the
+    supporters: the same scan as pabutools' `mes_inner_algo` over supporters sorted by money
+    per unit of satisfaction, but over classes instead of voters (a class is poor or rich as a
+    whole), in floats with NumPy. The float rho is then bracketed for sure: f is
+    non-decreasing, so if f(low) < cost < f(high), with f summed in floats and allowed the
+    error floats can make, then low < rho < high. Should that fail (the float rho is off),
+    the exact rho is worked out at once."""
     cls = money.class_of[project.groups]
     if project.uniform:
         counts = np.bincount(cls, weights=project.weights)
-        keys = np.flatnonzero(counts[1:]) + 1
-        classes, kinds = keys.tolist(), [0] * len(keys)
+        classes = np.flatnonzero(counts[1:]) + 1
+        weights, kinds = counts[classes], None
+        ratio = money.F[classes]
+        satisfaction = weights
     else:
         width = len(project.utilities)
         counts = np.bincount(cls * width + project.utility_index, weights=project.weights)
         keys = np.flatnonzero(counts[width:]) + width
-        classes, kinds = (keys // width).tolist(), (keys % width).tolist()
-    weights = counts[keys].astype(np.int64).tolist()
-    N = money.N
-    if project.uniform:
-        order = sorted(range(len(classes)), key=[N[c] for c in classes].__getitem__)
+        classes, kinds, weights = keys // width, keys % width, counts[keys]
+        units = project.float_utilities[kinds]
+        ratio = money.F[classes] / units
+        satisfaction = weights * units
+    held = weights * money.F[classes]
+    total, cost = held.sum(), project.float_cost
+    tolerance = (len(classes) + 16) * 2.0**-50
+    if total * (1 + tolerance) < cost * (1 - tolerance):
+        return None
+    if total * (1 - tolerance) <= cost * (1 + tolerance):
+        cost_D = project.cost.numerator * (money.D // project.cost.denominator)
+        if int(np.dot(weights.astype(np.int64), money.exact(classes))) < cost_D:
+            return None
+    order = np.argsort(ratio, kind="stable")
+    paid_before = np.cumsum(held[order]) - held[order]
+    rest = satisfaction[order][::-1].cumsum()[::-1]  # satisfaction of entries from k on
+    rich = cost - paid_before <= ratio[order] * rest
+    poor = int(rich.argmax())
+    rho = (cost - paid_before[poor]) / rest[poor]
+    low, high = rho * (1 - _WIDTH), rho * (1 + _WIDTH)
+    price = _Price(
+        classes[order],
+        None if kinds is None else kinds[order],
+        weights[order],
+        ratio[order],
+        poor,
+        low,
+        high,
+    )
+    if np.minimum(held, low * satisfaction).sum() * (1 + tolerance) < cost * (
+        1 - tolerance
+    ) and np.minimum(held, high * satisfaction).sum() * (1 - tolerance) > cost * (1 + tolerance):
+        # Bounds on rho_int; times the scale, rounded (within 2**-52), they bound rho.
+        price.low = low * project.float_scale * (1 - 1e-15)
+        price.high = high * project.float_scale * (1 + 1e-15)
+    else:
+        exact = float(_settle(project, money, price))  # correctly rounded
+        price.low, price.high = nextafter(exact, -inf), nextafter(exact, inf)
+    return price
+
+
+def _settle(project: _Project, money: _Money, price: _Price) -> Fraction:
+    """The exact rho (kept in `price`): the float split of `_price` confirmed, or else the
+    exact scan."""
+    if price.rho is None:
+        cost_D = project.cost.numerator * (money.D // project.cost.denominator)
+        args = (price.classes, price.kinds, price.weights)
+        rho_int = _confirm_split(project, money, cost_D, *args, price.ratio, price.poor)
+        if rho_int is None:
+            price.classes, price.kinds, price.poor, rho_int = _split_exactly(
+                project, money, cost_D, *args
+            )
+        price.rho_int, price.rho = rho_int, rho_int * project.scale
+    return price.rho
+
+
+def _confirm_split(project, money, cost_D, classes, kinds, weights, ratio, poor):
+    """The exact rho_int if the first `poor` entries (sorted by float ratio) are the poor ones,
+    else None."""
+    weights = weights.astype(np.int64)
+    paid = int(np.dot(weights[:poor], money.exact(classes[:poor])))
+    if kinds is None:
+        rest = int(weights[poor:].sum())
+    else:
+        rest = int(np.dot(weights[poor:], project.utilities[kinds[poor:]]))
+    left = cost_D - paid
+    if rest <= 0 or left <= 0:
+        return None
+    rho = left / (money.D * rest)  # correctly rounded
+    if not 1e-290 < rho < 1e290:
+        return None  # keep clear of underflow, where relative bounds fail
+    start = int(np.searchsorted(ratio, rho * (1 - _RATIO_BAND), "left"))
+    stop = int(np.searchsorted(ratio, rho * (1 + _RATIO_BAND), "right"))
+    if start > poor or stop < poor:
+        return None  # a rich entry is surely below rho, or a poor one surely above
+    near = money.exact(classes[start:stop]).tolist()
+    for k, numerator in enumerate(near, start):  # N / (D·u) against left / (D·rest), exactly
+        u = 1 if kinds is None else project.utilities[kinds[k]]
+        held, owed = numerator * rest, left * u
+        if (held > owed) if k < poor else (held < owed):
+            return None
+    return Fraction(left, money.D * rest)
+
+
+def _split_exactly(project, money, cost_D, classes, kinds, weights):
+    """The exact scan, by bisection over integer prefix sums of the entries sorted by exact
+    money per unit of satisfaction: entry k pays rho·u_k out of its money iff
+    (cost - money of the entries before k) · u_k ≤ N_k · (satisfaction of entries from k)."""
+    N = money.exact(classes)
+    if kinds is None:
+        order = sorted(range(len(classes)), key=N.__getitem__)
+        utility = [1] * len(classes)
     else:
         factor = project.sort_factor
-        keyed = [N[c] * factor[k] for c, k in zip(classes, kinds, strict=True)]
+        keyed = [n * factor[k] for n, k in zip(N.tolist(), kinds.tolist(), strict=True)]
         order = sorted(range(len(classes)), key=keyed.__getitem__)
-    classes = [classes[i] for i in order]
-    kinds = [kinds[i] for i in order]
-    weights = [weights[i] for i in order]
-    held = [N[c] for c in classes]
-    utility = [project.utilities[k] for k in kinds]
+        kinds = kinds[order]
+        utility = project.utilities[kinds].tolist()
+    classes, held = classes[order], N[order].tolist()
+    weights = weights[order].astype(np.int64).tolist()
     paid = list(accumulate(map(mul, weights, held), initial=0))
-    if paid[-1] < project.cost * money.D:
-        return None
-    cost = (project.cost * money.D).numerator  # D is a multiple of the costs' denominators
     satisfied = list(accumulate(map(mul, weights, utility), initial=0))
     total_u = satisfied[-1]
     low, high = 0, len(classes) - 1  # the last entry is always rich
     while low < high:
         k = (low + high) // 2
-        if (cost - paid[k]) * utility[k] <= held[k] * (total_u - satisfied[k]):
+        if (cost_D - paid[k]) * utility[k] <= held[k] * (total_u - satisfied[k]):
             high = k
         else:
             low = k + 1
-    rho_int = Fraction(cost - paid[low], money.D * (total_u - satisfied[low]))
-    return _Price(classes, kinds, low, rho_int, rho_int * project.scale)
+    rho_int = Fraction(cost_D - paid[low], money.D * (total_u - satisfied[low]))
+    return classes, kinds, low, rho_int
 
 
 def _pay(project: _Project, price: _Price, money: _Money) -> None:
     """The supporters pay: poor classes everything (to class 0), rich ones rho·u (new classes)."""
     a, b = price.rho_int.numerator, price.rho_int.denominator
     new_D = lcm(money.D, b)
-    if new_D != money.D:
-        grow = new_D // money.D
-        money.N = [n * grow for n in money.N]
-        money.D = new_D
     per_unit = a * (new_D // b)
-    width = len(project.utilities)
-    classes, kinds = price.classes[price.poor :], price.kinds[price.poor :]
-    first = len(money.N)
-    new_class = np.zeros(first * width, dtype=np.int64)  # class 0 for the poor
-    new_class[np.array(classes, dtype=np.int64) * width + np.array(kinds, dtype=np.int64)] = (
-        np.arange(first, first + len(classes))
-    )
-    N, utilities = money.N, project.utilities
-    N.extend([N[c] - per_unit * utilities[k] for c, k in zip(classes, kinds, strict=True)])
+    classes = price.classes[price.poor :]
+    held = money.exact(classes) * (new_D // money.D)
+    if project.uniform:
+        width, keys = 1, classes
+        left = held - per_unit
+    else:
+        width = len(project.utilities)
+        kinds = price.kinds[price.poor :]
+        keys = classes * width + kinds
+        left = held - per_unit * project.utilities[kinds]
+    new_class = np.zeros(len(money.N) * width, dtype=np.int64)  # class 0 for the poor
+    first = money.add(left, new_D)
+    new_class[keys] = np.arange(first, first + len(classes))
     cls = money.class_of[project.groups]
     keys = cls if project.uniform else cls * width + project.utility_index
     money.class_of[project.groups] = new_class[keys]
