@@ -207,3 +207,37 @@ def test_the_participation_page_links_to_the_budget_at_once(db, anonymous):
     BudgetingProcess.objects.create(process=process, budget=Decimal(1000))
     link = reverse("budgeting:process", args=[process.slug])
     assert link in anonymous.get(url).content.decode()
+
+
+def test_proposal_form_takes_a_place_and_a_picture_like_an_idea(resident, login, berlin):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    make_budgeting(phase_type=PhaseType.IDEA_COLLECTION, costs=())
+    client = login(resident)
+    url = reverse("budgeting:proposal_create", args=["haushalt"])
+    page = client.get(url).content.decode()
+    assert "data-place-picker" in page and 'name="image_1"' in page
+    buffer = BytesIO()
+    Image.new("RGB", (40, 30), "green").save(buffer, "PNG")
+    data = {
+        "title": "Trinkbrunnen",
+        "description": "Am Helmholtzplatz",
+        "cost_estimate": "12500",
+        "longitude": "13.4187",
+        "latitude": "52.5436",
+        "image_1": SimpleUploadedFile("brunnen.png", buffer.getvalue(), "image/png"),
+        "alt_1": "Ein grüner Platzhalter",
+    }
+    assert client.post(url, data).status_code == 302
+    proposal = Proposal.objects.get()
+    assert proposal.district.name == "Pankow" and proposal.idea.district == proposal.district
+    assert proposal.idea.images.get().alt_text == "Ein grüner Platzhalter"
+    half = {**data, "latitude": "", "image_1": ""}
+    response = client.post(url, half)
+    assert response.status_code == 200
+    assert "Give both longitude and latitude" in response.content.decode() or (
+        "Längen- und Breitengrad" in response.content.decode()
+    )

@@ -7,11 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from gemeinsam.budgeting.models import Feasibility, Proposal
 from gemeinsam.budgeting.services import MAX_CODES_PER_BATCH
+from gemeinsam.participation.forms import IdeaForm
 
 
-class ProposalForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), max_length=10_000, widget=forms.Textarea)
+class ProposalForm(IdeaForm):
+    """An idea's form (title, description, category, place, pictures) with a cost estimate."""
+
     cost_estimate = forms.DecimalField(
         label=_("Estimated cost"),
         min_value=Decimal("0.01"),

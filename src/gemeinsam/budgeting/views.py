@@ -12,6 +12,7 @@ from gemeinsam.budgeting import results, services
 from gemeinsam.budgeting.forms import ProposalForm, parse_choices
 from gemeinsam.budgeting.models import BallotKind, BudgetingProcess, Feasibility, Proposal
 from gemeinsam.participation import selectors
+from gemeinsam.participation.views_data import map_context
 
 CODE_SESSION_KEY = "budgeting-code-ballot"
 
@@ -64,16 +65,33 @@ def proposal_create(request: HttpRequest, slug: str) -> HttpResponse:
     budgeting = get_budgeting(request, slug)
     if not services.can(request.user, "budgeting.submit_proposal", budgeting):
         raise PermissionDenied
-    form = ProposalForm(request.POST or None)
+    process = budgeting.process
+    form = ProposalForm(request.POST or None, request.FILES or None, process=process)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            proposal = services.submit_proposal(request.user, budgeting, **form.cleaned_data)
+            proposal = services.submit_proposal(
+                request.user,
+                budgeting,
+                title=data["title"],
+                description=data["description"],
+                cost_estimate=data["cost_estimate"],
+                category=data.get("category"),
+                point=form.point(),
+                images=data["images"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("Thank you! Your proposal has been published."))
             return redirect("participation:idea", slug, proposal.idea_id)
-    return render(request, "budgeting/proposal_form.html", {"budgeting": budgeting, "form": form})
+    context = {
+        "budgeting": budgeting,
+        "process": process,
+        "form": form,
+        "map": map_context(process, outline=True),
+    }
+    return render(request, "budgeting/proposal_form.html", context)
 
 
 def ballot_context(budgeting: BudgetingProcess, proposals, choices, check) -> dict:
