@@ -330,3 +330,36 @@ def test_cumulative_counts_points_as_well_as_voters():
     assert (rows[p[0]]["votes"], rows[p[0]]["points"]) == (2, 17)
     assert (rows[p[1]]["votes"], rows[p[1]]["points"]) == (1, 3)
     assert results.count_now(budgeting).data["satisfaction"] == "additive"
+
+
+@pytest.mark.django_db
+def test_district_budgets_are_counted_as_elections_of_their_own(anonymous):
+    from gemeinsam.budgeting.models import DistrictBudget, Proposal
+
+    from ..conftest import DistrictFactory
+
+    north, south = DistrictFactory(name="Nord"), DistrictFactory(name="Süd")
+    budgeting = make_budgeting(costs=(300, 300, 300, 300))
+    DistrictBudget.objects.create(budgeting=budgeting, district=north, amount=600)
+    DistrictBudget.objects.create(budgeting=budgeting, district=south, amount=400)
+    a, b, c, d = Proposal.objects.filter(budgeting=budgeting).order_by("idea__title")
+    for proposal, district in ((a, north), (b, north), (c, south), (d, south)):
+        proposal.district = district
+        proposal.save()
+    for _ in range(3):
+        services.cast_ballot(UserFactory(), budgeting, {a.pk: 1, b.pk: 1, c.pk: 1})
+    services.cast_ballot(UserFactory(), budgeting, {d.pk: 1})
+    close_voting(budgeting)
+    result = results.count_now(budgeting)
+    parts = {part["name"]: part for part in result.data["parts"]}
+    assert set(parts) == {"Nord", "Süd"}
+    assert set(parts["Nord"]["selected"]) == {a.pk, b.pk} and parts["Nord"]["voters"] == 3
+    # South: 400 for one of two projects of 300; three voters want C, one D.
+    assert parts["Süd"]["selected"] == [c.pk] and parts["Süd"]["voters"] == 4
+    page = anonymous.get(reverse("budgeting:results", args=[budgeting.slug])).content.decode()
+    assert "Nord" in page and "Süd" in page
+    url = reverse("budgeting:result_pb", args=[budgeting.slug, result.pk])
+    south_file = parse_pabulib(anonymous.get(f"{url}?part={south.pk}").content.decode())
+    assert {p.id for p in south_file.projects} == {str(c.pk), str(d.pk)}
+    assert south_file.budget == 400 and len(south_file.ballots) == 4
+    assert anonymous.get(f"{url}?part=999999").status_code == 404
