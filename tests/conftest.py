@@ -31,9 +31,10 @@ def shared_data() -> Path:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests of the Django-free rules packages carry the `pure` marker."""
+    """Tests of the Django-free packages (budgeting rules, sortition algorithms) are `pure`."""
     for item in items:
-        if "/budgeting/rules/" in item.path.as_posix():
+        path = item.path.as_posix()
+        if "/budgeting/rules/" in path or "/sortition/algorithms/" in path:
             item.add_marker(pytest.mark.pure)
 
 

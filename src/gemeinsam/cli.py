@@ -10,6 +10,8 @@ OWN_COMMANDS = [
     ("createsuperuser", "create an administrator account"),
     ("worker", "run background tasks (Django tasks, database-backed queue)"),
     ("import-districts", "import district boundaries from a GeoJSON FILE"),
+    ("pb", "participatory budgeting: import a Pabulib file, count a process, solve a file"),
+    ("sortition", "select a citizens' panel by lot from CSV files, or verify a published draw"),
 ]
 
 

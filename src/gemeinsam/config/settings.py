@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "gemeinsam.core.apps.CoreConfig",
     "gemeinsam.participation.apps.ParticipationConfig",
     "gemeinsam.budgeting.apps.BudgetingConfig",
+    "gemeinsam.sortition.apps.SortitionConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,0 +1,178 @@
+"""Panel distributions: our LEXIMIN and MAXIMIN (HiGHS) against sortition-algorithms 0.12.15's
+MAXIMIN (its open-source HiGHS backend; its LEXIMIN needs Gurobi), in the same run.
+
+    .venv/bin/python bench/sortition.py [--instances NAME ...] [--skip-reference]
+        [--berlin [--berlin-pool N] [--berlin-size K] [--seed S]]
+
+For every shared instance (../shared/data/sortition, or GEMEINSAM_SHARED_DATA) prints the pool
+n, panel size k, seconds and smallest selection probability of each algorithm, the ratio of
+the reference's seconds to ours, and the number of panels in our LEXIMIN support. --berlin
+adds a generated Berlin-like pool (12 districts, age band, gender, education, migration
+background, employment, household type, citizenship: 8 categories; 10,000 volunteers, k=60),
+the target being LEXIMIN in under five minutes. Paper (Gurobi): example_large_200 1,161.8 s.
+"""
+
+import argparse
+import csv
+import io
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from gemeinsam.sortition.algorithms.instance import Instance, Quota  # noqa: E402
+from gemeinsam.sortition.algorithms.io import read_instance  # noqa: E402
+from gemeinsam.sortition.algorithms.leximin import leximin, maximin  # noqa: E402
+
+SHARED = {  # folder: quota table, pool, k, household columns
+    "example_small_20": ("categories.csv", "respondents.csv", 20, ()),
+    "sa_fixture_150_22": (
+        "features.csv",
+        "candidates.csv",
+        22,
+        ("primary_address1", "primary_zip"),
+    ),
+    "example_large_200": ("categories.csv", "respondents.csv", 200, ()),
+}
+
+# Berlin-like categories: value → population share (rough Amt für Statistik figures) and a
+# volunteering propensity (older, better educated people without migration background answer
+# invitations more often).
+DISTRICTS = [
+    "Mitte", "Friedrichshain-Kreuzberg", "Pankow", "Charlottenburg-Wilmersdorf", "Spandau",
+    "Steglitz-Zehlendorf", "Tempelhof-Schöneberg", "Neukölln", "Treptow-Köpenick",
+    "Marzahn-Hellersdorf", "Lichtenberg", "Reinickendorf",
+]  # fmt: skip
+BERLIN = {
+    "district": {name: (1 / 12, 1.0) for name in DISTRICTS},
+    "age": {"16-24": (0.11, 0.6), "25-34": (0.18, 0.9), "35-49": (0.25, 1.0),
+            "50-64": (0.23, 1.3), "65+": (0.23, 1.1)},
+    "gender": {"female": (0.505, 1.0), "male": (0.49, 1.0), "diverse": (0.005, 1.5)},
+    "education": {"low": (0.25, 0.5), "medium": (0.40, 0.9), "high": (0.35, 1.6)},
+    "migration": {"yes": (0.38, 0.6), "no": (0.62, 1.2)},
+    "employment": {"employed": (0.55, 1.0), "unemployed": (0.07, 0.7),
+                   "retired": (0.23, 1.2), "in education": (0.15, 0.8)},
+    "household": {"single": (0.31, 1.1), "couple": (0.33, 1.0), "family": (0.36, 0.9)},
+    "citizenship": {"German": (0.76, 1.1), "EU": (0.08, 0.7), "non-EU": (0.16, 0.5)},
+}  # fmt: skip
+
+
+def berlin_instance(pool: int = 10_000, size: int = 60, seed: int = 1) -> Instance:
+    """Volunteers drawn with skewed propensities; quotas the population share of the panel
+    rounded down and up (at least 0 and 1 of every value), 3 % share a household."""
+    rng = random.Random(seed)
+    people = [f"b{i:05d}" for i in range(pool)]
+    values = {}
+    for person in people:
+        values[person] = {}
+        for feature, options in BERLIN.items():
+            names = list(options)
+            weights = [share * propensity for share, propensity in options.values()]
+            values[person][feature] = rng.choices(names, weights)[0]
+    quotas = []
+    for feature, options in BERLIN.items():
+        for name, (share, _) in options.items():
+            target = share * size
+            quotas.append(Quota(feature, name, int(target * 0.85), max(1, int(target * 1.15) + 1)))
+    households = {person: f"address {i}" for i, person in enumerate(people)}
+    for person in rng.sample(people, pool * 3 // 100):
+        households[person] = households[rng.choice(people)]
+    return Instance(people, values, quotas, size, households)
+
+
+def shared_instance(folder: str) -> Instance:
+    data = Path(os.environ.get("GEMEINSAM_SHARED_DATA") or ROOT.parent / "shared" / "data")
+    if not data.is_dir():
+        data = Path("/work/shared/data")
+    features, people, k, households = SHARED[folder]
+    root = data / "sortition" / folder
+    return read_instance(root / features, root / people, k, household_columns=households)
+
+
+def reference_maximin(instance: Instance) -> float:
+    """sortition-algorithms' MAXIMIN (backend highspy); returns its smallest probability."""
+    from sortition_algorithms.adapters import CSVStringDataSource, SelectionData
+    from sortition_algorithms.committee_generation.maximin import find_distribution_maximin
+    from sortition_algorithms.settings import Settings
+
+    features_csv, people_csv = io.StringIO(), io.StringIO()
+    writer = csv.writer(features_csv)
+    writer.writerow(["feature", "value", "min", "max"])
+    for quota in instance.quotas:
+        writer.writerow([quota.feature, quota.value, quota.min, quota.max])
+    writer = csv.writer(people_csv)
+    writer.writerow(["id", *instance.features, "household"])
+    for person in instance.people:
+        row = [instance.values[person][f] for f in instance.features]
+        writer.writerow([person, *row, instance.households.get(person, f"alone {person}")])
+    data = SelectionData(CSVStringDataSource(features_csv.getvalue(), people_csv.getvalue()))
+    features, _ = data.load_features(instance.size)
+    settings = Settings(
+        id_column="id",
+        columns_to_keep=[],
+        check_same_address=True,
+        check_same_address_columns=["household"],
+    )
+    people, _ = data.load_people(settings, features)
+    committees, probabilities, _ = find_distribution_maximin(
+        features, people, instance.size, ["household"], "highspy"
+    )
+    chance = dict.fromkeys(people, 0.0)
+    for committee, probability in zip(committees, probabilities, strict=True):
+        for person in committee:
+            chance[person] += probability
+    return min(chance.values())
+
+
+def timed(function, instance):
+    start = time.perf_counter()
+    result = function(instance)
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--instances", nargs="*", default=list(SHARED), choices=list(SHARED))
+    parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--berlin", action="store_true")
+    parser.add_argument("--berlin-pool", type=int, default=10_000)
+    parser.add_argument("--berlin-size", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    cases = [(name, lambda name=name: shared_instance(name)) for name in args.instances]
+    if args.berlin:
+        label = f"berlin_{args.berlin_pool}_{args.berlin_size}"
+        cases.append(
+            (label, lambda: berlin_instance(args.berlin_pool, args.berlin_size, args.seed))
+        )
+    print(
+        f"{'instance':<22} {'n':>6} {'k':>4} {'leximin s':>10} {'maximin s':>10} "
+        f"{'ref s':>9} {'leximin min':>12} {'maximin min':>12} {'ref min':>10} "
+        f"{'ref/ours':>9} {'panels':>7} {'gini':>6}",
+        flush=True,
+    )
+    for name, load in cases:
+        instance = load()
+        lex_s, lex = timed(leximin, instance)
+        max_s, mx = timed(maximin, instance)
+        if args.skip_reference:
+            ref_s, ref_min, ratio = float("nan"), float("nan"), "-"
+        else:
+            ref_s, ref_min = timed(reference_maximin, instance)
+            ratio = f"{ref_s / max_s:.1f}"
+        print(
+            f"{name:<22} {len(instance.people):>6} {instance.size:>4} {lex_s:>10.2f} "
+            f"{max_s:>10.2f} {ref_s:>9.2f} {lex.min_probability:>12.6f} "
+            f"{mx.min_probability:>12.6f} {ref_min:>10.6f} {ratio:>9} "
+            f"{len(lex.panels):>7} {lex.gini:>6.3f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

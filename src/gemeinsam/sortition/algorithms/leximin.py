@@ -1,0 +1,419 @@
+"""LEXIMIN and MAXIMIN panel distributions by column generation on HiGHS.
+
+Follows Flanigan, Gölz, Gupta, Hennig, Procaccia, "Fair algorithms for selecting citizens'
+assemblies", Nature 596 (2021), methods "Algorithm LEXIMIN": a dual LP over a growing set of
+feasible panels, priced by an integer program, fixing one probability level per stage.
+
+One exact reduction makes both programs small. People with the same feature values who share
+a household with nobody are interchangeable ("groups"). The leximin probabilities are unique
+and unchanged by swapping interchangeable people, so members of a group share them, and the LP
+may work with "profiles" (how many members of each group a panel takes) and one dual weight
+per group. At the end, each profile is spread over concrete panels by rotating through each
+group's members, so every member of a group gets the same probability.
+"""
+
+import itertools
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import highspy
+import numpy as np
+
+from .distribution import Distribution
+from .instance import Instance
+
+# Column generation stops when no profile's dual weight exceeds the LP's bound by more than
+# EPS; the level found is then at most EPS below the optimum (the paper's code uses 5e-4).
+EPS = 1e-7
+# A group whose dual weight exceeds TIGHT is fixed at the stage's level (complementary
+# slackness: a positive dual forces the probability to the level in every optimum).
+TIGHT = 1e-9
+# Relative MIP gap for pricing (HiGHS' default is 1e-4): keeps the pricing error below EPS.
+MIP_GAP = 1e-9
+
+Progress = Callable[[str], None]
+Profile = tuple[int, ...]  # members taken from each group, in group order
+
+
+@dataclass
+class _Group:
+    """Interchangeable people (same values, no housemates), or one person with housemates."""
+
+    members: list[int]  # person indices into Instance.people, in input order
+    cap: int  # the most members a panel can hold
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+def _highs() -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", 0)  # the same distribution on every run
+    return h
+
+
+class _Pool:
+    """The instance as groups, with the pricing integer program: one integer count per group,
+    the panel size, the quotas and at most one person per household."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        people, k = instance.people, instance.size
+        index = {person: i for i, person in enumerate(people)}
+        households: dict[str, list[int]] = {}
+        for person, key in instance.households.items():
+            if person in index:
+                households.setdefault(key, []).append(index[person])
+        shared = {i for members in households.values() if len(members) > 1 for i in members}
+        features = instance.features
+        signature = [tuple(instance.values[p][f] for f in features) for p in people]
+        by_signature: dict[tuple, list[int]] = {}
+        singles: list[list[int]] = []
+        for i in range(len(people)):
+            if i in shared:
+                singles.append([i])
+            else:
+                by_signature.setdefault(signature[i], []).append(i)
+        quota_max = {(q.feature, q.value): q.max for q in instance.quotas}
+        self.groups: list[_Group] = []
+        for members in [*by_signature.values(), *singles]:
+            values = signature[members[0]]
+            limits = (quota_max.get(pair, k) for pair in zip(features, values, strict=True))
+            self.groups.append(_Group(members, max(0, min(len(members), k, *limits))))
+        self.group_of = {i: g for g, group in enumerate(self.groups) for i in group.members}
+        self.sizes = np.array([group.size for group in self.groups], dtype=float)
+
+        h = _highs()
+        h.setOptionValue("mip_rel_gap", MIP_GAP)
+        m = len(self.groups)
+        cols = np.arange(m, dtype=np.int32)
+        h.addVars(m, np.zeros(m), np.array([group.cap for group in self.groups], dtype=float))
+        h.changeColsIntegrality(
+            m, cols, np.full(m, int(highspy.HighsVarType.kInteger), dtype=np.uint8)
+        )
+        h.addRow(k, k, m, cols, np.ones(m))
+        for quota in instance.quotas:
+            taking = [
+                g
+                for g, group in enumerate(self.groups)
+                if instance.values[people[group.members[0]]][quota.feature] == quota.value
+            ]
+            h.addRow(
+                quota.min, quota.max, len(taking), np.array(taking, np.int32), np.ones(len(taking))
+            )
+        for members in households.values():
+            if len(members) > 1:
+                taking = sorted({self.group_of[i] for i in members})
+                h.addRow(
+                    -highspy.kHighsInf,
+                    1.0,
+                    len(taking),
+                    np.array(taking, np.int32),
+                    np.ones(len(taking)),
+                )
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.h = h
+
+    def best_profile(self, weights: np.ndarray) -> tuple[Profile, float] | None:
+        """A feasible profile of greatest Σ count · weight, with that sum; None if the quotas
+        admit no panel."""
+        m = len(self.groups)
+        self.h.changeColsCost(m, np.arange(m, dtype=np.int32), weights.astype(float))
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        profile = tuple(round(value) for value in self.h.getSolution().col_value[:m])
+        return profile, float(np.dot(profile, weights))
+
+
+def _initial_profiles(pool: _Pool, progress: Progress | None) -> tuple[list[Profile], set[int]]:
+    """Profiles that together take someone from every group that some feasible panel can
+    take from (paper: the first phase), and the set of groups no feasible panel takes from."""
+    m = len(pool.groups)
+    covered = np.zeros(m, dtype=bool)
+    unreachable: set[int] = set()
+    profiles: list[Profile] = []
+    while True:
+        open_groups = ~covered & ~np.isin(np.arange(m), list(unreachable))
+        if not open_groups.any():
+            break
+        found = pool.best_profile(np.where(open_groups, 1.0, 0.0))
+        if found is None:
+            raise ValueError("no panel satisfies the quotas")
+        profile, value = found
+        if value >= 0.5:
+            profiles.append(profile)
+            covered |= np.array(profile) > 0
+            continue
+        # No panel takes any open group: ask for each alone to tell which can be taken at all.
+        for g in np.flatnonzero(open_groups):
+            focus = np.zeros(m)
+            focus[g] = 1.0
+            profile, value = pool.best_profile(focus)
+            if value < 0.5:
+                unreachable.add(int(g))
+            else:
+                profiles.append(profile)
+                covered |= np.array(profile) > 0
+    if progress:
+        progress(f"{len(pool.groups)} groups, {len(profiles)} initial profiles")
+    return profiles, unreachable
+
+
+class _StageLP:
+    """The paper's dual LP over the profiles found so far, with one weight y_g per member of
+    group g (n_g members; variables ŷ, y_g ≥ 0):
+
+        minimise   ŷ - Σ_{g fixed} p_g · n_g · y_g
+        subject to Σ_g c_g · y_g ≤ ŷ       for every profile c found so far,
+                   Σ_{g not fixed} n_g · y_g = 1.
+
+    Its optimum is the largest level z such that every member of an unfixed group can get at
+    least z while each member of a fixed group g keeps at least p_g.
+    """
+
+    def __init__(self, pool: _Pool, groups: list[int]) -> None:
+        self.pool = pool
+        self.groups = groups  # the groups taking part: those some feasible panel takes from
+        self.col = {g: c + 1 for c, g in enumerate(groups)}  # column 0 is ŷ
+        m = len(groups)
+        h = _highs()
+        h.addVars(m + 1, np.zeros(m + 1), np.full(m + 1, highspy.kHighsInf))
+        h.changeColCost(0, 1.0)
+        h.addRow(1.0, 1.0, m, np.arange(1, m + 1, dtype=np.int32), pool.sizes[groups])
+        self.h = h
+        self.profiles: dict[Profile, None] = {}  # insertion-ordered set
+
+    def add_profile(self, profile: Profile) -> bool:
+        if profile in self.profiles:
+            return False
+        self.profiles[profile] = None
+        taken = [g for g, count in enumerate(profile) if count]
+        cols = np.array([self.col[g] for g in taken] + [0], dtype=np.int32)
+        vals = np.array([profile[g] for g in taken] + [-1.0], dtype=float)
+        self.h.addRow(-highspy.kHighsInf, 0.0, len(cols), cols, vals)
+        return True
+
+    def fix(self, group: int, probability: float) -> None:
+        col = self.col[group]
+        self.h.changeCoeff(0, col, 0.0)
+        self.h.changeColCost(col, -probability * self.pool.sizes[group])
+
+    def solve(self) -> tuple[np.ndarray, float, float] | None:
+        """Weights per group (0 for groups not taking part), ŷ and the objective; None if
+        the fixed probabilities are (numerically) infeasible, making this LP unbounded."""
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        values = self.h.getSolution().col_value
+        weights = np.zeros(len(self.pool.groups))
+        weights[self.groups] = values[1:]
+        return weights, float(values[0]), float(self.h.getInfo().objective_function_value)
+
+
+def _column_generation(
+    pool: _Pool, lp: _StageLP, fixed: dict[int, float]
+) -> tuple[np.ndarray, float, float]:
+    """Solve one stage over all feasible panels: add the best profile while its weight beats
+    ŷ by more than EPS. Returns the group weights, the level and an upper bound on it."""
+    relax = 1e-10
+    while True:
+        solved = lp.solve()
+        if solved is None:
+            # Rounding made the fixed probabilities jointly infeasible by a hair; like the
+            # paper's code we lower them all a little (here by far less than EPS).
+            for group in fixed:
+                fixed[group] = max(0.0, fixed[group] - relax)
+                lp.fix(group, fixed[group])
+            relax *= 10
+            if relax > EPS:
+                raise RuntimeError("the fixed probabilities cannot be met by the panels found")
+            continue
+        weights, cap, objective = solved
+        found = pool.best_profile(weights)
+        assert found is not None
+        profile, value = found
+        if value <= cap + EPS or not lp.add_profile(profile):
+            # (y, max(value, ŷ)) is feasible for the full dual: an upper bound on the level.
+            return weights, objective, objective + max(0.0, value - cap)
+
+
+def _primal(pool: _Pool, profiles: list[Profile], targets: dict[int, float]) -> list[float]:
+    """Profile probabilities giving each member of group g at least targets[g] - ε, with ε
+    minimal (the paper's final LP, tolerant of the rounding in the targets)."""
+    h = _highs()
+    m = len(profiles)
+    h.addVars(m + 1, np.zeros(m + 1), np.full(m + 1, highspy.kHighsInf))
+    h.changeColCost(m, 1.0)  # ε
+    h.addRow(1.0, 1.0, m, np.arange(m, dtype=np.int32), np.ones(m))
+    for group, target in targets.items():
+        taking = [p for p, profile in enumerate(profiles) if profile[group]]
+        cols = np.array([*taking, m], dtype=np.int32)
+        size = pool.sizes[group]
+        vals = np.array([profiles[p][group] for p in taking] + [size], dtype=float)
+        h.addRow(target * size, highspy.kHighsInf, len(cols), cols, vals)
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    x = np.clip(np.array(h.getSolution().col_value[:m]), 0.0, None)
+    x[x < 1e-12] = 0.0
+    return list(x / x.sum())
+
+
+def _panels(pool: _Pool, profile: Profile) -> list[tuple[Fraction, list[int]]]:
+    """Concrete panels for a profile, with their shares (summing to 1), such that each member
+    of group g is on a share c_g / n_g of them.
+
+    For r in [0, 1), group g contributes the c_g members from position d·⌊r·n_g/d⌋ on, going
+    round its member list, with d = gcd(c_g, n_g): n_g/d windows of equal share, each member
+    in c_g/d of them. The panel changes only where some r·n_g/d crosses an integer.
+    """
+    steps: list[tuple[_Group, int, int]] = []
+    breaks = {Fraction(0)}
+    for g, count in enumerate(profile):
+        group = pool.groups[g]
+        if 0 < count < group.size:
+            windows = group.size // math.gcd(count, group.size)
+            steps.append((group, count, windows))
+            breaks.update(Fraction(j, windows) for j in range(1, windows))
+    fixed_part = [
+        i
+        for g, count in enumerate(profile)
+        if count == pool.groups[g].size
+        for i in pool.groups[g].members
+    ]
+    points = [*sorted(breaks), Fraction(1)]
+    result = []
+    for start, end in itertools.pairwise(points):
+        panel = list(fixed_part)
+        for group, count, windows in steps:
+            first = math.floor(start * windows) * (group.size // windows)
+            panel.extend(group.members[(first + j) % group.size] for j in range(count))
+        result.append((end - start, panel))
+    return result
+
+
+def _distribution(
+    pool: _Pool, profiles: list[Profile], probabilities: list[float], algorithm: str
+) -> Distribution:
+    people = pool.instance.people
+    merged: dict[tuple[str, ...], float] = {}
+    for profile, probability in zip(profiles, probabilities, strict=True):
+        if probability <= 0:
+            continue
+        for share, panel in _panels(pool, profile):
+            key = tuple(sorted(people[i] for i in panel))
+            merged[key] = merged.get(key, 0.0) + probability * float(share)
+    if len(merged) > len(people) + 1:
+        merged = _compact(people, merged)
+    pairs = sorted(merged.items())
+    return Distribution(
+        panels=[panel for panel, _ in pairs],
+        probabilities=[p for _, p in pairs],
+        algorithm=algorithm,
+        people=list(people),
+    )
+
+
+def _compact(
+    people: list[str], panels: dict[tuple[str, ...], float]
+) -> dict[tuple[str, ...], float]:
+    """The same person probabilities on at most n + 1 panels (Carathéodory): a vertex of
+    {x ≥ 0 : Σ x = 1, each person's probability at least as now, less ε}, ε minimal."""
+    keys = list(panels)
+    target: dict[str, float] = dict.fromkeys(people, 0.0)
+    for key, probability in panels.items():
+        for person in key:
+            target[person] += probability
+    row = {person: r + 1 for r, person in enumerate(people)}
+    m = len(keys)
+    h = _highs()
+    h.addRow(1.0, 1.0, 0, np.array([], np.int32), np.array([]))
+    for person in people:
+        h.addRow(target[person], highspy.kHighsInf, 0, np.array([], np.int32), np.array([]))
+    for key in keys:
+        rows = np.array([0, *(row[person] for person in key)], dtype=np.int32)
+        h.addCol(0.0, 0.0, highspy.kHighsInf, len(rows), rows, np.ones(len(rows)))
+    rows = np.arange(1, len(people) + 1, dtype=np.int32)
+    h.addCol(1.0, 0.0, highspy.kHighsInf, len(rows), rows, np.ones(len(rows)))  # ε
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return panels
+    x = np.clip(np.array(h.getSolution().col_value[:m]), 0.0, None)
+    x[x < 1e-12] = 0.0
+    total = x.sum()
+    return {keys[p]: float(x[p] / total) for p in np.flatnonzero(x)}
+
+
+def _setup(instance: Instance, progress: Progress | None) -> tuple[_Pool, _StageLP]:
+    pool = _Pool(instance)
+    profiles, unreachable = _initial_profiles(pool, progress)
+    lp = _StageLP(pool, [g for g in range(len(pool.groups)) if g not in unreachable])
+    for profile in profiles:
+        lp.add_profile(profile)
+    return pool, lp
+
+
+def leximin(instance: Instance, *, progress: Progress | None = None) -> Distribution:
+    """The LEXIMIN distribution: maximise the smallest selection probability, then the next
+    smallest, and so on. People in no feasible panel get probability 0 (`never_selected`)."""
+    pool, lp = _setup(instance, progress)
+    fixed: dict[int, float] = {}
+    unfixed = set(lp.groups)
+    while unfixed:
+        weights, level, _ = _column_generation(pool, lp, fixed)
+        tight = {g for g in unfixed if weights[g] > TIGHT}
+        if not tight:  # Σ n_g y_g over the unfixed is 1, so some weight is positive
+            tight = {max(unfixed, key=lambda g: weights[g])}
+        for group in tight:
+            fixed[group] = max(0.0, level)
+            lp.fix(group, fixed[group])
+        unfixed -= tight
+        if progress:
+            progress(
+                f"level {level:.6f}: {len(fixed)}/{len(lp.groups)} groups fixed, "
+                f"{len(lp.profiles)} profiles"
+            )
+    profiles = list(lp.profiles)
+    return _distribution(pool, profiles, _primal(pool, profiles, fixed), "leximin")
+
+
+def maximin(instance: Instance, *, progress: Progress | None = None) -> Distribution:
+    """A MAXIMIN distribution: the smallest selection probability as large as possible (the
+    first stage of LEXIMIN; the other probabilities are whatever the LP returns)."""
+    pool, lp = _setup(instance, progress)
+    _, level, _ = _column_generation(pool, lp, {})
+    if progress:
+        progress(f"maximin level {level:.6f}, {len(lp.profiles)} profiles")
+    profiles = list(lp.profiles)
+    targets = dict.fromkeys(lp.groups, level)
+    return _distribution(pool, profiles, _primal(pool, profiles, targets), "maximin")
+
+
+def level_bounds(
+    instance: Instance, fixed: dict[str, float], panels: Iterable[tuple[str, ...]] = ()
+) -> tuple[float, float]:
+    """Bounds (lower, upper; within EPS) on the largest z such that some distribution over
+    all feasible panels gives everyone outside `fixed` at least z and everyone in `fixed` at
+    least their value: for checking a distribution's leximin optimality level by level.
+    `panels` must support a distribution meeting `fixed` (e.g. the distribution checked);
+    values in `fixed` are taken per group (the smallest among its members in `fixed`)."""
+    pool, lp = _setup(instance, None)
+    index = {person: i for i, person in enumerate(instance.people)}
+    for panel in panels:
+        profile = [0] * len(pool.groups)
+        for person in panel:
+            profile[pool.group_of[index[person]]] += 1
+        lp.add_profile(tuple(profile))
+    by_group: dict[int, float] = {}
+    for person, value in fixed.items():
+        g = pool.group_of[index[person]]
+        if g in lp.col:
+            by_group[g] = min(value, by_group.get(g, value))
+    for group, value in by_group.items():
+        lp.fix(group, value)
+    _, lower, upper = _column_generation(pool, lp, by_group)
+    return lower, upper
