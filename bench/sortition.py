@@ -13,8 +13,6 @@ the target being LEXIMIN in under five minutes. Paper (Gurobi): example_large_20
 """
 
 import argparse
-import csv
-import io
 import os
 import random
 import sys
@@ -94,38 +92,11 @@ def shared_instance(folder: str) -> Instance:
 
 
 def reference_maximin(instance: Instance) -> float:
-    """sortition-algorithms' MAXIMIN (backend highspy); returns its smallest probability."""
-    from sortition_algorithms.adapters import CSVStringDataSource, SelectionData
-    from sortition_algorithms.committee_generation.maximin import find_distribution_maximin
-    from sortition_algorithms.settings import Settings
+    """sortition-algorithms' MAXIMIN minimum probability (the tests' reference adapter)."""
+    sys.path.insert(0, str(ROOT))
+    from tests.sortition.reference import sa_maximin_min_probability
 
-    features_csv, people_csv = io.StringIO(), io.StringIO()
-    writer = csv.writer(features_csv)
-    writer.writerow(["feature", "value", "min", "max"])
-    for quota in instance.quotas:
-        writer.writerow([quota.feature, quota.value, quota.min, quota.max])
-    writer = csv.writer(people_csv)
-    writer.writerow(["id", *instance.features, "household"])
-    for person in instance.people:
-        row = [instance.values[person][f] for f in instance.features]
-        writer.writerow([person, *row, instance.households.get(person, f"alone {person}")])
-    data = SelectionData(CSVStringDataSource(features_csv.getvalue(), people_csv.getvalue()))
-    features, _ = data.load_features(instance.size)
-    settings = Settings(
-        id_column="id",
-        columns_to_keep=[],
-        check_same_address=True,
-        check_same_address_columns=["household"],
-    )
-    people, _ = data.load_people(settings, features)
-    committees, probabilities, _ = find_distribution_maximin(
-        features, people, instance.size, ["household"], "highspy"
-    )
-    chance = dict.fromkeys(people, 0.0)
-    for committee, probability in zip(committees, probabilities, strict=True):
-        for person in committee:
-            chance[person] += probability
-    return min(chance.values())
+    return sa_maximin_min_probability(instance)
 
 
 def timed(function, instance):

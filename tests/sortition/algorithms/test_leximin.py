@@ -1,8 +1,6 @@
 """LEXIMIN and MAXIMIN on HiGHS: feasible panels, sortition-algorithms' MAXIMIN (HiGHS) as the
 oracle for the smallest probability, level-by-level leximin optimality, reproducible draws."""
 
-import csv
-import io
 import random
 from collections import Counter
 
@@ -14,6 +12,7 @@ from gemeinsam.sortition.algorithms.io import read_instance
 from gemeinsam.sortition.algorithms.leximin import level_bounds, leximin, maximin
 
 from ...conftest import shared_data
+from ..reference import sa_maximin_min_probability
 
 SHARED = {
     "example_small_20": ("categories.csv", "respondents.csv", 20, ()),
@@ -50,43 +49,6 @@ def random_instance(seed: int) -> Instance:
             taken = sum(values[p][feature] == value for p in panel)
             quotas.append(Quota(feature, value, max(0, taken - rng.randint(0, 1)), taken + 1))
     return Instance(people, values, quotas, k, households)
-
-
-def sa_maximin_min_probability(instance: Instance) -> float:
-    """The smallest probability of sortition-algorithms 0.12.15's MAXIMIN, on its default
-    open-source backend (HiGHS via highspy); its LEXIMIN needs Gurobi."""
-    from sortition_algorithms.adapters import CSVStringDataSource, SelectionData
-    from sortition_algorithms.committee_generation.maximin import find_distribution_maximin
-    from sortition_algorithms.settings import Settings
-
-    features_csv, people_csv = io.StringIO(), io.StringIO()
-    writer = csv.writer(features_csv)
-    writer.writerow(["feature", "value", "min", "max"])
-    for quota in instance.quotas:
-        writer.writerow([quota.feature, quota.value, quota.min, quota.max])
-    writer = csv.writer(people_csv)
-    writer.writerow(["id", *instance.features, "household"])
-    for person in instance.people:
-        row = [instance.values[person][f] for f in instance.features]
-        writer.writerow([person, *row, instance.households.get(person, f"alone {person}")])
-    data = SelectionData(CSVStringDataSource(features_csv.getvalue(), people_csv.getvalue()))
-    features, _ = data.load_features(instance.size)
-    settings = Settings(
-        id_column="id",
-        columns_to_keep=[],
-        check_same_address=True,
-        check_same_address_columns=["household"],
-        solver_backend="highspy",
-    )
-    people, _ = data.load_people(settings, features)
-    committees, probabilities, _ = find_distribution_maximin(
-        features, people, instance.size, ["household"], "highspy"
-    )
-    chance = dict.fromkeys(instance.people, 0.0)
-    for committee, probability in zip(committees, probabilities, strict=True):
-        for person in committee:
-            chance[person] += probability
-    return min(chance[p] for p in people)
 
 
 def assert_valid(instance: Instance, distribution: Distribution):
