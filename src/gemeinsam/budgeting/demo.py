@@ -15,7 +15,7 @@ from django.utils import timezone
 from gemeinsam.budgeting import results, services
 from gemeinsam.budgeting.models import BudgetingProcess, Feasibility, Proposal, VotingCode
 from gemeinsam.budgeting.rules.pabulib import read_pabulib
-from gemeinsam.core.demo import DEMO_ACCOUNTS
+from gemeinsam.core.demo import demo_users
 from gemeinsam.core.geo import district_at
 from gemeinsam.core.models import District, User
 from gemeinsam.core.roles import Role
@@ -149,17 +149,10 @@ PAPER_BALLOTS = 36
 PAPER_WEIGHTS = [9, 7, 5, 3, 6, 4, 5, 4, 3, 2]
 
 
-def _accounts() -> dict[Role, User | None]:
-    return {
-        account.role: User.objects.filter(email__iexact=account.email).first()
-        for account in DEMO_ACCOUNTS
-    }
-
-
 @transaction.atomic
 def load_demo_content() -> BudgetingProcess:
     """Create the demo budgeting processes that are missing; return the one in voting."""
-    accounts = _accounts()
+    accounts = demo_users()
     budgeting = _voting(accounts)
     _real_result(accounts)
     return budgeting

@@ -98,3 +98,11 @@ def load_demo_content() -> list[tuple[DemoAccount, bool]]:
         )
         results.append((account, created))
     return results
+
+
+def demo_users() -> dict[Role, User | None]:
+    """The demo accounts by role, None where one is missing (deleted, or not loaded yet)."""
+    return {
+        account.role: User.objects.filter(email__iexact=account.email).first()
+        for account in DEMO_ACCOUNTS
+    }

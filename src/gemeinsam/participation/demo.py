@@ -9,8 +9,10 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from gemeinsam.core.demo import demo_users
 from gemeinsam.core.geo import district_at
 from gemeinsam.core.models import Organisation, User
+from gemeinsam.core.roles import Role
 from gemeinsam.participation import services
 from gemeinsam.participation.models import (
     Category,
@@ -95,13 +97,13 @@ INTERIM_RESULTS = [
 
 
 def _accounts() -> dict[str, User | None]:
-    emails = {
-        "staff": "verwaltung@demo.gemeinsam.invalid",
-        "moderator": "moderation@demo.gemeinsam.invalid",
-        "resident": "teilnehmerin@demo.gemeinsam.invalid",
-        "admin": "admin@demo.gemeinsam.invalid",
+    users = demo_users()
+    return {
+        "staff": users[Role.STAFF],
+        "moderator": users[Role.MODERATOR],
+        "resident": users[Role.PARTICIPANT],
+        "admin": users[Role.ADMIN],
     }
-    return {role: User.objects.filter(email=email).first() for role, email in emails.items()}
 
 
 @transaction.atomic
