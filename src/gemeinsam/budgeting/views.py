@@ -68,17 +68,12 @@ def proposal_create(request: HttpRequest, slug: str) -> HttpResponse:
     process = budgeting.process
     form = ProposalForm(request.POST or None, request.FILES or None, process=process)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             proposal = services.submit_proposal(
                 request.user,
                 budgeting,
-                title=data["title"],
-                description=data["description"],
-                cost_estimate=data["cost_estimate"],
-                category=data.get("category"),
-                point=form.point(),
-                images=data["images"],
+                cost_estimate=form.cleaned_data["cost_estimate"],
+                **form.idea_arguments(),
             )
         except ValidationError as error:
             form.add_error(None, error)

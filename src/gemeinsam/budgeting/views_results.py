@@ -310,8 +310,9 @@ CSV_COLUMNS = [
 def result_csv(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     budgeting = get_budgeting(request, slug)
     result = _result_for(request, budgeting, pk)
-    external = dict(budgeting.proposals.values_list("pk", "external_id"))
-    ideas = dict(budgeting.proposals.values_list("pk", "idea_id"))
+    rows = budgeting.proposals.values_list("pk", "external_id", "idea_id")
+    external = {pk: external_id for pk, external_id, _idea in rows}
+    ideas = {pk: idea for pk, _external_id, idea in rows}
     buffer = StringIO()
     buffer.write("\ufeff")  # the byte order mark makes spreadsheet programs read UTF-8
     writer = csv.writer(buffer)

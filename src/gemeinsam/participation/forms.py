@@ -78,6 +78,17 @@ class IdeaForm(forms.Form):
             return None
         return Point(data["longitude"], data["latitude"])
 
+    def idea_arguments(self) -> dict:
+        """What the valid form gives `services.submit_idea` (and budgeting's proposals)."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "description": data["description"],
+            "category": data.get("category"),
+            "point": self.point(),
+            "images": data["images"],
+        }
+
 
 class IdeaEditForm(IdeaForm):
     """IdeaForm for an existing idea: its pictures can be removed, new ones fill free places."""

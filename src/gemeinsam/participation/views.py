@@ -118,17 +118,8 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied
     form = IdeaForm(request.POST or None, request.FILES or None, process=process)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            idea = services.submit_idea(
-                request.user,
-                process,
-                title=data["title"],
-                description=data["description"],
-                category=data.get("category"),
-                point=form.point(),
-                images=data["images"],
-            )
+            idea = services.submit_idea(request.user, process, **form.idea_arguments())
         except ValidationError as error:
             form.add_error(None, error)
         else:
