@@ -8,3 +8,10 @@ class SortitionConfig(AppConfig):
     name = "gemeinsam.sortition"
     label = "sortition"
     verbose_name = _("Sortition of the citizens' panel")
+
+    def ready(self) -> None:
+        from gemeinsam.core.api import api
+        from gemeinsam.sortition import permissions  # noqa: F401 - registers the rules
+        from gemeinsam.sortition.api import router
+
+        api.add_router("/sortition", router)

@@ -1,6 +1,9 @@
 """Sortition of the citizens' panel in plain Python (NumPy, HiGHS): no Django here.
 
 instance.py holds the data model (people, features with quotas, households); io.py reads
-the CSV formats practitioners use; legacy.py is the greedy random draw used for years;
-leximin.py the fair distribution over panels of Flanigan et al. (Nature 2021) on HiGHS.
+the CSV formats practitioners use; checks.py finds problems and conflicting quotas before
+solving; invitations.py is stage 1, the stratified address lottery; legacy.py is the greedy
+random draw used for years; leximin.py the fair distribution over panels of Flanigan et al.
+(Nature 2021) on HiGHS; distribution.py the published lottery and its reproducible draw;
+replacements.py refills seats after drop-outs; cli.py the standalone command.
 """

@@ -15,6 +15,8 @@ from gemeinsam.budgeting.services import code_is_usable
 from gemeinsam.core.demo import DEMO_PASSWORD, load_demo_content
 from gemeinsam.core.management.commands.serve import gunicorn_argv
 from gemeinsam.participation.demo import load_demo_content as load_participation
+from gemeinsam.sortition.demo import load_demo_content as load_sortition
+from gemeinsam.sortition.demo import open_codes
 
 
 class Command(BaseCommand):
@@ -38,6 +40,7 @@ class Command(BaseCommand):
         accounts = load_demo_content()
         load_participation()
         budgeting = load_budgeting()
+        panel = load_sortition()
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for account, created in accounts:
             note = "" if created else " (already there)"
@@ -46,6 +49,10 @@ class Command(BaseCommand):
         if codes:
             self.stdout.write(f"Voting codes for “{budgeting.process.title}” (no account needed):")
             self.stdout.write(f"  {', '.join(codes)}")
+        invitation_codes = open_codes(panel) if panel is not None else []
+        if invitation_codes:
+            self.stdout.write(f"Invitation codes for “{panel.title}” (register as a volunteer):")
+            self.stdout.write(f"  {', '.join(invitation_codes)}")
         if options["no_serve"]:
             return
         self._serve(options["host"], options["port"])

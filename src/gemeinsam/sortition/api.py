@@ -1,0 +1,150 @@
+"""The JSON API of sortition: the public transparency record of a panel, and for staff the
+state of runs and starting one. Same permissions and services as the pages; mounted at
+/api/sortition by SortitionConfig.ready."""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+from ninja.security import django_auth
+
+from gemeinsam.sortition import services
+from gemeinsam.sortition.models import Algorithm, Panel, SelectionRun
+
+router = Router(tags=["sortition"])
+
+
+class PanelOut(Schema):
+    slug: str
+    title: str
+    size: int
+    drawn: bool
+
+
+class QuotaRow(Schema):
+    feature: str
+    value: str
+    min: int
+    max: int
+    volunteers: int = Field(description="volunteers in the pool with this value")
+    panel: int = Field(description="seated panel members with this value")
+    kept: bool
+
+
+class RunOut(Schema):
+    id: int
+    algorithm: str
+    state: str
+    progress: str
+    volunteers: int
+    seconds: float | None
+    min_probability: float | None
+    gini: float | None
+    estimated: bool
+    panels_in_support: int | None
+    commitment: str
+    seed: str
+    drawn_at: datetime | None
+    drawn_panel: list[str] = Field(description="pseudonymous ids (V0001, ...) of the draw")
+    error: str
+
+
+class TransparencyOut(Schema):
+    panel: str
+    title: str
+    size: int
+    household_rule: bool
+    invitations: int
+    invitation_seed: str
+    register_size: int | None
+    register_sha256: str
+    volunteers: int
+    algorithm_version: str
+    quotas: list[QuotaRow]
+    run: dict | None = Field(description="the drawn run, else the newest finished LEXIMIN run")
+    replacements: list[dict]
+    personal_data_deleted_at: datetime | None
+
+
+class RunIn(Schema):
+    algorithm: str = Field(Algorithm.LEXIMIN, description="leximin or legacy")
+
+
+def _panel(request: HttpRequest, slug: str) -> Panel:
+    panel = Panel.objects.filter(slug=slug).first()
+    if panel is None or not services.can(request.user, "sortition.view_transparency", panel):
+        raise HttpError(404, _("Not found, or not visible to you."))
+    return panel
+
+
+def _run_out(run: SelectionRun) -> RunOut:
+    return RunOut(
+        id=run.pk,
+        algorithm=run.algorithm,
+        state=run.state,
+        progress=run.progress,
+        volunteers=run.volunteers,
+        seconds=run.seconds,
+        min_probability=run.min_probability,
+        gini=run.gini,
+        estimated=run.estimated,
+        panels_in_support=run.panels_in_support,
+        commitment=run.commitment,
+        seed=run.seed,
+        drawn_at=run.drawn_at,
+        drawn_panel=run.drawn_panel,
+        error=run.error,
+    )
+
+
+@router.get("/panels", response=list[PanelOut], summary="Public citizens' panels")
+def panels(request: HttpRequest):
+    staff = services.can(request.user, "sortition.manage_panel")
+    found = Panel.objects.all() if staff else Panel.objects.filter(public=True)
+    drawn = set(
+        SelectionRun.objects.filter(drawn_at__isnull=False).values_list("panel_id", flat=True)
+    )
+    return [PanelOut(slug=p.slug, title=p.title, size=p.size, drawn=p.pk in drawn) for p in found]
+
+
+@router.get(
+    "/panels/{slug}",
+    response=TransparencyOut,
+    summary="A panel's transparency record: quotas, method, commitment, seed, make-up",
+)
+def transparency(request: HttpRequest, slug: str):
+    return services.transparency(_panel(request, slug))
+
+
+@router.get("/panels/{slug}/runs", response=list[RunOut], auth=django_auth, summary="Runs (staff)")
+def runs(request: HttpRequest, slug: str):
+    panel = _panel(request, slug)
+    services.require(request.user, "sortition.manage_panel", panel)
+    return [_run_out(run) for run in panel.runs.all()]
+
+
+@router.get(
+    "/panels/{slug}/runs/{run_id}", response=RunOut, auth=django_auth, summary="One run (staff)"
+)
+def run_detail(request: HttpRequest, slug: str, run_id: int):
+    panel = _panel(request, slug)
+    if not services.can(request.user, "sortition.manage_panel", panel):
+        raise PermissionDenied(_("Only staff see runs."))
+    run = panel.runs.filter(pk=run_id).first()
+    if run is None:
+        raise HttpError(404, _("Not found, or not visible to you."))
+    return _run_out(run)
+
+
+@router.post(
+    "/panels/{slug}/runs",
+    response={202: RunOut},
+    auth=django_auth,
+    summary="Start a run (staff); joins the one already waiting or running",
+)
+def start_run(request: HttpRequest, slug: str, payload: RunIn):
+    panel = _panel(request, slug)
+    return 202, _run_out(services.request_run(request.user, panel, payload.algorithm))

@@ -1,0 +1,30 @@
+"""Background tasks of sortition, run by `gemeinsam worker`."""
+
+from django.tasks import task
+
+
+@task()
+def select_panel(run_id: int) -> str:
+    """Compute a queued selection run (sortition/services.py `run`)."""
+    from gemeinsam.sortition import services
+
+    return services.run(run_id)
+
+
+@task()
+def delete_due_personal_data(panel_id: int) -> str:
+    """Delete the personal data of people not selected once the panel's period has passed."""
+    from django.utils import timezone
+
+    from gemeinsam.sortition import services
+    from gemeinsam.sortition.models import Panel
+
+    panel = Panel.objects.filter(pk=panel_id).first()
+    if panel is None:
+        return "gone"
+    due = services.deletion_due(panel)
+    if due is None:
+        return "nothing to delete"
+    if due > timezone.now():
+        return "not due yet"  # the period was lengthened: a later task or the purge does it
+    return f"anonymised {services.delete_personal_data(panel)}"
