@@ -19,6 +19,7 @@ urlpatterns = [
     path("processes/", include("gemeinsam.participation.urls")),
     path("staff/processes/", include("gemeinsam.participation.urls_staff")),
     path("budgeting/", include("gemeinsam.budgeting.urls")),
+    path("panels/", include("gemeinsam.sortition.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -216,22 +216,20 @@ def draw_invitations(
 
 
 def letters_csv(panel: Panel) -> str:
-    """The letter merge: one row per invitation with its address and printed code."""
+    """The letter merge: one row per invitation with its address and printed code. Extra
+    register columns keep their names unless they clash with ours (then `register_...`)."""
     invitations = list(panel.invitations.all())
+    fixed = ["id", "address", panel.stratum_column or "stratum", "code"]
     extra = list(dict.fromkeys(key for inv in invitations for key in inv.extra))
+    shown = [f"register_{key}" if key in fixed else key for key in extra]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["id", "address", panel.stratum_column or "stratum", *extra, "code"])
+    writer.writerow([*fixed[:3], *shown, fixed[3]])
     for inv in invitations:
         row = [inv.register_id, inv.address, inv.stratum, *(inv.extra.get(k, "") for k in extra)]
-        writer.writerow([_safe_cell(cell) for cell in row] + [shown_code(inv.code)])
+        row = [invitation_lottery.spreadsheet_safe(str(cell)) for cell in row]
+        writer.writerow([*row, shown_code(inv.code)])
     return out.getvalue()
-
-
-def _safe_cell(value) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: quote them."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 # Volunteers -------------------------------------------------------------------------------
@@ -674,7 +672,7 @@ def panel_csv(panel: Panel) -> str:
     for v in panel_members(panel):
         row = [v.ref, v.get_status_display(), *(v.features.get(f, "") for f in features)]
         row += [v.name, v.email, v.phone, v.address, v.postcode, v.get_source_display()]
-        writer.writerow([_safe_cell(cell) for cell in row])
+        writer.writerow([invitation_lottery.spreadsheet_safe(str(cell)) for cell in row])
     return out.getvalue()
 
 

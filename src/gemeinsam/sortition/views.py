@@ -1,0 +1,149 @@
+"""Public pages of a citizens' panel: the transparency page with the files to verify the
+draw, and volunteering with the code from the invitation letter."""
+
+from allauth.core.internal import ratelimit
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from gemeinsam.sortition import services
+from gemeinsam.sortition.forms import RegistrationForm
+from gemeinsam.sortition.models import Algorithm, Panel, RunState, SelectionRun
+
+# Wrong invitation codes per connection (allauth's cache-backed limiter, shared by all app
+# servers). A code has about 50 bits, so this only stops scripts, not people mistyping.
+CODE_GUESSES = {"invitation_code": "10/10m/ip,50/d/ip"}
+RATE_LIMIT_APP = "gemeinsam.sortition"
+
+
+def form_data(request: HttpRequest):
+    """What a form is bound to: the POST data, even when empty (so that it says what is
+    missing), or nothing on GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def form_files(request: HttpRequest):
+    return request.FILES if request.method == "POST" else None
+
+
+def get_panel(request: HttpRequest, slug: str) -> Panel:
+    """A panel whose transparency page the user may see (public, or staff), else 404."""
+    panel = get_object_or_404(Panel, slug=slug)
+    if not services.can(request.user, "sortition.view_transparency", panel):
+        raise Http404
+    return panel
+
+
+def probability_figures(probability: float | None) -> dict:
+    """A probability as people read it: a percentage and "1 in N"."""
+    if probability is None:
+        return {"percent": None, "one_in": None}
+    return {"percent": probability * 100, "one_in": round(1 / probability) if probability else None}
+
+
+def transparency(request: HttpRequest, slug: str) -> HttpResponse:
+    panel = get_panel(request, slug)
+    data = services.transparency(panel)
+    run = panel.runs.get(pk=data["run"]["id"]) if data["run"] else None
+    replacements = data["replacements"]
+    context = {
+        "panel": panel,
+        "data": data,
+        "run": run,
+        "drawn": run is not None and run.drawn_at is not None,
+        "minimum": probability_figures(run.min_probability if run else None),
+        "verify_command": services.verify_command(run) if run else "",
+        "replaced": {
+            "dropped": sum(len(r["dropped"]) for r in replacements),
+            "added": sum(len(r["added"]) for r in replacements),
+            "shortfall": sum(r["shortfall"] for r in replacements),
+            "unkept": [quota for r in replacements for quota in r["unkept"]],
+        },
+        "staff": services.can(request.user, "sortition.manage_panel", panel),
+    }
+    return render(request, "sortition/transparency.html", context)
+
+
+PUBLISHED_FILES = {
+    "features.csv": ("features_csv", "text/csv; charset=utf-8"),
+    "people.csv": ("people_csv", "text/csv; charset=utf-8"),
+    "distribution.json": ("distribution", "application/json"),
+    "commitment.txt": ("commitment", "text/plain; charset=utf-8"),
+}
+
+
+def run_file(request: HttpRequest, slug: str, pk: int, filename: str) -> HttpResponse:
+    """A file of a finished LEXIMIN run exactly as the commitment covers it (no byte order
+    mark: the commitment hashes the bytes). Pseudonymous ids and features only."""
+    panel = get_panel(request, slug)
+    run = get_object_or_404(
+        SelectionRun, panel=panel, pk=pk, algorithm=Algorithm.LEXIMIN, state=RunState.DONE
+    )
+    if filename not in PUBLISHED_FILES:
+        raise Http404
+    field, content_type = PUBLISHED_FILES[filename]
+    body = getattr(run, field)
+    if filename == "commitment.txt":
+        body += "\n"
+    response = HttpResponse(body.encode("utf-8"), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _guesses_left(request: HttpRequest) -> bool:
+    return (
+        ratelimit.consume(
+            request,
+            app=RATE_LIMIT_APP,
+            action="invitation_code",
+            config=CODE_GUESSES,
+            dry_run=True,
+        )
+        is not None
+    )
+
+
+def _count_wrong_guess(request: HttpRequest) -> None:
+    ratelimit.consume(request, app=RATE_LIMIT_APP, action="invitation_code", config=CODE_GUESSES)
+
+
+def register(request: HttpRequest, slug: str) -> HttpResponse:
+    """Volunteer with the invitation code; each code works once."""
+    panel = get_object_or_404(Panel, slug=slug)
+    if not panel.registration_open or panel.drawn_run() is not None:
+        return render(request, "sortition/register_closed.html", {"panel": panel})
+    form = RegistrationForm(form_data(request), panel=panel)
+    status = 200
+    if request.method == "POST":
+        valid = form.is_valid()
+        code = form.cleaned_data.get("code", "")
+        if not _guesses_left(request):
+            form.add_error(
+                None,
+                _(
+                    "Too many wrong invitation codes were entered from your connection. "
+                    "Please try again later."
+                ),
+            )
+            status = 429
+        elif code and services.invitation_for(panel, code) is None:
+            _count_wrong_guess(request)
+            form.add_error("code", _("This invitation code is not valid or has been used already."))
+        elif valid:
+            try:
+                services.register_volunteer(panel, code, form.feature_values(), form.contact())
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect("sortition:register_done", panel.slug)
+    response = render(
+        request, "sortition/register.html", {"panel": panel, "form": form}, status=status
+    )
+    response["Cache-Control"] = "no-store"  # the form may hold what someone typed in
+    return response
+
+
+def register_done(request: HttpRequest, slug: str) -> HttpResponse:
+    panel = get_object_or_404(Panel, slug=slug)
+    return render(request, "sortition/register_done.html", {"panel": panel})
