@@ -402,9 +402,7 @@ def test_bad_register_pool_and_encoding_show_messages_not_errors(staff, login):
     assert empty.status_code == 200 and 'role="alert"' in html(empty)
 
 
-def test_a_register_column_named_like_a_letter_column_is_kept_under_another_name(
-    staff, login
-):
+def test_a_register_column_named_like_a_letter_column_is_kept_under_another_name(staff, login):
     panel = make_panel(staff)
     register = "id,address,district,code\nr1,Weg 1,Mitte,11000\nr2,Weg 2,Pankow,11000\n"
     services.draw_invitations(staff, panel, upload(register), 2, "s")
