@@ -168,3 +168,43 @@ def test_json_round_trip_is_stable():
     assert again.person_probabilities() == pytest.approx(distribution.person_probabilities())
     assert again.commitment(b"pool") == distribution.commitment(b"pool")
     assert distribution.commitment(b"pool") != distribution.commitment(b"other pool")
+
+
+def test_the_draw_is_the_documented_integer_rule_on_the_published_weights():
+    """Another machine repeats the draw from the published JSON alone: SHA-256 of the seed
+    as an integer u, the first panel whose cumulative weight exceeds u · GRID / 2^256.
+    Computed here from the JSON by the rule as documented, in a fresh interpreter with
+    another hash seed too."""
+    import hashlib
+    import json
+    import os
+    import subprocess
+    import sys
+
+    distribution = leximin(shared_instance("sa_fixture_150_22"))
+    published = json.loads(distribution.to_json())
+    weights = [panel["weight"] for panel in published["panels"]]
+    assert sum(weights) == published["grid"]
+    for seed in ("4 8 15 16 23 42", "Lotto 2026-11-21", "ß ü 🎲"):
+        u = int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest(), "big")
+        cumulative, expected = 0, None
+        for panel, weight in zip(published["panels"], weights, strict=True):
+            cumulative += weight
+            if u * published["grid"] < cumulative * 2**256:
+                expected = tuple(panel["members"])
+                break
+        assert distribution.draw(seed) == expected
+        script = (
+            "import sys; from gemeinsam.sortition.algorithms.distribution import Distribution;"
+            "d = Distribution.from_json(sys.stdin.read()); print(' '.join(d.draw(sys.argv[1])))"
+        )
+        env = dict(os.environ, PYTHONHASHSEED="12345")
+        again = subprocess.run(
+            [sys.executable, "-c", script, seed],
+            input=distribution.to_json(),
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
+        assert tuple(again.stdout.split()) == expected
