@@ -10,6 +10,7 @@ from html import unescape
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from gemeinsam.sortition import services
 from gemeinsam.sortition.algorithms import cli
@@ -594,7 +595,9 @@ def test_data_deletion_needs_a_draw_and_shows_when_it_is_due(staff, login):
     from django.utils.formats import date_format
     from django.utils.timezone import localtime
 
-    assert date_format(localtime(due), "j. F Y") in html(client.get(url("staff_deletion", panel)))
+    page = html(client.get(url("staff_deletion", panel)))
+    with translation.override("en"):  # the request left its own language active
+        assert date_format(localtime(due), "j. F Y") in page
 
 
 def test_the_panel_list_shows_each_panels_state(staff, login, django_assert_max_num_queries):

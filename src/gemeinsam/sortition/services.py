@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from gemeinsam.sortition.algorithms import invitations as invitation_lottery
@@ -167,7 +167,8 @@ def draw_invitations(
         raise ValidationError(_("Enter a seed for the invitation lottery."))
     if not 1 <= count <= MAX_INVITATIONS:
         raise ValidationError(
-            _("Draw between 1 and %(max)s invitations.") % {"max": f"{MAX_INVITATIONS:,}"}
+            _("Draw between 1 and %(max)s invitations.")
+            % {"max": formats.number_format(MAX_INVITATIONS, force_grouping=True)}
         )
     column = (stratum_column or panel.stratum_column or "district").strip()
     register, content = _with_file(
@@ -177,7 +178,10 @@ def draw_invitations(
     available = [address for address in register if address.id not in invited]
     if count > len(available):
         raise ValidationError(
-            _("The register has %(available)s addresses not invited yet; %(count)s requested.")
+            _(
+                "Requested: %(count)s invitations. Addresses in the register not invited yet: "
+                "%(available)s."
+            )
             % {"available": len(available), "count": count}
         )
     chosen = invitation_lottery.draw_invitations(available, count, seed)

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from gemeinsam.sortition import services
@@ -151,7 +152,12 @@ def quotas(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The quota table has been saved: %(count)s rows.") % {"count": len(created)},
+                ngettext(
+                    "The quota table has been saved: %(count)s row.",
+                    "The quota table has been saved: %(count)s rows.",
+                    len(created),
+                )
+                % {"count": len(created)},
             )
             return redirect("sortition:staff_quotas", panel.slug)
     return render(
@@ -212,7 +218,11 @@ def invitations(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(count)s invitations have been drawn. Download the letters below.")
+                ngettext(
+                    "%(count)s invitation has been drawn. Download the letter below.",
+                    "%(count)s invitations have been drawn. Download the letters below.",
+                    len(created),
+                )
                 % {"count": len(created)},
             )
             return redirect("sortition:staff_invitations", panel.slug)
@@ -319,7 +329,13 @@ def volunteers_import(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(
-                request, _("%(count)s volunteers have been imported.") % {"count": len(created)}
+                request,
+                ngettext(
+                    "%(count)s volunteer has been imported.",
+                    "%(count)s volunteers have been imported.",
+                    len(created),
+                )
+                % {"count": len(created)},
             )
             return redirect("sortition:staff_volunteers", panel.slug)
     return render(
@@ -541,7 +557,11 @@ def deletion(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The personal data of %(count)s people not selected has been deleted.")
+                ngettext(
+                    "The personal data of %(count)s person not selected has been deleted.",
+                    "The personal data of %(count)s people not selected has been deleted.",
+                    count,
+                )
                 % {"count": count},
             )
             return redirect("sortition:staff_panel", panel.slug)
