@@ -6,10 +6,12 @@ from collections import Counter
 
 import pytest
 
+from gemeinsam.sortition.algorithms import relaxation
 from gemeinsam.sortition.algorithms.distribution import Distribution
 from gemeinsam.sortition.algorithms.instance import Instance, Quota
 from gemeinsam.sortition.algorithms.io import read_instance
 from gemeinsam.sortition.algorithms.leximin import level_bounds, leximin, maximin
+from gemeinsam.sortition.algorithms.pool import Pool
 
 from ...conftest import shared_data
 from ..reference import sa_maximin_min_probability
@@ -208,3 +210,29 @@ def test_the_draw_is_the_documented_integer_rule_on_the_published_weights():
             check=True,
         )
         assert tuple(again.stdout.split()) == expected
+
+
+def test_relaxation_shortcut_gives_the_column_generation_levels(monkeypatch):
+    # The shortcut normally starts at SHORTCUT_GROUPS groups; forced here on a pool of 60.
+    rng = random.Random(1)
+    people = [f"v{i}" for i in range(60)]
+    values = {
+        p: {"age": rng.choice("abc"), "area": rng.choice("xyz"), "edu": rng.choice("lh")}
+        for p in people
+    }
+    households = {p: f"h{rng.randint(0, 55)}" for p in people}
+    quotas = [
+        *(Quota("age", v, 2, 3) for v in "abc"),
+        *(Quota("area", v, 2, 4) for v in "xyz"),
+        *(Quota("edu", v, 3, 5) for v in "lh"),
+    ]
+    instance = Instance(people, values, quotas, 8, households)
+    exact = leximin(instance)  # 54 groups: column generation
+    monkeypatch.setattr(relaxation, "SHORTCUT_GROUPS", 0)
+    fast = leximin(instance)
+    assert fast.algorithm == "leximin"
+    assert relaxation.decompose(Pool(instance)) is not None  # the shortcut, not a fallback
+    assert_valid(instance, fast)
+    assert sorted(fast.person_probabilities().values()) == pytest.approx(
+        sorted(exact.person_probabilities().values()), abs=1e-7
+    )

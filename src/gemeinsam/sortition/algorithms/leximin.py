@@ -10,12 +10,16 @@ and unchanged by swapping interchangeable people, so members of a group share th
 may work with "profiles" (how many members of each group a panel takes) and one dual weight
 per group. At the end, each profile is spread over concrete panels by rotating through each
 group's members, so every member of a group gets the same probability.
+
+Large pools take a shortcut first (`relaxed_leximin`, `Decomposition`): the leximin point of
+the LP relaxation (fractional panels) bounds every level from above, so if that point can be
+written as a lottery over real panels, the lottery is leximin-optimal and no pricing MIP has to
+prove anything. Only when the decomposition gets stuck does the column generation run.
 """
 
 import itertools
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from fractions import Fraction
 
 import highspy
@@ -23,114 +27,15 @@ import numpy as np
 
 from .distribution import Distribution
 from .instance import Instance
+from .pool import TIGHT, Group, Pool, Profile, Progress, new_highs
+from .relaxation import decompose
 
 # Column generation stops when no profile's dual weight exceeds the LP's bound by more than
 # EPS; the level found is then at most EPS below the optimum (the paper's code uses 5e-4).
 EPS = 1e-7
-# A group whose dual weight exceeds TIGHT is fixed at the stage's level (complementary
-# slackness: a positive dual forces the probability to the level in every optimum).
-TIGHT = 1e-9
-# Relative MIP gap for pricing (HiGHS' default is 1e-4): keeps the pricing error below EPS.
-MIP_GAP = 1e-9
-
-Progress = Callable[[str], None]
-Profile = tuple[int, ...]  # members taken from each group, in group order
 
 
-@dataclass
-class _Group:
-    """Interchangeable people (same values, no housemates), or one person with housemates."""
-
-    members: list[int]  # person indices into Instance.people, in input order
-    cap: int  # the most members a panel can hold
-
-    @property
-    def size(self) -> int:
-        return len(self.members)
-
-
-def _highs() -> highspy.Highs:
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("random_seed", 0)  # the same distribution on every run
-    return h
-
-
-class _Pool:
-    """The instance as groups, with the pricing integer program: one integer count per group,
-    the panel size, the quotas and at most one person per household."""
-
-    def __init__(self, instance: Instance) -> None:
-        self.instance = instance
-        people, k = instance.people, instance.size
-        index = {person: i for i, person in enumerate(people)}
-        households: dict[str, list[int]] = {}
-        for person, key in instance.households.items():
-            if person in index:
-                households.setdefault(key, []).append(index[person])
-        shared = {i for members in households.values() if len(members) > 1 for i in members}
-        features = instance.features
-        signature = [tuple(instance.values[p][f] for f in features) for p in people]
-        by_signature: dict[tuple, list[int]] = {}
-        singles: list[list[int]] = []
-        for i in range(len(people)):
-            if i in shared:
-                singles.append([i])
-            else:
-                by_signature.setdefault(signature[i], []).append(i)
-        quota_max = {(q.feature, q.value): q.max for q in instance.quotas}
-        self.groups: list[_Group] = []
-        for members in [*by_signature.values(), *singles]:
-            values = signature[members[0]]
-            limits = (quota_max.get(pair, k) for pair in zip(features, values, strict=True))
-            self.groups.append(_Group(members, max(0, min(len(members), k, *limits))))
-        self.group_of = {i: g for g, group in enumerate(self.groups) for i in group.members}
-        self.sizes = np.array([group.size for group in self.groups], dtype=float)
-
-        h = _highs()
-        h.setOptionValue("mip_rel_gap", MIP_GAP)
-        m = len(self.groups)
-        cols = np.arange(m, dtype=np.int32)
-        h.addVars(m, np.zeros(m), np.array([group.cap for group in self.groups], dtype=float))
-        h.changeColsIntegrality(
-            m, cols, np.full(m, int(highspy.HighsVarType.kInteger), dtype=np.uint8)
-        )
-        h.addRow(k, k, m, cols, np.ones(m))
-        for quota in instance.quotas:
-            taking = [
-                g
-                for g, group in enumerate(self.groups)
-                if instance.values[people[group.members[0]]][quota.feature] == quota.value
-            ]
-            h.addRow(
-                quota.min, quota.max, len(taking), np.array(taking, np.int32), np.ones(len(taking))
-            )
-        for members in households.values():
-            if len(members) > 1:
-                taking = sorted({self.group_of[i] for i in members})
-                h.addRow(
-                    -highspy.kHighsInf,
-                    1.0,
-                    len(taking),
-                    np.array(taking, np.int32),
-                    np.ones(len(taking)),
-                )
-        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        self.h = h
-
-    def best_profile(self, weights: np.ndarray) -> tuple[Profile, float] | None:
-        """A feasible profile of greatest Σ count · weight, with that sum; None if the quotas
-        admit no panel."""
-        m = len(self.groups)
-        self.h.changeColsCost(m, np.arange(m, dtype=np.int32), weights.astype(float))
-        self.h.run()
-        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None
-        profile = tuple(round(value) for value in self.h.getSolution().col_value[:m])
-        return profile, float(np.dot(profile, weights))
-
-
-def _initial_profiles(pool: _Pool, progress: Progress | None) -> tuple[list[Profile], set[int]]:
+def _initial_profiles(pool: Pool, progress: Progress | None) -> tuple[list[Profile], set[int]]:
     """Profiles that together take someone from every group that some feasible panel can
     take from (paper: the first phase), and the set of groups no feasible panel takes from."""
     m = len(pool.groups)
@@ -164,6 +69,17 @@ def _initial_profiles(pool: _Pool, progress: Progress | None) -> tuple[list[Prof
     return profiles, unreachable
 
 
+def _fast_distribution(pool: Pool, algorithm: str) -> Distribution | None:
+    """The LEXIMIN lottery by decomposing the relaxation's leximin point, when it decomposes
+    (relaxation.py); otherwise None."""
+    pieces = decompose(pool)
+    if pieces is None:
+        return None
+    total = sum(step for step, _ in pieces)
+    profiles = [tuple(int(c) for c in panel) for _, panel in pieces]
+    return _distribution(pool, profiles, [step / total for step, _ in pieces], algorithm)
+
+
 class _StageLP:
     """The paper's dual LP over the profiles found so far, with one weight y_g per member of
     group g (n_g members; variables ŷ, y_g ≥ 0):
@@ -176,12 +92,12 @@ class _StageLP:
     least z while each member of a fixed group g keeps at least p_g.
     """
 
-    def __init__(self, pool: _Pool, groups: list[int]) -> None:
+    def __init__(self, pool: Pool, groups: list[int]) -> None:
         self.pool = pool
         self.groups = groups  # the groups taking part: those some feasible panel takes from
         self.col = {g: c + 1 for c, g in enumerate(groups)}  # column 0 is ŷ
         m = len(groups)
-        h = _highs()
+        h = new_highs()
         h.addVars(m + 1, np.zeros(m + 1), np.full(m + 1, highspy.kHighsInf))
         h.changeColCost(0, 1.0)
         h.addRow(1.0, 1.0, m, np.arange(1, m + 1, dtype=np.int32), pool.sizes[groups])
@@ -216,7 +132,7 @@ class _StageLP:
 
 
 def _column_generation(
-    pool: _Pool, lp: _StageLP, fixed: dict[int, float]
+    pool: Pool, lp: _StageLP, fixed: dict[int, float]
 ) -> tuple[np.ndarray, float, float]:
     """Solve one stage over all feasible panels: add the best profile while its weight beats
     ŷ by more than EPS. Returns the group weights, the level and an upper bound on it."""
@@ -237,15 +153,19 @@ def _column_generation(
         found = pool.best_profile(weights)
         assert found is not None
         profile, value = found
-        if value <= cap + EPS or not lp.add_profile(profile):
+        added = value > cap + EPS and lp.add_profile(profile)
+        if not added:
             # (y, max(value, ŷ)) is feasible for the full dual: an upper bound on the level.
             return weights, objective, objective + max(0.0, value - cap)
+        # The other improving panels the MIP met on its way are columns too: far fewer MIPs.
+        for other in pool.improving(weights, cap + EPS):
+            lp.add_profile(other)
 
 
-def _primal(pool: _Pool, profiles: list[Profile], targets: dict[int, float]) -> list[float]:
+def _primal(pool: Pool, profiles: list[Profile], targets: dict[int, float]) -> list[float]:
     """Profile probabilities giving each member of group g at least targets[g] - ε, with ε
     minimal (the paper's final LP, tolerant of the rounding in the targets)."""
-    h = _highs()
+    h = new_highs()
     m = len(profiles)
     h.addVars(m + 1, np.zeros(m + 1), np.full(m + 1, highspy.kHighsInf))
     h.changeColCost(m, 1.0)  # ε
@@ -263,7 +183,7 @@ def _primal(pool: _Pool, profiles: list[Profile], targets: dict[int, float]) -> 
     return list(x / x.sum())
 
 
-def _panels(pool: _Pool, profile: Profile) -> list[tuple[Fraction, list[int]]]:
+def _panels(pool: Pool, profile: Profile) -> list[tuple[Fraction, list[int]]]:
     """Concrete panels for a profile, with their shares (summing to 1), such that each member
     of group g is on a share c_g / n_g of them.
 
@@ -271,7 +191,7 @@ def _panels(pool: _Pool, profile: Profile) -> list[tuple[Fraction, list[int]]]:
     round its member list, with d = gcd(c_g, n_g): n_g/d windows of equal share, each member
     in c_g/d of them. The panel changes only where some r·n_g/d crosses an integer.
     """
-    steps: list[tuple[_Group, int, int]] = []
+    steps: list[tuple[Group, int, int]] = []
     breaks = {Fraction(0)}
     for g, count in enumerate(profile):
         group = pool.groups[g]
@@ -297,7 +217,7 @@ def _panels(pool: _Pool, profile: Profile) -> list[tuple[Fraction, list[int]]]:
 
 
 def _distribution(
-    pool: _Pool, profiles: list[Profile], probabilities: list[float], algorithm: str
+    pool: Pool, profiles: list[Profile], probabilities: list[float], algorithm: str
 ) -> Distribution:
     people = pool.instance.people
     merged: dict[tuple[str, ...], float] = {}
@@ -330,7 +250,7 @@ def _compact(
             target[person] += probability
     row = {person: r + 1 for r, person in enumerate(people)}
     m = len(keys)
-    h = _highs()
+    h = new_highs()
     h.addRow(1.0, 1.0, 0, np.array([], np.int32), np.array([]))
     for person in people:
         h.addRow(target[person], highspy.kHighsInf, 0, np.array([], np.int32), np.array([]))
@@ -348,19 +268,24 @@ def _compact(
     return {keys[p]: float(x[p] / total) for p in np.flatnonzero(x)}
 
 
-def _setup(instance: Instance, progress: Progress | None) -> tuple[_Pool, _StageLP]:
-    pool = _Pool(instance)
+def _setup(pool: Pool, progress: Progress | None) -> _StageLP:
     profiles, unreachable = _initial_profiles(pool, progress)
     lp = _StageLP(pool, [g for g in range(len(pool.groups)) if g not in unreachable])
     for profile in profiles:
         lp.add_profile(profile)
-    return pool, lp
+    return lp
 
 
 def leximin(instance: Instance, *, progress: Progress | None = None) -> Distribution:
     """The LEXIMIN distribution: maximise the smallest selection probability, then the next
     smallest, and so on. People in no feasible panel get probability 0 (`never_selected`)."""
-    pool, lp = _setup(instance, progress)
+    pool = Pool(instance)
+    fast = _fast_distribution(pool, "leximin")
+    if fast is not None:
+        if progress:
+            progress(f"{len(pool.groups)} groups: the relaxation's leximin point decomposed")
+        return fast
+    lp = _setup(pool, progress)
     fixed: dict[int, float] = {}
     unfixed = set(lp.groups)
     while unfixed:
@@ -383,8 +308,13 @@ def leximin(instance: Instance, *, progress: Progress | None = None) -> Distribu
 
 def maximin(instance: Instance, *, progress: Progress | None = None) -> Distribution:
     """A MAXIMIN distribution: the smallest selection probability as large as possible (the
-    first stage of LEXIMIN; the other probabilities are whatever the LP returns)."""
-    pool, lp = _setup(instance, progress)
+    first stage of LEXIMIN; the other probabilities are whatever the LP returns, or the
+    LEXIMIN ones when the relaxation shortcut works)."""
+    pool = Pool(instance)
+    fast = _fast_distribution(pool, "maximin")
+    if fast is not None:
+        return fast
+    lp = _setup(pool, progress)
     _, level, _ = _column_generation(pool, lp, {})
     if progress:
         progress(f"maximin level {level:.6f}, {len(lp.profiles)} profiles")
@@ -401,7 +331,8 @@ def level_bounds(
     least their value: for checking a distribution's leximin optimality level by level.
     `panels` must support a distribution meeting `fixed` (e.g. the distribution checked);
     values in `fixed` are taken per group (the smallest among its members in `fixed`)."""
-    pool, lp = _setup(instance, None)
+    pool = Pool(instance)
+    lp = _setup(pool, None)
     index = {person: i for i, person in enumerate(instance.people)}
     for panel in panels:
         profile = [0] * len(pool.groups)
