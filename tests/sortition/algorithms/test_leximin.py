@@ -4,6 +4,7 @@ oracle for the smallest probability, level-by-level leximin optimality, reproduc
 import random
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from gemeinsam.sortition.algorithms import relaxation
@@ -236,3 +237,26 @@ def test_relaxation_shortcut_gives_the_column_generation_levels(monkeypatch):
     assert sorted(fast.person_probabilities().values()) == pytest.approx(
         sorted(exact.person_probabilities().values()), abs=1e-7
     )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_swaps_keep_profiles_feasible_and_never_lighter(seed):
+    """The swap heuristic in front of the pricing MIP: from a feasible profile it reaches a
+    feasible one at least as heavy (quotas and households checked on a concrete panel)."""
+    instance = random_instance(seed)
+    pool = Pool(instance)
+    rng = np.random.default_rng(seed)
+    weights = rng.random(len(pool.groups))
+    start, _ = pool.best_profile(rng.random(len(pool.groups)))
+    start = np.array(start)
+    better = pool.improve(start, weights)
+    assert better @ weights >= start @ weights - 1e-12
+    assert (better <= pool.caps).all() and better.sum() == instance.size
+    panel = [
+        instance.people[i]
+        for g, count in enumerate(better)
+        for i in pool.groups[g].members[: int(count)]
+    ]
+    assert instance.panel_problems(panel) == []
+    _, best_value = pool.best_profile(weights)
+    assert better @ weights <= best_value + 1e-9

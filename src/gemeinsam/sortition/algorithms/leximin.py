@@ -33,6 +33,8 @@ from .relaxation import decompose
 # Column generation stops when no profile's dual weight exceeds the LP's bound by more than
 # EPS; the level found is then at most EPS below the optimum (the paper's code uses 5e-4).
 EPS = 1e-7
+# Profiles improved by swaps before each pricing MIP (the heaviest under the new weights).
+SWAP_STARTS = 1
 
 
 def _initial_profiles(pool: Pool, progress: Progress | None) -> tuple[list[Profile], set[int]]:
@@ -103,6 +105,13 @@ class _StageLP:
         h.addRow(1.0, 1.0, m, np.arange(1, m + 1, dtype=np.int32), pool.sizes[groups])
         self.h = h
         self.profiles: dict[Profile, None] = {}  # insertion-ordered set
+        self._matrix = np.zeros((0, len(pool.groups)), dtype=int)  # the profiles as rows
+
+    def matrix(self) -> np.ndarray:
+        if len(self._matrix) < len(self.profiles):
+            new = list(self.profiles)[len(self._matrix) :]
+            self._matrix = np.vstack([self._matrix, np.array(new, dtype=int)])
+        return self._matrix
 
     def add_profile(self, profile: Profile) -> bool:
         if profile in self.profiles:
@@ -150,6 +159,8 @@ def _column_generation(
                 raise RuntimeError("the fixed probabilities cannot be met by the panels found")
             continue
         weights, cap, objective = solved
+        if _swap_pricing(pool, lp, weights, cap + EPS):
+            continue  # a cheaper column was found; the MIP prices only when swaps fail
         found = pool.best_profile(weights)
         assert found is not None
         profile, value = found
@@ -160,6 +171,21 @@ def _column_generation(
         # The other improving panels the MIP met on its way are columns too: far fewer MIPs.
         for other in pool.improving(weights, cap + EPS):
             lp.add_profile(other)
+
+
+def _swap_pricing(pool: Pool, lp: "_StageLP", weights: np.ndarray, above: float) -> bool:
+    """Improve the heaviest profiles found so far by swaps; add those that end heavier than
+    `above`. True if any was added."""
+    found = lp.matrix()
+    if not len(found):
+        return False
+    values = found @ weights
+    added = False
+    for start in np.argsort(-values)[:SWAP_STARTS]:
+        better = pool.improve(found[start], weights)
+        if float(better @ weights) > above:
+            added |= lp.add_profile(tuple(int(c) for c in better))
+    return added
 
 
 def _primal(pool: Pool, profiles: list[Profile], targets: dict[int, float]) -> list[float]:

@@ -147,3 +147,36 @@ class Pool:
             if float(np.dot(profile, weights)) > above:
                 found.append(profile)
         return found
+
+    def improve(self, profile: np.ndarray, weights: np.ndarray, rounds: int = 50) -> np.ndarray:
+        """A feasible profile at least as heavy as the feasible `profile`, by greedy swaps:
+        one member out of group a, one into group b, wherever the quotas and households
+        still hold and b outweighs a. A cheap pricing heuristic; proves nothing."""
+        profile = profile.copy()
+        for _ in range(rounds):
+            counts = np.bincount(
+                self.codes.ravel(), np.repeat(profile, self.codes.shape[1]), len(self.value_min)
+            )
+            taken = np.flatnonzero(profile > 0)
+            open_ = np.flatnonzero((profile < self.caps) & (weights > weights[taken].min()))
+            if len(open_) == 0:
+                break
+            out, into = self.codes[taken], self.codes[open_]
+            may_leave = (counts > self.value_min)[out]  # (taken, F)
+            may_enter = (counts < self.value_max)[into]  # (open, F)
+            allowed = np.all(
+                (out[:, None, :] == into[None, :, :])
+                | (may_leave[:, None, :] & may_enter[None, :, :]),
+                axis=2,
+            )
+            # A housemate may enter only if its household is free, or freed by the one leaving.
+            home, homes_taken = self.household[open_], self.household[taken]
+            busy = (home >= 0) & np.isin(home, homes_taken)
+            allowed &= ~busy[None, :] | (home[None, :] == homes_taken[:, None])
+            gain = np.where(allowed, weights[open_][None, :] - weights[taken][:, None], -np.inf)
+            a, b = np.unravel_index(np.argmax(gain), gain.shape)
+            if gain[a, b] <= 1e-12:
+                break
+            profile[taken[a]] -= 1
+            profile[open_[b]] += 1
+        return profile
