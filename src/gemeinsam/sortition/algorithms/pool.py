@@ -89,8 +89,10 @@ class Pool:
                 self.codes[g, f] = rows[pair]
         self.value_min, self.value_max = np.array(low), np.array(high)
         self.household = np.full(len(self.groups), -1)
+        self.households = 0
         for h, members in enumerate(m for m in households.values() if len(m) > 1):
             self.household[[self.group_of[i] for i in members]] = h
+            self.households = h + 1
 
         h = new_highs()
         h.setOptionValue("mip_rel_gap", MIP_GAP)
@@ -171,7 +173,10 @@ class Pool:
             )
             # A housemate may enter only if its household is free, or freed by the one leaving.
             home, homes_taken = self.household[open_], self.household[taken]
-            busy = (home >= 0) & np.isin(home, homes_taken)
+            occupied = np.zeros(self.households + 1, dtype=bool)  # the last: "no household"
+            occupied[homes_taken] = True
+            occupied[-1] = False
+            busy = occupied[home]
             allowed &= ~busy[None, :] | (home[None, :] == homes_taken[:, None])
             gain = np.where(allowed, weights[open_][None, :] - weights[taken][:, None], -np.inf)
             a, b = np.unravel_index(np.argmax(gain), gain.shape)
