@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 
 from gemeinsam.sortition.algorithms import invitations as invitation_lottery
 from gemeinsam.sortition.algorithms.checks import Problem, check_instance, conflicting_quotas
-from gemeinsam.sortition.algorithms.distribution import ALGORITHM_VERSION, Distribution
-from gemeinsam.sortition.algorithms.distribution import _canonical_json as canonical_json
+from gemeinsam.sortition.algorithms.distribution import ALGORITHM_VERSION, Distribution, gini
+from gemeinsam.sortition.algorithms.distribution import inputs_bytes as committed_inputs
 from gemeinsam.sortition.algorithms.instance import Instance
 from gemeinsam.sortition.algorithms.instance import Quota as QuotaSpec
 from gemeinsam.sortition.algorithms.io import (
@@ -472,15 +472,14 @@ def people_file(panel: Panel, instance: Instance) -> str:
 
 def inputs_bytes(run: SelectionRun) -> bytes:
     """What the commitment fixes about the inputs, exactly as `gemeinsam sortition verify`
-    computes it from the published files and options (algorithms/cli.py)."""
-    document = {
-        "features_sha256": hashlib.sha256(run.features_csv.encode("utf-8")).hexdigest(),
-        "people_sha256": hashlib.sha256(run.people_csv.encode("utf-8")).hexdigest(),
-        "size": run.panel.size,
-        "id_column": ID_COLUMN,
-        "household_columns": [HOUSEHOLD_COLUMN],
-    }
-    return canonical_json(document).encode("utf-8")
+    computes it from the published files and options."""
+    return committed_inputs(
+        run.features_csv.encode("utf-8"),
+        run.people_csv.encode("utf-8"),
+        run.panel.size,
+        ID_COLUMN,
+        [HOUSEHOLD_COLUMN],
+    )
 
 
 def verify_command(run: SelectionRun) -> str:
@@ -595,19 +594,10 @@ def run(run_id: int) -> str:
         return "failed"
     values = list(selection.probabilities.values())
     selection.min_probability = min(values, default=0.0)
-    selection.gini = _gini(values)
+    selection.gini = gini(values)
     selection.state, selection.finished_at, selection.progress = RunState.DONE, timezone.now(), ""
     selection.save()
     return "done"
-
-
-def _gini(values: Sequence[float]) -> float:
-    values = sorted(values)
-    n, total = len(values), sum(values)
-    if n == 0 or total <= 0:
-        return 0.0
-    weighted = sum((rank + 1) * value for rank, value in enumerate(values))
-    return max(0.0, 2 * weighted / (n * total) - (n + 1) / n)
 
 
 def run_now(panel: Panel, algorithm: str = Algorithm.LEXIMIN, user=None) -> SelectionRun:

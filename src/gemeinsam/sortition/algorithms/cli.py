@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import TextIO
 
 from .checks import check_instance, conflicting_quotas
-from .distribution import Distribution, _canonical_json
+from .distribution import Distribution
+from .distribution import inputs_bytes as distribution_inputs
 from .instance import Instance
 from .io import SortitionInputError, read_instance
 
@@ -40,14 +41,13 @@ ALGORITHMS = ("legacy", "leximin", "maximin")
 
 def inputs_bytes(args: argparse.Namespace) -> bytes:
     """What the commitment fixes about the inputs: the files' hashes and the settings."""
-    document = {
-        "features_sha256": hashlib.sha256(Path(args.features).read_bytes()).hexdigest(),
-        "people_sha256": hashlib.sha256(Path(args.people).read_bytes()).hexdigest(),
-        "size": args.size,
-        "id_column": args.id_column,
-        "household_columns": list(args.household_columns),
-    }
-    return _canonical_json(document).encode("utf-8")
+    return distribution_inputs(
+        Path(args.features).read_bytes(),
+        Path(args.people).read_bytes(),
+        args.size,
+        args.id_column,
+        args.household_columns,
+    )
 
 
 def seeded(seed: str) -> random.Random:

@@ -5,6 +5,7 @@ The draw needs no random generator: anyone holding the published JSON and the se
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -39,12 +40,7 @@ class Distribution:
     @property
     def gini(self) -> float:
         """Gini coefficient of the person probabilities (0: everyone has the same chance)."""
-        values = sorted(self.person_probabilities().values())
-        n, total = len(values), sum(values)
-        if n == 0 or total <= 0:
-            return 0.0
-        weighted = sum((rank + 1) * value for rank, value in enumerate(values))
-        return max(0.0, 2 * weighted / (n * total) - (n + 1) / n)
+        return gini(self.person_probabilities().values())
 
     def never_selected(self) -> list[str]:
         """People in no panel of the support (for LEXIMIN: in no feasible panel at all)."""
@@ -105,7 +101,7 @@ class Distribution:
 
     def to_json(self) -> str:
         """Canonical JSON: sorted keys, no spaces, canonical panel order, floats by repr."""
-        return _canonical_json(self.to_dict())
+        return canonical_json(self.to_dict())
 
     @classmethod
     def from_json(cls, text: str) -> "Distribution":
@@ -127,8 +123,33 @@ class Distribution:
             "distribution": self.to_dict(),
             "inputs_sha256": hashlib.sha256(inputs_bytes).hexdigest(),
         }
-        return hashlib.sha256(_canonical_json(document).encode("utf-8")).hexdigest()
+        return hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
 
 
-def _canonical_json(value: object) -> str:
+def canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def gini(probabilities: Iterable[float]) -> float:
+    """Gini coefficient of selection probabilities (0: everyone has the same chance)."""
+    values = sorted(probabilities)
+    n, total = len(values), sum(values)
+    if n == 0 or total <= 0:
+        return 0.0
+    weighted = sum((rank + 1) * value for rank, value in enumerate(values))
+    return max(0.0, 2 * weighted / (n * total) - (n + 1) / n)
+
+
+def inputs_bytes(
+    features: bytes, people: bytes, size: int, id_column: str | None, household_columns
+) -> bytes:
+    """What a commitment fixes about the inputs: the two files' hashes and the settings
+    they are read with (the platform and `gemeinsam sortition verify` both use this)."""
+    document = {
+        "features_sha256": hashlib.sha256(features).hexdigest(),
+        "people_sha256": hashlib.sha256(people).hexdigest(),
+        "size": size,
+        "id_column": id_column,
+        "household_columns": list(household_columns),
+    }
+    return canonical_json(document).encode("utf-8")
