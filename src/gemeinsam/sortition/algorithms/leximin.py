@@ -17,18 +17,16 @@ written as a lottery over real panels, the lottery is leximin-optimal and no pri
 prove anything. Only when the decomposition gets stuck does the column generation run.
 """
 
-import itertools
-import math
 from collections.abc import Iterable
-from fractions import Fraction
 
 import highspy
 import numpy as np
 
 from .distribution import Distribution
 from .instance import Instance
-from .pool import TIGHT, Group, Pool, Profile, Progress, new_highs
+from .pool import TIGHT, Pool, Profile, Progress, new_highs
 from .relaxation import decompose
+from .spread import spread
 
 # Column generation stops when no profile's dual weight exceeds the LP's bound by more than
 # EPS; the level found is then at most EPS below the optimum (the paper's code uses 5e-4).
@@ -209,50 +207,14 @@ def _primal(pool: Pool, profiles: list[Profile], targets: dict[int, float]) -> l
     return list(x / x.sum())
 
 
-def _panels(pool: Pool, profile: Profile) -> list[tuple[Fraction, list[int]]]:
-    """Concrete panels for a profile, with their shares (summing to 1), such that each member
-    of group g is on a share c_g / n_g of them.
-
-    For r in [0, 1), group g contributes the c_g members from position d·⌊r·n_g/d⌋ on, going
-    round its member list, with d = gcd(c_g, n_g): n_g/d windows of equal share, each member
-    in c_g/d of them. The panel changes only where some r·n_g/d crosses an integer.
-    """
-    steps: list[tuple[Group, int, int]] = []
-    breaks = {Fraction(0)}
-    for g, count in enumerate(profile):
-        group = pool.groups[g]
-        if 0 < count < group.size:
-            windows = group.size // math.gcd(count, group.size)
-            steps.append((group, count, windows))
-            breaks.update(Fraction(j, windows) for j in range(1, windows))
-    fixed_part = [
-        i
-        for g, count in enumerate(profile)
-        if count == pool.groups[g].size
-        for i in pool.groups[g].members
-    ]
-    points = [*sorted(breaks), Fraction(1)]
-    result = []
-    for start, end in itertools.pairwise(points):
-        panel = list(fixed_part)
-        for group, count, windows in steps:
-            first = math.floor(start * windows) * (group.size // windows)
-            panel.extend(group.members[(first + j) % group.size] for j in range(count))
-        result.append((end - start, panel))
-    return result
-
-
 def _distribution(
     pool: Pool, profiles: list[Profile], probabilities: list[float], algorithm: str
 ) -> Distribution:
     people = pool.instance.people
     merged: dict[tuple[str, ...], float] = {}
-    for profile, probability in zip(profiles, probabilities, strict=True):
-        if probability <= 0:
-            continue
-        for share, panel in _panels(pool, profile):
-            key = tuple(sorted(people[i] for i in panel))
-            merged[key] = merged.get(key, 0.0) + probability * float(share)
+    for probability, panel in spread(pool, np.array(profiles), np.array(probabilities)):
+        key = tuple(sorted(people[i] for i in panel))
+        merged[key] = merged.get(key, 0.0) + probability
     if len(merged) > len(people) + 1:
         merged = _compact(people, merged)
     pairs = sorted(merged.items())
