@@ -8,8 +8,8 @@ One exact reduction makes both programs small. People with the same feature valu
 a household with nobody are interchangeable ("groups"). The leximin probabilities are unique
 and unchanged by swapping interchangeable people, so members of a group share them, and the LP
 may work with "profiles" (how many members of each group a panel takes) and one dual weight
-per group. At the end, each profile is spread over concrete panels by rotating through each
-group's members, so every member of a group gets the same probability.
+per group. At the end the lottery over profiles is spread over concrete panels, each group's
+members taking turns (spread.py), so every member of a group gets the same probability.
 
 Large pools take a shortcut first (`relaxed_leximin`, `Decomposition`): the leximin point of
 the LP relaxation (fractional panels) bounds every level from above, so if that point can be

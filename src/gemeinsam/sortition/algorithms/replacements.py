@@ -10,6 +10,7 @@ import numpy as np
 
 from .instance import Instance
 from .invitations import draw_order_key
+from .pool import new_highs
 
 # The least total slack is a whole number (counts and bounds are); the second solve may
 # exceed it by no more than this.
@@ -122,9 +123,7 @@ def _priority(seed: str, person: str) -> float:
 
 
 def _highs() -> highspy.Highs:
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("random_seed", 0)  # the same completion on every run
+    h = new_highs()  # quiet, and the same completion on every run
     # Priority sums of different completions may differ by little: solve to optimality.
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 0.0)
