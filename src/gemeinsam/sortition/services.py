@@ -36,6 +36,7 @@ from gemeinsam.sortition.algorithms.io import (
     read_features,
     read_people,
 )
+from gemeinsam.sortition.algorithms.messages import format_message
 from gemeinsam.sortition.models import (
     SEATED,
     Algorithm,
@@ -96,7 +97,18 @@ def _with_file(uploaded, suffix: str, read):
                 _("%(file)s: the file is not UTF-8 text (save it as CSV UTF-8).") % {"file": name}
             ) from None
         except SortitionInputError as error:
-            raise ValidationError(str(error)) from None
+            raise ValidationError(describe(error)) from None
+
+
+def describe(error: SortitionInputError) -> str:
+    """The error of an input file in the active language: file, line, column and message
+    (the English `str(error)` is what the command line prints)."""
+    where = [error.path.name]
+    if error.line is not None:
+        where.append(_("line %(line)s") % {"line": error.line})
+    if error.column is not None:
+        where.append(_("column '%(column)s'") % {"column": error.column})
+    return f"{', '.join(where)}: {format_message(_(error.template), error.params)}"
 
 
 # Quotas ----------------------------------------------------------------------------------
@@ -501,7 +513,7 @@ def problems(panel: Panel) -> list[str]:
         return [_("There are no volunteers yet.")]
     found: list[Problem] = check_instance(instance)
     if found:
-        return [problem.message for problem in found]
+        return [format_message(_(problem.template), problem.params) for problem in found]
     conflict = conflicting_quotas(instance)
     if conflict:
         names = "; ".join(f"{q.feature} = {q.value} ({q.min}–{q.max})" for q in conflict)

@@ -4,24 +4,32 @@
 quotas cannot hold together (an elastic MIP, then Chinneck's filters for a minimal set).
 """
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import highspy
 
 from .instance import Instance, Quota
+from .messages import format_message, gettext_noop
 
 _TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
 class Problem:
-    """Something that makes the instance unusable; `feature` and `value` say where, if known."""
+    """Something that makes the instance unusable; `feature` and `value` say where, if known.
+
+    `template` and `params` are kept apart for translation; `message` is the English."""
 
     code: str
-    message: str
+    template: str
+    params: Mapping[str, object] = field(default_factory=dict)
     feature: str | None = None
     value: str | None = None
+
+    @property
+    def message(self) -> str:
+        return format_message(self.template, self.params)
 
 
 def _households(instance: Instance, people: Iterable[str]) -> int:
@@ -38,17 +46,30 @@ def check_instance(instance: Instance) -> list[Problem]:
     k = instance.size
     pool = len(instance.people)
     if k < 1:
-        problems.append(Problem("size", f"The panel size must be at least 1, not {k}."))
+        problems.append(
+            Problem(
+                "size",
+                gettext_noop("The panel size must be at least 1, not %(size)s."),
+                {"size": k},
+            )
+        )
     if k > pool:
         problems.append(
-            Problem("size", f"The panel size {k} is larger than the pool of {pool} people.")
+            Problem(
+                "size",
+                gettext_noop("The panel size %(size)s is larger than the pool of %(pool)s people."),
+                {"size": k, "pool": pool},
+            )
         )
     elif k > (households := _households(instance, instance.people)):
         problems.append(
             Problem(
                 "size",
-                f"The panel size {k} is larger than the {households} households of the pool "
-                "(at most one person per household may be chosen).",
+                gettext_noop(
+                    "The panel size %(size)s is larger than the %(households)s households of "
+                    "the pool (at most one person per household may be chosen)."
+                ),
+                {"size": k, "households": households},
             )
         )
 
@@ -60,7 +81,8 @@ def check_instance(instance: Instance) -> list[Problem]:
                 problems.append(
                     Problem(
                         "missing_value",
-                        f"Person {person} has no value for feature '{feature}'.",
+                        gettext_noop("Person %(person)s has no value for feature '%(feature)s'."),
+                        {"person": person, "feature": feature},
                         feature,
                     )
                 )
@@ -75,8 +97,11 @@ def check_instance(instance: Instance) -> list[Problem]:
             problems.append(
                 Problem(
                     "feature_min",
-                    f"The minimums of feature '{feature}' add up to {low}, "
-                    f"more than the panel size {k}.",
+                    gettext_noop(
+                        "The minimums of feature '%(feature)s' add up to %(total)s, "
+                        "more than the panel size %(size)s."
+                    ),
+                    {"feature": feature, "total": low, "size": k},
                     feature,
                 )
             )
@@ -84,8 +109,11 @@ def check_instance(instance: Instance) -> list[Problem]:
             problems.append(
                 Problem(
                     "feature_max",
-                    f"The maximums of feature '{feature}' add up to {high}, "
-                    f"less than the panel size {k}.",
+                    gettext_noop(
+                        "The maximums of feature '%(feature)s' add up to %(total)s, "
+                        "less than the panel size %(size)s."
+                    ),
+                    {"feature": feature, "total": high, "size": k},
                     feature,
                 )
             )
@@ -99,50 +127,61 @@ def check_instance(instance: Instance) -> list[Problem]:
     for (feature, value), people in holders.items():
         if (feature, value) in quoted:
             continue
-        count = len(people)
-        problems.append(
-            Problem(
-                "no_quota",
-                f"{count} {_people(count)} {_have(count)} value '{value}' of feature "
-                f"'{feature}', which has no row in the quota table.",
-                feature,
-                value,
+        # Singular and plural as two templates: English and German share the rule n != 1.
+        if len(people) == 1:
+            template = gettext_noop(
+                "%(count)s volunteer has value '%(value)s' of feature '%(feature)s', "
+                "which has no row in the quota table."
             )
-        )
+        else:
+            template = gettext_noop(
+                "%(count)s volunteers have value '%(value)s' of feature '%(feature)s', "
+                "which has no row in the quota table."
+            )
+        params = {"count": len(people), "value": value, "feature": feature}
+        problems.append(Problem("no_quota", template, params, feature, value))
     return problems
 
 
 def _check_quota(instance: Instance, quota: Quota, people: Sequence[str]) -> list[Problem]:
-    where = f"value '{quota.value}' of feature '{quota.feature}'"
+    params = {"value": quota.value, "feature": quota.feature, "min": quota.min}
     if quota.min < 0 or quota.min > quota.max:
-        message = f"The quota of {where} has min {quota.min} and max {quota.max}."
-        return [Problem("quota_bounds", message, quota.feature, quota.value)]
+        template = gettext_noop(
+            "The quota of value '%(value)s' of feature '%(feature)s' has min %(min)s "
+            "and max %(max)s."
+        )
+        params["max"] = quota.max
+        return [Problem("quota_bounds", template, params, quota.feature, quota.value)]
     if quota.min == 0:
         return []
     if not people:
-        message = f"Nobody in the pool has {where}, but its minimum is {quota.min}."
-        return [Problem("quota_unavailable", message, quota.feature, quota.value)]
+        template = gettext_noop(
+            "Nobody in the pool has value '%(value)s' of feature '%(feature)s', "
+            "but its minimum is %(min)s."
+        )
+        return [Problem("quota_unavailable", template, params, quota.feature, quota.value)]
+    params["count"] = len(people)
     if quota.min > len(people):
-        message = (
-            f"The {where} needs at least {quota.min} panel members, "
-            f"but only {len(people)} {_people(len(people))} {_have(len(people))} it."
-        )
-        return [Problem("quota_unavailable", message, quota.feature, quota.value)]
+        if len(people) == 1:
+            template = gettext_noop(
+                "The value '%(value)s' of feature '%(feature)s' needs at least %(min)s panel "
+                "members, but only %(count)s volunteer has it."
+            )
+        else:
+            template = gettext_noop(
+                "The value '%(value)s' of feature '%(feature)s' needs at least %(min)s panel "
+                "members, but only %(count)s volunteers have it."
+            )
+        return [Problem("quota_unavailable", template, params, quota.feature, quota.value)]
     if quota.min > (households := _households(instance, people)):
-        message = (
-            f"The {where} needs at least {quota.min} panel members, but the {len(people)} "
-            f"volunteers with it live in only {households} households."
+        template = gettext_noop(
+            "The value '%(value)s' of feature '%(feature)s' needs at least %(min)s panel "
+            "members, but the %(count)s volunteers with it live in only %(households)s "
+            "households."
         )
-        return [Problem("quota_unavailable", message, quota.feature, quota.value)]
+        params["households"] = households
+        return [Problem("quota_unavailable", template, params, quota.feature, quota.value)]
     return []
-
-
-def _people(count: int) -> str:
-    return "volunteer" if count == 1 else "volunteers"
-
-
-def _have(count: int) -> str:
-    return "has" if count == 1 else "have"
 
 
 def conflicting_quotas(instance: Instance) -> list[Quota]:

@@ -14,6 +14,7 @@ from io import StringIO
 from pathlib import Path
 
 from .io import SortitionInputError, _cell, _check_width, _find_column, _header
+from .messages import gettext_noop
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (OWASP,
 # "CSV Injection"); the tab and carriage return smuggle one past a naive check.
@@ -50,7 +51,7 @@ def read_register(
     for name in (id_column, address_column, stratum_column):
         found = _find_column(path, header, name)
         if found is None:
-            raise SortitionInputError(path, 1, name, "missing column")
+            raise SortitionInputError(path, 1, name, gettext_noop("missing column"))
         index[name] = found
     if len(set(index.values())) < 3:
         raise ValueError("the id, address and stratum columns must be three different columns")
@@ -60,20 +61,21 @@ def read_register(
     first_line: dict[str, int] = {}
     for line, cells in rows:
         _check_width(path, line, cells, header)
-        for name, what in (
-            (id_column, "id"),
-            (address_column, "address"),
-            (stratum_column, "stratum"),
+        for name, empty in (
+            (id_column, gettext_noop("the id is empty")),
+            (address_column, gettext_noop("the address is empty")),
+            (stratum_column, gettext_noop("the stratum is empty")),
         ):
             if not _cell(cells, index[name]):
-                raise SortitionInputError(path, line, header[index[name]], f"the {what} is empty")
+                raise SortitionInputError(path, line, header[index[name]], empty)
         person = _cell(cells, index[id_column])
         if person in first_line:
             raise SortitionInputError(
                 path,
                 line,
                 header[index[id_column]],
-                f"duplicate id '{person}' (first on line {first_line[person]})",
+                gettext_noop("duplicate id '%(id)s' (first on line %(first)s)"),
+                {"id": person, "first": first_line[person]},
             )
         first_line[person] = line
         addresses.append(
@@ -85,7 +87,7 @@ def read_register(
             )
         )
     if not addresses:
-        raise SortitionInputError(path, 2, None, "no addresses after the header")
+        raise SortitionInputError(path, 2, None, gettext_noop("no addresses after the header"))
     return addresses
 
 
@@ -98,7 +100,7 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     except UnicodeDecodeError as error:
         line = error.object[: error.start].count(b"\n") + 1
         raise SortitionInputError(
-            path, line, None, "the file is not UTF-8 (save it as 'CSV UTF-8')"
+            path, line, None, gettext_noop("the file is not UTF-8 (save it as 'CSV UTF-8')")
         ) from None
     first = next((line for line in text.splitlines() if line.strip()), "")
     widths = {

@@ -6,11 +6,12 @@ al.'s replication repository are read; every error names the file, line and colu
 
 import csv
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .instance import Instance, Quota
+from .messages import format_message, gettext_noop
 
 # Header forms of the quota table, tried in order: (feature column, value column).
 # The paper's `category,feature` must come after `feature,value`: there `feature` is the value.
@@ -21,13 +22,24 @@ _NEGATIVE = re.compile(r"-[0-9]+")
 
 
 class SortitionInputError(ValueError):
-    """A problem in an input file, located by file, line (1 is the header) and column."""
+    """A problem in an input file, located by file, line (1 is the header) and column.
 
-    def __init__(self, path: str | Path, line: int | None, column: str | None, message: str):
+    `template` and `params` are kept apart for translation; `message` is the English."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        line: int | None,
+        column: str | None,
+        template: str,
+        params: Mapping[str, object] | None = None,
+    ):
         self.path = Path(path)
         self.line = line
         self.column = column
-        self.message = message
+        self.template = template
+        self.params = dict(params or {})
+        self.message = format_message(template, self.params)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -70,11 +82,11 @@ def _header(path: Path, rows: Iterator[tuple[int, list[str]]]) -> list[str]:
     try:
         line, cells = next(rows)
     except StopIteration:
-        raise SortitionInputError(path, 1, None, "the file is empty") from None
+        raise SortitionInputError(path, 1, None, gettext_noop("the file is empty")) from None
     header = [cell.strip() for cell in cells]
     for index, name in enumerate(header):
         if name and name in header[:index]:
-            raise SortitionInputError(path, line, name, "the column appears twice")
+            raise SortitionInputError(path, line, name, gettext_noop("the column appears twice"))
     return header
 
 
@@ -85,7 +97,13 @@ def _find_column(path: Path, header: list[str], name: str) -> int | None:
     matches = [i for i, cell in enumerate(header) if cell.casefold() == name.casefold()]
     if len(matches) > 1:
         spellings = ", ".join(header[i] for i in matches)
-        raise SortitionInputError(path, 1, name, f"ambiguous: several columns match ({spellings})")
+        raise SortitionInputError(
+            path,
+            1,
+            name,
+            gettext_noop("ambiguous: several columns match (%(spellings)s)"),
+            {"spellings": spellings},
+        )
     return matches[0] if matches else None
 
 
@@ -97,7 +115,11 @@ def _check_width(path: Path, line: int, cells: list[str], header: list[str]) -> 
     # Trailing empty cells (a spreadsheet's stray commas) are harmless; data beyond is not.
     if any(cell.strip() for cell in cells[len(header) :]):
         raise SortitionInputError(
-            path, line, None, f"the row has {len(cells)} cells but the header only {len(header)}"
+            path,
+            line,
+            None,
+            gettext_noop("the row has %(cells)s cells but the header only %(header)s"),
+            {"cells": len(cells), "header": len(header)},
         )
 
 
@@ -105,9 +127,20 @@ def _count(path: Path, line: int, column: str, text: str) -> int:
     if _INTEGER.fullmatch(text):
         return int(text)
     if _NEGATIVE.fullmatch(text):
-        raise SortitionInputError(path, line, column, f"{text} is negative")
-    shown = f"'{text}'" if text else "an empty cell"
-    raise SortitionInputError(path, line, column, f"expected a whole number, found {shown}")
+        raise SortitionInputError(
+            path, line, column, gettext_noop("%(number)s is negative"), {"number": text}
+        )
+    if not text:
+        raise SortitionInputError(
+            path, line, column, gettext_noop("expected a whole number, found an empty cell")
+        )
+    raise SortitionInputError(
+        path,
+        line,
+        column,
+        gettext_noop("expected a whole number, found '%(found)s'"),
+        {"found": text},
+    )
 
 
 def read_features(path: str | Path) -> list[Quota]:
@@ -127,14 +160,16 @@ def read_features(path: str | Path) -> list[Quota]:
             path,
             1,
             missing,
-            "missing column; the header must be feature,value,min,max "
-            "(or category,name,min,max, or category,feature,min,max)",
+            gettext_noop(
+                "missing column; the header must be feature,value,min,max "
+                "(or category,name,min,max, or category,feature,min,max)"
+            ),
         )
     columns = {}
     for role, name in zip(("feature", "value", "min", "max"), (*names, "min", "max"), strict=True):
         index = _find_column(path, header, name)
         if index is None:
-            raise SortitionInputError(path, 1, name, "missing column")
+            raise SortitionInputError(path, 1, name, gettext_noop("missing column"))
         columns[role] = index
     feature_column, value_column = (header[columns["feature"]], header[columns["value"]])
 
@@ -146,9 +181,17 @@ def read_features(path: str | Path) -> list[Quota]:
         feature = _cell(cells, columns["feature"])
         value = _cell(cells, columns["value"])
         if not feature:
-            raise SortitionInputError(path, line, feature_column, "the feature name is empty")
+            raise SortitionInputError(
+                path, line, feature_column, gettext_noop("the feature name is empty")
+            )
         if not value:
-            raise SortitionInputError(path, line, value_column, f"empty value of '{feature}'")
+            raise SortitionInputError(
+                path,
+                line,
+                value_column,
+                gettext_noop("empty value of '%(feature)s'"),
+                {"feature": feature},
+            )
         feature = spelling.setdefault(feature.casefold(), feature)
         key = (feature.casefold(), value.casefold())
         if key in first_line:
@@ -156,8 +199,10 @@ def read_features(path: str | Path) -> list[Quota]:
                 path,
                 line,
                 value_column,
-                f"duplicate value '{value}' of feature '{feature}' "
-                f"(first on line {first_line[key]})",
+                gettext_noop(
+                    "duplicate value '%(value)s' of feature '%(feature)s' (first on line %(first)s)"
+                ),
+                {"value": value, "feature": feature, "first": first_line[key]},
             )
         first_line[key] = line
         low = _count(path, line, header[columns["min"]], _cell(cells, columns["min"]))
@@ -167,11 +212,14 @@ def read_features(path: str | Path) -> list[Quota]:
                 path,
                 line,
                 header[columns["min"]],
-                f"min {low} is greater than max {high} for '{feature}' = '{value}'",
+                gettext_noop(
+                    "min %(min)s is greater than max %(max)s for '%(feature)s' = '%(value)s'"
+                ),
+                {"min": low, "max": high, "feature": feature, "value": value},
             )
         quotas.append(Quota(feature, value, low, high))
     if not quotas:
-        raise SortitionInputError(path, 2, None, "no quota rows after the header")
+        raise SortitionInputError(path, 2, None, gettext_noop("no quota rows after the header"))
     return quotas
 
 
@@ -196,7 +244,7 @@ def read_people(
     if id_column is not None:
         id_index = _find_column(path, header, id_column)
         if id_index is None:
-            raise SortitionInputError(path, 1, id_column, "missing id column")
+            raise SortitionInputError(path, 1, id_column, gettext_noop("missing id column"))
     else:
         id_index = next(
             (i for name in ID_COLUMNS if (i := _find_column(path, header, name)) is not None), None
@@ -209,13 +257,21 @@ def read_people(
     for feature in known:
         index = _find_column(path, header, feature)
         if index is None or index == id_index:
-            raise SortitionInputError(path, 1, feature, f"missing column for feature '{feature}'")
+            raise SortitionInputError(
+                path,
+                1,
+                feature,
+                gettext_noop("missing column for feature '%(feature)s'"),
+                {"feature": feature},
+            )
         feature_index[feature] = index
     household_index = []
     for name in household_columns:
         index = _find_column(path, header, name)
         if index is None:
-            raise SortitionInputError(path, 1, name, "missing household (address) column")
+            raise SortitionInputError(
+                path, 1, name, gettext_noop("missing household (address) column")
+            )
         household_index.append(index)
     used = {id_index, *feature_index.values()}
     other = [i for i in range(len(header)) if i not in used and header[i]]
@@ -229,13 +285,16 @@ def read_people(
         else:
             person = _cell(cells, id_index)
             if not person:
-                raise SortitionInputError(path, line, header[id_index], "the id is empty")
+                raise SortitionInputError(
+                    path, line, header[id_index], gettext_noop("the id is empty")
+                )
             if person in first_line:
                 raise SortitionInputError(
                     path,
                     line,
                     header[id_index],
-                    f"duplicate id '{person}' (first on line {first_line[person]})",
+                    gettext_noop("duplicate id '%(id)s' (first on line %(first)s)"),
+                    {"id": person, "first": first_line[person]},
                 )
         first_line[person] = line
         values = {}
@@ -250,7 +309,7 @@ def read_people(
         if key:
             people.households[person] = key
     if not people.ids:
-        raise SortitionInputError(path, 2, None, "no people after the header")
+        raise SortitionInputError(path, 2, None, gettext_noop("no people after the header"))
     return people
 
 
@@ -260,8 +319,12 @@ def _match_value(path: Path, line: int, column: str, text: str, values: list[str
     folded = [value.casefold() for value in values]
     if text.casefold() in folded:
         return values[folded.index(text.casefold())]
-    found = f"unknown value '{text}'" if text else "empty value"
-    raise SortitionInputError(path, line, column, f"{found} (expected one of: {', '.join(values)})")
+    expected = {"value": text, "values": ", ".join(values)}
+    if not text:
+        template = gettext_noop("empty value (expected one of: %(values)s)")
+    else:
+        template = gettext_noop("unknown value '%(value)s' (expected one of: %(values)s)")
+    raise SortitionInputError(path, line, column, template, expected)
 
 
 def read_instance(
