@@ -159,6 +159,9 @@ def test_invitation_register_errors_name_the_line(staff):
     ok = "id,address,district\na1,Weg 1,Mitte\n"
     with pytest.raises(ValidationError):
         services.draw_invitations(staff, panel, upload(ok), 5, "seed")
+    # The id column chosen as the stratum: the form's answer, not a server error.
+    with pytest.raises(ValidationError, match="three different columns"):
+        services.draw_invitations(staff, panel, upload(ok), 1, "seed", stratum_column="id")
     assert not panel.invitations.exists()
 
 

@@ -54,7 +54,12 @@ def read_register(
             raise SortitionInputError(path, 1, name, gettext_noop("missing column"))
         index[name] = found
     if len(set(index.values())) < 3:
-        raise ValueError("the id, address and stratum columns must be three different columns")
+        raise SortitionInputError(
+            path,
+            1,
+            stratum_column,
+            gettext_noop("the id, address and stratum columns must be three different columns"),
+        )
     other = [i for i in range(len(header)) if i not in index.values() and header[i]]
 
     addresses = []
