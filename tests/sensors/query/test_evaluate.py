@@ -129,6 +129,13 @@ def test_shapely_geometries_and_a_path_through_a_non_mapping():
     assert value("geo.length(name)", {"name": "x"}) is None
 
 
+def test_overflow_gives_null():
+    assert value("duration'P999999999D' add duration'P999999999D'") is None
+    assert value("maxdatetime() add duration'P1D'") is None
+    assert value("1e308 mul 10") is None
+    assert value("99999999999 mul 99999999999 gt 1") is True
+
+
 def test_now_is_the_injected_clock():
     tree = parse_filter("now() eq 2030-01-01T00:00:00Z")
     assert evaluate(tree, {}, datetime(2030, 1, 1, tzinfo=UTC)) is True

@@ -179,6 +179,8 @@ def test_positions_are_kept_on_nodes():
         ("t gt duration'P1Y'", 5, "invalid duration"),
         ("", 0, "unexpected end of input at position 0"),
         ("result eq 1 2", 12, "unexpected '2' at position 12"),
+        ("result eq " + "1" * 5000, 10, "too many digits"),
+        ("t gt duration'P99999999999D'", 5, "longer than 999,999,999 days"),
     ],
 )
 def test_syntax_errors_name_the_position(text, position, words):

@@ -32,6 +32,8 @@ TOKENS = [
     "/", "'", "''", "'text'", "1", "2.5", "1e3", "true", "null", "2016-11-24T00:00:00Z",
     "2016-11-24", "12:00", "duration'P1D'", "geography'POINT(1 2)'", "geography'POINT(1)'",
     "substringof", "substring", "round", "now", "geo.distance", "st_relate", "year", "$", "@",
+    "duration'P999999999D'", "99999999999", "1e308", "mindatetime", "maxdatetime", "floor",
+    "length", "concat", "date", "time", "12:00:00", "location", "st_within", "geo.length",
 ]  # fmt: skip
 
 
@@ -50,6 +52,26 @@ def test_arbitrary_text_parses_or_raises_a_syntax_error(text):
 @given(st.lists(st.sampled_from(TOKENS), max_size=30), st.sampled_from([" ", ""]))
 def test_token_soup_parses_or_raises_a_syntax_error(tokens, glue):
     parses_or_fails_cleanly(glue.join(tokens))
+
+
+SAMPLE = {
+    "result": 2.5,
+    "name": "Kiezbox",
+    "phenomenonTime": datetime(2016, 11, 24, tzinfo=UTC),
+    "location": {"type": "Point", "coordinates": [1, 2]},
+    "Datastream": {"Thing": {"name": "Box"}},
+    "@iot.id": 3,
+}
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(TOKENS), max_size=20))
+def test_whatever_parses_evaluates_without_raising(tokens):
+    try:
+        tree = parse_filter(" ".join(tokens))
+    except FilterSyntaxError:
+        return
+    evaluate(tree, SAMPLE, datetime(2024, 1, 1, tzinfo=UTC))
 
 
 @settings(deadline=None)

@@ -170,25 +170,22 @@ def arithmetic(op: ArithmeticOp, left: Any, right: Any) -> Any:
     """Numbers, and date-time ± duration; anything else (null included) gives null."""
     if _is_number(left) and _is_number(right):
         return _numeric(op, left, right)
+    try:
+        return _temporal(op, left, right)
+    except OverflowError:  # beyond year 9999 or 999,999,999 days
+        return None
+
+
+def _temporal(op: ArithmeticOp, left: Any, right: Any) -> datetime | timedelta | None:
+    if op not in (ArithmeticOp.ADD, ArithmeticOp.SUB):
+        return None
     if isinstance(left, datetime) and isinstance(right, timedelta):
-        return _shift(_utc(left), right if op is ArithmeticOp.ADD else -right, op)
+        return _utc(left) + right if op is ArithmeticOp.ADD else _utc(left) - right
     if isinstance(left, datetime) and isinstance(right, datetime) and op is ArithmeticOp.SUB:
         return _utc(left) - _utc(right)
     if isinstance(left, timedelta) and isinstance(right, timedelta):
-        if op is ArithmeticOp.ADD:
-            return left + right
-        if op is ArithmeticOp.SUB:
-            return left - right
+        return left + right if op is ArithmeticOp.ADD else left - right
     return None
-
-
-def _shift(moment: datetime, by: timedelta, op: ArithmeticOp) -> datetime | None:
-    if op not in (ArithmeticOp.ADD, ArithmeticOp.SUB):
-        return None
-    try:
-        return moment + by
-    except OverflowError:
-        return None
 
 
 def _numeric(op: ArithmeticOp, left: int | float, right: int | float) -> int | float | None:

@@ -189,7 +189,11 @@ def _literal_value(token: Token):
     text, position = token.value, token.start_pos
     match token.type:
         case "NUMBER":
-            return float(text) if any(c in text for c in ".eE") else int(text)
+            if any(c in text for c in ".eE"):
+                return float(text)
+            if len(text) > 100:  # int() refuses beyond 4,300 digits; no sensor needs 100
+                raise _Syntax(f"number at position {position} has too many digits", position)
+            return int(text)
         case "STRING":
             return text[1:-1].replace("''", "'")
         case "TRUE" | "FALSE":
@@ -234,12 +238,17 @@ def _duration(text: str, position: int) -> timedelta:
             position,
         )
     sign, days, hours, minutes, seconds = match.groups()
-    value = timedelta(
-        days=int(days or 0),
-        hours=int(hours or 0),
-        minutes=int(minutes or 0),
-        seconds=float(seconds or 0),
-    )
+    try:
+        value = timedelta(
+            days=int(days or 0),
+            hours=int(hours or 0),
+            minutes=int(minutes or 0),
+            seconds=float(seconds or 0),
+        )
+    except (OverflowError, ValueError):
+        raise _Syntax(
+            f"duration '{text}' at position {position} is longer than 999,999,999 days", position
+        ) from None
     return -value if sign else value
 
 
