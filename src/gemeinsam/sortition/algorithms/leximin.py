@@ -75,9 +75,9 @@ def _fast_distribution(pool: Pool, algorithm: str) -> Distribution | None:
     pieces = decompose(pool)
     if pieces is None:
         return None
-    total = sum(step for step, _ in pieces)
-    profiles = [tuple(int(c) for c in panel) for _, panel in pieces]
-    return _distribution(pool, profiles, [step / total for step, _ in pieces], algorithm)
+    steps = np.array([step for step, _ in pieces])
+    profiles = np.array([panel for _, panel in pieces])
+    return _distribution(pool, profiles, steps / steps.sum(), algorithm)
 
 
 class _StageLP:
@@ -208,11 +208,12 @@ def _primal(pool: Pool, profiles: list[Profile], targets: dict[int, float]) -> l
 
 
 def _distribution(
-    pool: Pool, profiles: list[Profile], probabilities: list[float], algorithm: str
+    pool: Pool, profiles: np.ndarray, probabilities: np.ndarray, algorithm: str
 ) -> Distribution:
+    """The lottery over `profiles` (one row each) as concrete panels of named people."""
     people = pool.instance.people
     merged: dict[tuple[str, ...], float] = {}
-    for probability, panel in spread(pool, np.array(profiles), np.array(probabilities)):
+    for probability, panel in spread(pool, profiles, probabilities):
         key = tuple(sorted(people[i] for i in panel))
         merged[key] = merged.get(key, 0.0) + probability
     if len(merged) > len(people) + 1:
@@ -291,7 +292,8 @@ def leximin(instance: Instance, *, progress: Progress | None = None) -> Distribu
                 f"{len(lp.profiles)} profiles"
             )
     profiles = list(lp.profiles)
-    return _distribution(pool, profiles, _primal(pool, profiles, fixed), "leximin")
+    weights = np.array(_primal(pool, profiles, fixed))
+    return _distribution(pool, np.array(profiles), weights, "leximin")
 
 
 def maximin(instance: Instance, *, progress: Progress | None = None) -> Distribution:
@@ -308,7 +310,8 @@ def maximin(instance: Instance, *, progress: Progress | None = None) -> Distribu
         progress(f"maximin level {level:.6f}, {len(lp.profiles)} profiles")
     profiles = list(lp.profiles)
     targets = dict.fromkeys(lp.groups, level)
-    return _distribution(pool, profiles, _primal(pool, profiles, targets), "maximin")
+    weights = np.array(_primal(pool, profiles, targets))
+    return _distribution(pool, np.array(profiles), weights, "maximin")
 
 
 def level_bounds(
