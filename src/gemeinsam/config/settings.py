@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "gemeinsam.participation.apps.ParticipationConfig",
     "gemeinsam.budgeting.apps.BudgetingConfig",
     "gemeinsam.sortition.apps.SortitionConfig",
+    "gemeinsam.sensors.apps.SensorsConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -216,6 +217,15 @@ PARTICIPATION_RATE_LIMITS = {
 # Pages and data of a process as visitors without an account see them are cached for at
 # most this many seconds, and dropped at once when the process changes (0 = no cache).
 PARTICIPATION_PAGE_CACHE_SECONDS = env_int("PARTICIPATION_PAGE_CACHE_SECONDS", 300)
+
+# Urban data hub (SensorThings API): page size when a request gives no $top, and the
+# largest $top served (a larger one is cut to it, with an @iot.nextLink for the rest).
+STA_DEFAULT_TOP = env_int("STA_DEFAULT_TOP", 100)
+STA_MAX_TOP = env_int("STA_MAX_TOP", 10000)
+# The MQTT broker that the SensorThings MQTT extension publishes to and ingests from
+# (mqtt://[user:password@]host[:port]); STA_MQTT_PUBLISH=false stops publishing on writes.
+MQTT_BROKER_URL = env_str("MQTT_BROKER_URL", "mqtt://127.0.0.1:1883")
+STA_MQTT_PUBLISH = env_bool("STA_MQTT_PUBLISH", True)
 
 # Internationalisation: German first, English complete.
 LANGUAGE_CODE = "de"
