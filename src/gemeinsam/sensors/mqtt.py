@@ -1,0 +1,258 @@
+"""Publication of created and updated entities on the SensorThings MQTT topics.
+
+OGC 18-088 section 14.2 (MQTT Receive): a client that subscribes to `v1.1/Observations`,
+`v1.1/Datastreams(1)/Observations`, `v1.1/Things(1)` or `v1.1/Things(1)/name` gets the
+entities created (and, on the entity and property topics, updated) through any interface.
+
+The write services call `publish_on_commit` inside their transaction. It costs one
+`on_commit` per batch: after the commit the batch goes into a bounded queue, and one
+background thread per process serializes and publishes it, so an HTTP request never waits
+for the broker and a broker that is down only costs a log line. Notifications go out with
+QoS 0: they describe what is already committed and readable over HTTP, so a subscriber
+that misses one loses nothing it cannot fetch, and QoS 0 keeps a burst of 20,000
+observations per second from filling the broker with per-client acknowledgement state.
+
+`$select` topics (`v1.1/Things?$select=name`) are served only when listed in the setting
+STA_MQTT_SELECT_TOPICS: the broker does not tell a publisher what others subscribed to.
+"""
+
+import json
+import logging
+import queue
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as paho
+from django.conf import settings
+from django.db import transaction
+
+from .entities import BY_NAME, EntityType
+
+log = logging.getLogger(__name__)
+
+VERSION = "v1.1"
+QUEUE_BATCHES = 1024  # bounded: past this many pending batches new ones are dropped
+
+
+@dataclass(frozen=True)
+class Broker:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    tls: bool
+
+
+def broker() -> Broker:
+    """The broker of settings.MQTT_BROKER_URL: mqtt://[user:password@]host[:port] (mqtts: TLS)."""
+    url = urlsplit(settings.MQTT_BROKER_URL)
+    tls = url.scheme in {"mqtts", "ssl"}
+    return Broker(
+        host=url.hostname or "127.0.0.1",
+        port=url.port or (8883 if tls else 1883),
+        username=unquote(url.username) if url.username else None,
+        password=unquote(url.password) if url.password else None,
+        tls=tls,
+    )
+
+
+def make_client(client_id: str, **kwargs) -> paho.Client:
+    """A paho client (MQTT 5) for the configured broker, not yet connected."""
+    client = paho.Client(
+        paho.CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=paho.MQTTv5,
+        **kwargs,
+    )
+    b = broker()
+    if b.username:
+        client.username_pw_set(b.username, b.password)
+    if b.tls:
+        client.tls_set()
+    client.reconnect_delay_set(min_delay=1, max_delay=30)
+    return client
+
+
+# --- which topics an entity goes to ----------------------------------------------------------
+
+
+def _inverse_navs(et: EntityType) -> list[tuple[str, str, str]]:
+    """(attribute holding the target id, target set name, collection name) per to-one link.
+
+    An Observation of Datastream 1 belongs to `Datastreams(1)/Observations`: the to-one
+    navigation Observation.Datastream is the inverse of the collection Datastream.Observations.
+    """
+    result = []
+    for nav in et.navs:
+        if nav.many:
+            continue
+        target = BY_NAME[nav.target]
+        for back in target.navs:
+            if back.many and back.target == et.name:
+                result.append((nav.accessor + "_id", target.set_name, back.name))
+    return result
+
+
+_INVERSE = {}
+
+
+def topics_created(et: EntityType, obj) -> list[str]:
+    """The topics a newly created entity is published on (entity set, collections, itself)."""
+    if et.name not in _INVERSE:
+        _INVERSE[et.name] = _inverse_navs(et)
+    topics = [f"{VERSION}/{et.set_name}"]
+    for attr, set_name, collection in _INVERSE[et.name]:
+        target_id = getattr(obj, attr, None)
+        if target_id is not None:
+            topics.append(f"{VERSION}/{set_name}({target_id})/{collection}")
+    topics.append(f"{VERSION}/{et.set_name}({obj.pk})")
+    return topics
+
+
+def select_topics(et: EntityType) -> dict[str, list[str]]:
+    """The configured `$select` topics of an entity set: topic -> selected property names."""
+    result = {}
+    prefix = f"{VERSION}/{et.set_name}?$select="
+    for topic in getattr(settings, "STA_MQTT_SELECT_TOPICS", ()):
+        if topic.startswith(prefix):
+            names = [n.strip() for n in topic[len(prefix) :].split(",") if n.strip()]
+            if names:
+                result[topic] = names
+    return result
+
+
+# --- the publisher ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Batch:
+    et: EntityType
+    objs: list
+    changed: frozenset[str] | None  # None: created
+
+
+class Publisher:
+    """One connection per process that publishes queued batches from a background thread."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[_Batch] = queue.Queue(maxsize=QUEUE_BATCHES)
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._client: paho.Client | None = None
+        self._own_client = True
+        self.published = 0  # messages handed to the broker connection
+        self.dropped = 0  # entities not published: broker down or queue full
+        self._last_warning = 0.0
+
+    # The bridge lends its own connection, so that MQTT 5 no-local keeps the notifications
+    # of the observations it stores from coming back to it.
+    def use_client(self, client: paho.Client | None) -> None:
+        with self._lock:
+            if self._client is not None and self._own_client:
+                self._client.loop_stop()
+                self._client.disconnect()
+            self._client = client
+            self._own_client = client is None
+
+    def submit(self, batch: _Batch) -> None:
+        self._ensure_thread()
+        try:
+            self._queue.put_nowait(batch)
+        except queue.Full:
+            self._drop(len(batch.objs), "queue full")
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until the queued batches are handed to the connection (for tests and shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return not self._queue.unfinished_tasks
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="sta-mqtt-publish", daemon=True
+                )
+                self._thread.start()
+
+    def _connection(self) -> paho.Client:
+        with self._lock:
+            if self._client is None:
+                client = make_client(f"gemeinsam-pub-{uuid.uuid4().hex[:12]}")
+                b = broker()
+                client.connect_async(b.host, b.port, keepalive=30)
+                client.loop_start()  # connects, and reconnects after a broker restart
+                self._client = client
+                self._own_client = True
+            return self._client
+
+    def _drop(self, count: int, reason: str) -> None:
+        self.dropped += count
+        now = time.monotonic()
+        if now - self._last_warning > 60:
+            self._last_warning = now
+            log.warning("MQTT notifications dropped (%s); %d so far", reason, self.dropped)
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            try:
+                self._publish(batch)
+            except Exception:
+                log.exception("MQTT publication of %s failed", batch.et.set_name)
+            finally:
+                self._queue.task_done()
+
+    def _publish(self, batch: _Batch) -> None:
+        client = self._connection()
+        if not client.is_connected():
+            # A freshly started connection gets a moment; a broker that is down does not.
+            deadline = time.monotonic() + 2.0
+            while not client.is_connected() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            if not client.is_connected():
+                self._drop(len(batch.objs), "broker not connected")
+                return
+        from . import serialize  # the lead's serializer, imported late: it imports views' helpers
+
+        et, base = batch.et, serialize.sta_base()
+        selects = select_topics(et) if batch.changed is None else {}
+        for obj in batch.objs:
+            data = serialize.entity_json(et, obj, base=base)
+            payload = json.dumps(data, separators=(",", ":"), default=str).encode()
+            if batch.changed is None:
+                messages = [(topic, payload) for topic in topics_created(et, obj)]
+                for topic, names in selects.items():
+                    selected = {k: v for k, v in data.items() if k in names or k == "@iot.id"}
+                    messages.append((topic, json.dumps(selected, default=str).encode()))
+            else:
+                own = f"{VERSION}/{et.set_name}({obj.pk})"
+                messages = [(own, payload)]
+                for name in sorted(batch.changed):
+                    if name in data:
+                        value = json.dumps({name: data[name]}, default=str).encode()
+                        messages.append((f"{own}/{name}", value))
+            for topic, body in messages:
+                client.publish(topic, body, qos=0)
+            self.published += len(messages)
+
+
+PUBLISHER = Publisher()
+
+
+def publish_on_commit(et: EntityType, objs: list, *, changed: set[str] | None = None) -> None:
+    """Publish created (changed=None) or updated entities once the transaction commits.
+
+    `changed` holds the JSON names of the properties an update changed; each goes to its
+    property topic `v1.1/Things(1)/name`. Call once per batch, inside the transaction.
+    """
+    if not objs or not settings.STA_MQTT_PUBLISH:
+        return
+    batch = _Batch(et, list(objs), None if changed is None else frozenset(changed))
+    transaction.on_commit(lambda: PUBLISHER.submit(batch))
