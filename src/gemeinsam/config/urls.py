@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("sta/", include("gemeinsam.sensors.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 

@@ -1,0 +1,82 @@
+"""SensorThings JSON of one entity: its properties, @iot.id, @iot.selfLink and navigation links.
+
+Used by the HTTP views, the batch endpoint and the MQTT notifications, so all three send the
+same document for the same entity (OGC 18-088 section 9.2 and 23-019 section 8).
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from .entities import EntityType, Kind, Prop
+
+API_PATH = "/sta/v1.1"
+
+
+def sta_base() -> str:
+    """The API root as the outside world reaches it, for MQTT messages and commands."""
+    return settings.SITE_URL + API_PATH
+
+
+def format_time(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, milliseconds only when there are any (as FROST writes them)."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC)
+    if value.microsecond:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_interval(start: datetime | None, end: datetime | None) -> str | None:
+    if start is None:
+        return None
+    if end is None:
+        return format_time(start)
+    return f"{format_time(start)}/{format_time(end)}"
+
+
+def prop_value(prop: Prop, obj: models.Model) -> Any:
+    """The JSON value of one property of an instance."""
+    match prop.kind:
+        case Kind.TIME:
+            return format_time(getattr(obj, prop.field))
+        case Kind.INTERVAL:
+            start = getattr(obj, f"{prop.field}_start")
+            end = getattr(obj, f"{prop.field}_end")
+            if prop.read_only and start is not None and end is None:
+                end = start  # a Datastream's extent is always an interval
+            return format_interval(start, end)
+        case Kind.RESULT:
+            return obj.result
+    return getattr(obj, prop.field)
+
+
+def self_path(et: EntityType, pk: int) -> str:
+    return f"{et.set_name}({pk})"
+
+
+def entity_json(
+    et: EntityType,
+    obj: models.Model,
+    *,
+    base: str,
+    select: frozenset[str] | set[str] | None = None,
+) -> dict[str, Any]:
+    """The entity as SensorThings JSON; `select` names the properties to keep (`id`,
+    `selfLink`, property and navigation names), None keeps all."""
+    link = f"{base}/{self_path(et, obj.pk)}"
+    document: dict[str, Any] = {}
+    if select is None or "selfLink" in select:
+        document["@iot.selfLink"] = link
+    if select is None or "id" in select:
+        document["@iot.id"] = obj.pk
+    for prop in et.props:
+        if select is None or prop.name in select:
+            document[prop.name] = prop_value(prop, obj)
+    for nav in et.navs:
+        if select is None or nav.name in select:
+            document[f"{nav.name}@iot.navigationLink"] = f"{link}/{nav.name}"
+    return document
