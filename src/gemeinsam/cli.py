@@ -12,6 +12,8 @@ OWN_COMMANDS = [
     ("import-districts", "import district boundaries from a GeoJSON FILE"),
     ("pb", "participatory budgeting: import a Pabulib file, count a process, solve a file"),
     ("sortition", "select a citizens' panel by lot from CSV files, or verify a published draw"),
+    ("sta", "urban data hub: import air-quality measurements, issue access tokens"),
+    ("mqtt", "bridge between the MQTT broker and the SensorThings API (ingest and publish)"),
 ]
 
 
