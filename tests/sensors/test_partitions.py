@@ -1,0 +1,230 @@
+"""Storage of observations: yearly partitions on PostgreSQL, WAL on SQLite.
+
+The same tests run on both backends; where they differ, they ask `connection.vendor`.
+"""
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from gemeinsam.sensors.models import (
+    Datastream,
+    FeatureOfInterest,
+    Observation,
+    ObservedProperty,
+    Sensor,
+    Thing,
+)
+from gemeinsam.sensors.partitions import (
+    DEFAULT_PARTITION,
+    FIRST_YEAR,
+    TABLE,
+    ensure_partitions,
+    forget_partitions,
+    partition_name,
+)
+
+
+def make_datastream(name: str = "Temperatur") -> Datastream:
+    return Datastream.objects.create(
+        name=name,
+        observation_type="http://www.opengis.net/def/observationType/OGC-OM/2.0/OM_Measurement",
+        unit_of_measurement={"name": "degree Celsius", "symbol": "°C"},
+        thing=Thing.objects.create(name="Kiezbox 1"),
+        sensor=Sensor.objects.create(name="DHT22", encoding_type="text/html", metadata="x"),
+        observed_property=ObservedProperty.objects.create(name="T", definition="urn:t"),
+    )
+
+
+@pytest.fixture
+def datastream(db) -> Datastream:
+    return make_datastream()
+
+
+@pytest.fixture
+def feature(db) -> FeatureOfInterest:
+    return FeatureOfInterest.objects.create(
+        name="Hof", encoding_type="application/geo+json", feature={"type": "Point"}
+    )
+
+
+def observe(datastream, feature, year: int, result: float = 1.0) -> Observation:
+    return Observation.objects.create(
+        datastream=datastream,
+        feature_of_interest=feature,
+        phenomenon_time_start=datetime(year, 6, 1, 12, tzinfo=UTC),
+        result_number=result,
+    )
+
+
+def partition_of(observation: Observation) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT tableoid::regclass::text FROM {TABLE} WHERE id = %s",  # noqa: S608
+            [observation.pk],
+        )
+        return cursor.fetchone()[0]
+
+
+def partitions() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = %s::regclass",
+            [TABLE],
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def free_year() -> int:
+    """A year that has no partition yet, so that the test sees one made."""
+    taken = partitions()
+    return next(y for y in range(FIRST_YEAR + 10, 2000) if partition_name(y) not in taken)
+
+
+@pytest.mark.django_db
+def test_observations_are_partitioned_on_postgresql_and_wal_on_sqlite():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT p.partstrat, a.attname FROM pg_partitioned_table p "
+                "JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0] "
+                "WHERE p.partrelid = %s::regclass",
+                [TABLE],
+            )
+            assert cursor.fetchall() == [("r", "phenomenon_time_start")]
+            this_year = datetime.now(UTC).year
+            assert {DEFAULT_PARTITION, partition_name(this_year)} <= partitions()
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = %s ORDER BY 1", [TABLE]
+            )
+            assert [name for (name,) in cursor.fetchall()] == [
+                "obs_ds_time",
+                "obs_foi",
+                "obs_mds_time",
+                "sensors_observation_pkey",
+            ]
+        else:
+            assert connection.vendor == "sqlite"
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0] == "wal"
+
+
+@pytest.mark.django_db
+def test_observations_of_several_years_land_in_their_partitions(datastream, feature):
+    ensure_partitions(datetime(2019, 3, 1, tzinfo=UTC), datetime(2021, 2, 1, tzinfo=UTC))
+    made = {year: observe(datastream, feature, year, result=year) for year in (2019, 2020, 2021)}
+    stray = observe(
+        datastream, feature, 1900, result=1900
+    )  # before FIRST_YEAR: never its own partition
+
+    assert sorted(Observation.objects.values_list("result_number", flat=True)) == [
+        1900,
+        2019,
+        2020,
+        2021,
+    ]
+    if connection.vendor == "postgresql":
+        for year, observation in made.items():
+            assert partition_of(observation) == partition_name(year)
+        assert partition_of(stray) == DEFAULT_PARTITION
+
+
+@pytest.mark.django_db
+def test_rows_of_a_year_in_the_default_partition_move_into_its_new_partition(datastream, feature):
+    year = free_year() if connection.vendor == "postgresql" else 1975
+    early = observe(datastream, feature, year, result=1)
+    late = observe(datastream, feature, year, result=2)
+    if connection.vendor == "postgresql":
+        assert partition_of(early) == DEFAULT_PARTITION
+
+    ensure_partitions(datetime(year, 1, 1, tzinfo=UTC), datetime(year, 12, 31, tzinfo=UTC))
+
+    assert list(Observation.objects.order_by("id").values_list("id", flat=True)) == [
+        early.pk,
+        late.pk,
+    ]
+    if connection.vendor == "postgresql":
+        assert partition_of(early) == partition_of(late) == partition_name(year)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {DEFAULT_PARTITION}")  # noqa: S608
+            assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.django_db
+def test_orm_reads_updates_and_deletes_observations_by_id(datastream, feature):
+    ensure_partitions(datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 12, 31, tzinfo=UTC))
+    first = observe(datastream, feature, 2024, result=1)
+    second = observe(datastream, feature, 2024, result=2)
+    assert first.pk != second.pk
+
+    assert Observation.objects.get(pk=first.pk).result == 1
+    first.result = 21.5
+    first.save()
+    assert Observation.objects.get(pk=first.pk).result == 21.5
+    # A new phenomenon time in another year moves the row into that year's partition.
+    first.phenomenon_time_start = datetime(2025, 1, 2, tzinfo=UTC)
+    first.save(update_fields=["phenomenon_time_start"])
+    assert Observation.objects.get(pk=first.pk).phenomenon_time_start.year == 2025
+    if connection.vendor == "postgresql":
+        assert partition_of(first) == partition_name(2025)
+    assert Observation.objects.filter(pk=second.pk).update(result_number=7) == 1
+    assert Observation.objects.get(pk=second.pk).result == 7
+
+    second.delete()
+    assert list(Observation.objects.values_list("pk", flat=True)) == [first.pk]
+
+
+@pytest.mark.django_db
+def test_deleting_a_datastream_deletes_its_observations_in_every_partition(datastream, feature):
+    other = make_datastream("Feuchte")
+    ensure_partitions(datetime(2022, 1, 1, tzinfo=UTC), datetime(2023, 12, 31, tzinfo=UTC))
+    for year in (1900, 2022, 2023):
+        observe(datastream, feature, year)
+    kept = observe(other, feature, 2023)
+
+    datastream.delete()
+
+    assert list(Observation.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_callers_make_one_partition_and_then_cost_no_query():
+    forget_partitions()
+    year = free_year() if connection.vendor == "postgresql" else 1976
+    start, end = datetime(year, 2, 1, tzinfo=UTC), datetime(year, 3, 1, tzinfo=UTC)
+    errors = []
+
+    def call() -> None:
+        try:
+            ensure_partitions(start, end)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections["default"].close()
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        if connection.vendor == "postgresql":
+            assert partition_name(year) in partitions()
+        with CaptureQueriesContext(connection) as queries:  # remembered by the process
+            ensure_partitions(start, end)
+        assert len(queries) == 0
+        forget_partitions()
+        ensure_partitions(start, end)  # this thread learns it from the catalog once
+        with CaptureQueriesContext(connection) as queries:
+            ensure_partitions(start, end)
+        assert len(queries) == 0
+    finally:
+        forget_partitions()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {partition_name(year)}")
