@@ -138,3 +138,11 @@ def test_nested_filter_errors_are_filter_errors():
 def test_unknown_option_is_an_error():
     with pytest.raises(QuerySyntaxError, match=r"\$frobnicate"):
         parse_query_options({"$frobnicate": "1"})
+
+
+def test_orderby_direction_in_capitals_as_the_frost_client_sends_it():
+    """frost-sta-client's `query().orderby("name")` sends `$orderby=name DESC`."""
+    assert parse_orderby("name DESC,phenomenonTime Asc") == (
+        OrderBy(Property(("name",)), descending=True),
+        OrderBy(Property(("phenomenonTime",)), descending=False),
+    )

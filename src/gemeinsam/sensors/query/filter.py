@@ -83,8 +83,8 @@ SUB: "sub"
 MUL: "mul"
 DIV: "div"
 MOD: "mod"
-ASC: "asc"
-DESC: "desc"
+ASC: "asc"i
+DESC: "desc"i
 TRUE: "true"
 FALSE: "false"
 NULL: "null"
