@@ -112,7 +112,7 @@ def topics_created(et: EntityType, obj) -> list[str]:
     return topics
 
 
-def select_topics(et: EntityType) -> dict[str, list[str]]:
+def select_topics(et: EntityType) -> dict[str, frozenset[str]]:
     """The configured `$select` topics of an entity set: topic -> selected property names."""
     result = {}
     prefix = f"{VERSION}/{et.set_name}?$select="
@@ -120,7 +120,7 @@ def select_topics(et: EntityType) -> dict[str, list[str]]:
         if topic.startswith(prefix):
             names = [n.strip() for n in topic[len(prefix) :].split(",") if n.strip()]
             if names:
-                result[topic] = names
+                result[topic] = frozenset(names)
     return result
 
 
@@ -146,6 +146,7 @@ class Publisher:
         self.published = 0  # messages handed to the broker connection
         self.dropped = 0  # entities not published: broker down or queue full
         self._last_warning = 0.0
+        self._connecting_until = 0.0
 
     # The bridge lends its own connection, so that MQTT 5 no-local keeps the notifications
     # of the observations it stores from coming back to it.
@@ -156,6 +157,7 @@ class Publisher:
                 self._client.disconnect()
             self._client = client
             self._own_client = client is None
+            self._connecting_until = time.monotonic() + 3.0
 
     def submit(self, batch: _Batch) -> None:
         self._ensure_thread()
@@ -188,6 +190,7 @@ class Publisher:
                 b = broker()
                 client.connect_async(b.host, b.port, keepalive=30)
                 client.loop_start()  # connects, and reconnects after a broker restart
+                self._connecting_until = time.monotonic() + 3.0
                 self._client = client
                 self._own_client = True
             return self._client
@@ -211,14 +214,12 @@ class Publisher:
 
     def _publish(self, batch: _Batch) -> None:
         client = self._connection()
+        # A connection that is just being made gets a moment; a broker that is down does not.
+        while not client.is_connected() and time.monotonic() < self._connecting_until:
+            time.sleep(0.01)
         if not client.is_connected():
-            # A freshly started connection gets a moment; a broker that is down does not.
-            deadline = time.monotonic() + 2.0
-            while not client.is_connected() and time.monotonic() < deadline:
-                time.sleep(0.01)
-            if not client.is_connected():
-                self._drop(len(batch.objs), "broker not connected")
-                return
+            self._drop(len(batch.objs), "broker not connected")
+            return
         from . import serialize  # the lead's serializer, imported late: it imports views' helpers
 
         et, base = batch.et, serialize.sta_base()
@@ -229,7 +230,7 @@ class Publisher:
             if batch.changed is None:
                 messages = [(topic, payload) for topic in topics_created(et, obj)]
                 for topic, names in selects.items():
-                    selected = {k: v for k, v in data.items() if k in names or k == "@iot.id"}
+                    selected = serialize.entity_json(et, obj, base=base, select=names)
                     messages.append((topic, json.dumps(selected, default=str).encode()))
             else:
                 own = f"{VERSION}/{et.set_name}({obj.pk})"

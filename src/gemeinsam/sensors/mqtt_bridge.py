@@ -1,0 +1,348 @@
+"""The MQTT bridge: stores the observations that devices publish (OGC 18-088 section 14.2.2).
+
+A device publishes an Observation to `v1.1/Datastreams(1)/Observations`,
+`v1.1/MultiDatastreams(1)/Observations`, `v1.1/FeaturesOfInterest(1)/Observations` or
+`v1.1/Observations` (the body then links its Datastream by `@iot.id`).
+
+Delivery: the bridge subscribes with QoS 1 in a persistent session (fixed client id,
+clean start off, a session expiry), so the broker keeps messages while the bridge is down.
+It acknowledges a message only after the transaction that stored it committed, and stores
+messages in batches (up to `batch_size`, waiting at most `batch_wait` seconds for more): so
+no message the broker delivered is lost (at least once). A message redelivered with the DUP
+flag whose message id and content match one stored within the last `dedupe_window` messages
+is acknowledged without storing it again; only a crash between commit and acknowledgement
+can store one twice. A message that cannot be stored (not JSON, unknown Datastream,
+invalid Observation) is logged with its topic and reason, optionally published to
+STA_MQTT_ERROR_TOPIC, and acknowledged, so that it is not redelivered forever. Messages that
+the API itself published (they carry `@iot.id`) are notifications and are skipped; the
+bridge lends its connection to the publisher, so MQTT 5 no-local keeps its own
+notifications from coming back to it at all.
+"""
+
+import hashlib
+import json
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import paho.mqtt.client as paho
+from django.conf import settings
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    close_old_connections,
+    connection,
+    transaction,
+)
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from . import models as m
+from .entities import BY_NAME
+from .mqtt import PUBLISHER, VERSION, broker, make_client
+
+log = logging.getLogger(__name__)
+
+# `+` matches whole levels only, so the filters take every set and the topic is parsed here.
+SUBSCRIPTIONS = (f"{VERSION}/Observations", f"{VERSION}/+/Observations")
+TOPIC = re.compile(
+    r"^v1\.1/(?:(?P<set>Datastreams|MultiDatastreams|FeaturesOfInterest)\((?P<id>\d+)\)/)?"
+    r"Observations$"
+)
+LINK_OF_SET = {
+    "Datastreams": "Datastream",
+    "MultiDatastreams": "MultiDatastream",
+    "FeaturesOfInterest": "FeatureOfInterest",
+}
+OBSERVATION = BY_NAME["Observation"]
+SESSION_EXPIRY = 7 * 24 * 3600  # the broker keeps the session a week while the bridge is down
+
+
+class BadMessage(Exception):
+    """A message that can never be stored; the reason goes to the log."""
+
+
+class Notification(Exception):
+    """A message the API published about an entity it already has."""
+
+
+@dataclass
+class Incoming:
+    topic: str
+    payload: bytes
+    mid: int
+    qos: int
+    dup: bool
+
+    @property
+    def key(self) -> tuple[int, bytes]:
+        digest = hashlib.blake2b(self.payload, digest_size=16, key=self.topic.encode()[:64])
+        return self.mid, digest.digest()
+
+
+def observation_document(topic: str, payload: bytes) -> dict:
+    """The Observation to create from one message, with the topic's link set."""
+    match = TOPIC.match(topic)
+    if match is None:
+        raise BadMessage("not an Observations topic")
+    try:
+        document = json.loads(payload)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise BadMessage(f"invalid JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise BadMessage("the message is not a JSON object")
+    if "@iot.id" in document or "@iot.selfLink" in document:
+        raise Notification
+    if match["set"]:
+        document[LINK_OF_SET[match["set"]]] = {"@iot.id": int(match["id"])}
+    elif "Datastream" not in document and "MultiDatastream" not in document:
+        raise BadMessage("an Observation on v1.1/Observations must link its Datastream")
+    return document
+
+
+def _observation(services, document: dict) -> m.Observation | None:
+    """An unsaved Observation whose links are ids; None when it deep-inserts an entity."""
+    props, navs = services._split(OBSERVATION, document)
+    obs = m.Observation()
+    for prop in OBSERVATION.props:
+        if prop.name in props:
+            services.assign(OBSERVATION, obs, prop, props[prop.name])
+        elif prop.required:
+            raise services.InvalidEntity(f"Observation: {prop.name} is required")
+    for name, value in navs.items():
+        nav = OBSERVATION.nav_by_name[name]
+        if not isinstance(value, dict) or value.get("@iot.id") is None:
+            return None
+        target = BY_NAME[nav.target]
+        setattr(obs, nav.accessor + "_id", services._entity_id(target, value["@iot.id"]))
+    return obs
+
+
+def store(documents: list[dict]) -> list[str | None]:
+    """Store Observations in one transaction; per document None or the reason it was refused.
+
+    Observations that link their streams and features by id (the usual device message) are
+    checked and inserted in bulk, as CreateObservations does; the rare one that creates its
+    FeatureOfInterest inline goes through the deep insert. A database failure raises.
+    """
+    from . import services
+
+    reasons: list[str | None] = [None] * len(documents)
+    bulk: list[tuple[int, m.Observation]] = []
+    deep: list[int] = []
+    for index, document in enumerate(documents):
+        try:
+            obs = _observation(services, document)
+        except services.InvalidEntity as error:
+            reasons[index] = error.message
+            continue
+        if obs is None:
+            deep.append(index)
+        else:
+            bulk.append((index, obs))
+    with transaction.atomic():
+        errors = services._prepare([obs for _, obs in bulk], raise_first=False)
+        good = []
+        for (index, obs), error in zip(bulk, errors, strict=True):
+            if error is None:
+                good.append(obs)
+            else:
+                reasons[index] = error
+        services._insert(good)
+        for index in deep:
+            try:
+                with transaction.atomic():
+                    services.create_entity(OBSERVATION, documents[index])
+            except services.InvalidEntity as error:
+                reasons[index] = error.message
+    return reasons
+
+
+class Bridge:
+    """Subscribes to the Observations topics and stores what devices publish."""
+
+    def __init__(
+        self,
+        *,
+        client_id: str | None = None,
+        batch_size: int = 1000,
+        batch_wait: float = 0.02,
+        dedupe_window: int = 100_000,
+        receive_maximum: int = 2000,
+    ) -> None:
+        self.client_id = client_id or getattr(
+            settings, "MQTT_BRIDGE_CLIENT_ID", "gemeinsam-sta-bridge"
+        )
+        self.batch_size = batch_size
+        self.batch_wait = batch_wait
+        self.receive_maximum = receive_maximum
+        self.error_topic = getattr(settings, "STA_MQTT_ERROR_TOPIC", "")
+        self.stored = self.refused = self.skipped = self.duplicates = 0
+        self._dedupe_window = dedupe_window
+        self._seen: OrderedDict[tuple[int, bytes], None] = OrderedDict()
+        self._inbox: list[Incoming] = []
+        self._arrived = threading.Condition()
+        self._stopping = threading.Event()
+        self._worker: threading.Thread | None = None
+        self.connected = threading.Event()
+        self.client = make_client(self.client_id, manual_ack=True)
+        self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
+        self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
+
+    # --- connection (paho's network thread) --------------------------------------------------
+
+    def start(self) -> threading.Thread:
+        """Connect in the background (retrying until the broker is up) and start storing."""
+        b = broker()
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = SESSION_EXPIRY
+        # How many unacknowledged QoS 1 messages the broker may send: a batch's worth.
+        props.ReceiveMaximum = self.receive_maximum
+        self.client.connect_async(b.host, b.port, keepalive=30, clean_start=False, properties=props)
+        self.client.loop_start()
+        PUBLISHER.use_client(self.client)
+        self._worker = threading.Thread(target=self._work, name="sta-mqtt-bridge", daemon=True)
+        self._worker.start()
+        return self._worker
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Store and acknowledge what has arrived, then disconnect (the session stays)."""
+        self._stopping.set()
+        with self._arrived:
+            self._arrived.notify_all()
+        if self._worker is not None:
+            self._worker.join(timeout)
+        PUBLISHER.flush(timeout)
+        PUBLISHER.use_client(None)
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            log.error("MQTT broker refused the bridge: %s", reason_code)
+            return
+        options = SubscribeOptions(qos=1, noLocal=True)
+        client.subscribe([(topic, options) for topic in SUBSCRIPTIONS])
+        log.info("MQTT bridge connected (session present: %s)", flags.session_present)
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        failed = [code for code in reason_codes if code.is_failure]
+        if failed:
+            log.error("MQTT broker refused the bridge's subscriptions: %s", failed)
+        self.connected.set()  # connected and subscribed: what is published now arrives
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        self.connected.clear()
+        if not self._stopping.is_set():
+            log.warning("MQTT bridge disconnected (%s); reconnecting", reason_code)
+
+    def _on_message(self, client, userdata, message: paho.MQTTMessage) -> None:
+        incoming = Incoming(message.topic, message.payload, message.mid, message.qos, message.dup)
+        with self._arrived:
+            self._inbox.append(incoming)
+            if len(self._inbox) >= self.batch_size:
+                self._arrived.notify()
+
+    # --- storing (the worker thread) ---------------------------------------------------------
+
+    def _take_batch(self) -> list[Incoming]:
+        with self._arrived:
+            if not self._inbox:
+                self._arrived.wait(0.5)
+            if self._inbox and len(self._inbox) < self.batch_size:
+                self._arrived.wait(self.batch_wait)  # let a burst fill the batch
+            batch, self._inbox = self._inbox[: self.batch_size], self._inbox[self.batch_size :]
+            return batch
+
+    def _work(self) -> None:
+        try:
+            while True:
+                batch = self._take_batch()
+                if not batch:
+                    if self._stopping.is_set():
+                        return
+                    continue
+                try:
+                    self._handle(batch)
+                except Exception:
+                    # Not acknowledged: the broker delivers these again after a reconnect.
+                    log.exception("MQTT bridge failed on %d messages", len(batch))
+        finally:
+            connection.close()
+
+    def _handle(self, batch: list[Incoming]) -> None:
+        documents: list[dict] = []
+        sources: list[Incoming] = []
+        in_batch: set[tuple[int, bytes]] = set()
+        for message in batch:
+            if message.dup and (message.key in self._seen or message.key in in_batch):
+                self.duplicates += 1
+                continue
+            if message.qos:
+                in_batch.add(message.key)
+            try:
+                documents.append(observation_document(message.topic, message.payload))
+                sources.append(message)
+            except Notification:
+                self.skipped += 1
+            except BadMessage as error:
+                self._refuse(message, str(error))
+        if documents:
+            reasons = self._store_retrying(documents)
+            for message, reason in zip(sources, reasons, strict=True):
+                if reason is None:
+                    self.stored += 1
+                    self._remember(message)
+                else:
+                    self._refuse(message, reason)
+        # PUBACKs go out in the order the messages came, as MQTT asks (section 4.6).
+        for message in batch:
+            if message.qos:
+                self.client.ack(message.mid, message.qos)
+
+    def _store_retrying(self, documents: list[dict]) -> list[str | None]:
+        """Store; while the database is unreachable wait and retry, acknowledging nothing."""
+        delay = 0.5
+        while True:
+            close_old_connections()
+            try:
+                return store(documents)
+            except IntegrityError:
+                if len(documents) == 1:
+                    return ["the Observation violates a database constraint"]
+                # Find the culprit: each document in its own transaction.
+                return [reason for d in documents for reason in self._store_retrying([d])]
+            except DatabaseError:
+                log.exception("MQTT bridge cannot store %d observations; retrying", len(documents))
+                connection.close()
+                time.sleep(delay)
+                delay = min(delay * 2, 30)
+
+    def _remember(self, message: Incoming) -> None:
+        if message.qos == 0:
+            return  # never redelivered
+        self._seen[message.key] = None
+        if len(self._seen) > self._dedupe_window:
+            self._seen.popitem(last=False)
+
+    def _refuse(self, message: Incoming, reason: str) -> None:
+        self.refused += 1
+        log.warning("MQTT message on %s not stored: %s", message.topic, reason)
+        if self.error_topic:
+            error = {"topic": message.topic, "error": reason}
+            self.client.publish(self.error_topic, json.dumps(error), qos=0)
+
+
+def start_in_background(**options) -> Bridge | None:
+    """Run a bridge in daemon threads of this process (for `gemeinsam demo`); None if off."""
+    if not getattr(settings, "STA_MQTT_BRIDGE", True):
+        return None
+    bridge = Bridge(**options)
+    bridge.start()
+    return bridge
