@@ -15,6 +15,7 @@ from gemeinsam.budgeting.services import code_is_usable
 from gemeinsam.core.demo import DEMO_PASSWORD, load_demo_content
 from gemeinsam.core.management.commands.serve import gunicorn_argv
 from gemeinsam.participation.demo import load_demo_content as load_participation
+from gemeinsam.sensors.demo import load_demo as load_sensors
 from gemeinsam.sortition.demo import load_demo_content as load_sortition
 from gemeinsam.sortition.demo import open_codes
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
         load_participation()
         budgeting = load_budgeting()
         panel = load_sortition()
+        load_sensors(self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for account, created in accounts:
             note = "" if created else " (already there)"

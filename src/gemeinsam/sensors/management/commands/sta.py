@@ -53,6 +53,12 @@ class Command(BaseCommand):
             help="position of a station that the built-in table does not know (repeatable)",
         )
 
+        luftdaten.add_argument(
+            "--publish",
+            action="store_true",
+            help="also publish each imported observation on MQTT (off: history floods subscribers)",
+        )
+
     def handle(self, *args, **options) -> None:
         if options["subcommand"] == "import-luftdaten":
             self._import_luftdaten(options)
@@ -76,6 +82,7 @@ class Command(BaseCommand):
             until=options["until"],
             coordinates=_coordinates(options["coordinates"]),
             progress=self.stdout.write,
+            publish=options["publish"],
         )
         elapsed = time.monotonic() - began
         for warning in report.warnings:
