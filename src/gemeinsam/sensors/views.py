@@ -108,7 +108,10 @@ def dispatch(request: HttpRequest, path: str = "") -> HttpResponse:
 
 
 def _options(request: HttpRequest):
-    return parse_query_options({name: request.GET[name] for name in request.GET})
+    options = parse_query_options({name: request.GET[name] for name in request.GET})
+    if options.result_format not in (None, "dataArray"):
+        raise ApiError(400, f"$resultFormat: {options.result_format!r} is unknown; use dataArray")
+    return options
 
 
 def resolve(request: HttpRequest, resource: ResourcePath):
