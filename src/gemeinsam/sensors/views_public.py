@@ -112,7 +112,8 @@ def _chart(datastream: Datastream, days: int) -> dict:
     return {
         "points": points,
         "rows": [
-            {"start": begin, "end": finish or begin, "value": value} for begin, finish, value in rows
+            {"start": begin, "end": finish or begin, "value": value}
+            for begin, finish, value in rows
         ],
         "flagged": window.filter(flagged).count(),
         "start": start,
