@@ -75,7 +75,12 @@ def entity_json(
         document["@iot.id"] = obj.pk
     for prop in et.props:
         if select is None or prop.name in select:
-            document[prop.name] = prop_value(prop, obj)
+            value = prop_value(prop, obj)
+            # Unset 1.1 `properties` are left out, as FROST does: its Python client refuses
+            # a Sensor whose properties are null.
+            if value is None and prop.name == "properties" and select is None:
+                continue
+            document[prop.name] = value
     for nav in et.navs:
         if select is None or nav.name in select:
             document[f"{nav.name}@iot.navigationLink"] = f"{link}/{nav.name}"
