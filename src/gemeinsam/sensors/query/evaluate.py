@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -35,6 +36,20 @@ MIN_DATETIME = datetime.min.replace(tzinfo=UTC)
 MAX_DATETIME = datetime.max.replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Interval:
+    """A time interval (an ISO 8601 "start/end" such as an Observation's phenomenonTime).
+
+    It compares with date-times and intervals as FROST-Server does, an instant X being the
+    interval X/X: `a gt b` is a.start > b.end, `a ge b` a.start >= b.end, `a lt b`
+    a.end < b.start, `a le b` a.end <= b.start, `a eq b` equal starts and equal ends. It is
+    not a date-time, so functions and arithmetic give null for it.
+    """
+
+    start: datetime
+    end: datetime
+
+
 def matches(node: Expression, entity: Mapping[str, Any], now: datetime) -> bool:
     """Whether the entity passes the filter: only a true result passes, null does not."""
     return evaluate(node, entity, now) is True
@@ -52,7 +67,7 @@ def evaluate(node: Expression, entity: Mapping[str, Any], now: datetime) -> Any:
         case Literal(value=value):
             return value
         case Property(path=path):
-            return _lookup(entity, path)
+            return lookup(entity, path)
         case Not(operand=operand):
             value = evaluate(operand, entity, now)
             return None if not isinstance(value, bool) else not value
@@ -72,7 +87,7 @@ def evaluate(node: Expression, entity: Mapping[str, Any], now: datetime) -> Any:
     raise TypeError(f"not a filter expression: {node!r}")
 
 
-def _lookup(entity: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+def lookup(entity: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     value: Any = entity
     for segment in path:
         if not isinstance(value, Mapping):
@@ -139,6 +154,8 @@ def compare(op: CompareOp, left: Any, right: Any) -> bool:
         if op is CompareOp.NE:
             return not (left is None and right is None)
         return False
+    if isinstance(left, Interval) or isinstance(right, Interval):
+        return _compare_intervals(op, left, right)
     kind = _kind(left)
     if kind is None or kind != _kind(right):
         return op is CompareOp.NE
@@ -163,6 +180,34 @@ def compare(op: CompareOp, left: Any, right: Any) -> bool:
             return left < right
         case CompareOp.LE:
             return left <= right
+    raise AssertionError(op)
+
+
+def _span(value: Any) -> tuple[datetime, datetime] | None:
+    if isinstance(value, Interval):
+        return _utc(value.start), _utc(value.end)
+    if isinstance(value, datetime):
+        return _utc(value), _utc(value)
+    return None
+
+
+def _compare_intervals(op: CompareOp, left: Any, right: Any) -> bool:
+    a, b = _span(left), _span(right)
+    if a is None or b is None:
+        return op is CompareOp.NE
+    match op:
+        case CompareOp.EQ:
+            return a == b
+        case CompareOp.NE:
+            return a != b
+        case CompareOp.GT:
+            return a[0] > b[1]
+        case CompareOp.GE:
+            return a[0] >= b[1]
+        case CompareOp.LT:
+            return a[1] < b[0]
+        case CompareOp.LE:
+            return a[1] <= b[0]
     raise AssertionError(op)
 
 
