@@ -10,9 +10,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import paho.mqtt.client as paho
 import pytest
@@ -498,3 +500,57 @@ def test_redelivered_duplicates_are_stored_once(bridges, device):
     bridge._handle([mqtt_bridge.Incoming(**{**message.__dict__, "dup": True})])
     assert (bridge.stored, bridge.duplicates) == (1, 1)
     assert m.Observation.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_batch_arrives_whole_and_in_order(listen):
+    listener = listen("v1.1/Observations")
+    ds, foi = datastream(), feature()
+    with transaction.atomic():
+        observations = [
+            m.Observation(
+                datastream=ds,
+                feature_of_interest=foi,
+                phenomenon_time_start=datetime(2024, 1, 1, tzinfo=UTC),
+                result_string="x" * value,  # sizes across the 64 KB writes
+            )
+            for value in range(500)
+        ]
+        m.Observation.objects.bulk_create(observations)
+        mqtt.publish_on_commit(OBSERVATION, observations)
+    messages = listener.wait_for(500)
+    assert [body["result"] for _, body in messages] == ["x" * value for value in range(500)]
+    assert [body["@iot.id"] for _, body in messages] == [o.pk for o in observations]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_mqtt_command_stores_until_it_is_stopped(broker, device):
+    from django.db import connection
+
+    ds = datastream()
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{database['NAME']}"
+    else:
+        url = (
+            f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@{database['HOST']}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        )
+    env = {**os.environ, "DATABASE_URL": url, "MQTT_BROKER_URL": broker.url}
+    command = subprocess.Popen(
+        [Path(sys.executable).parent / "gemeinsam", "mqtt", "--client-id", "cmd", "--stats", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        # Until the command has subscribed, the broker has no session to keep messages for.
+        while not m.Observation.objects.exists() and time.monotonic() < deadline:
+            device.send(f"v1.1/Datastreams({ds.pk})/Observations", {"result": 8})
+            time.sleep(0.5)
+    finally:
+        command.send_signal(signal.SIGTERM)
+        output, _ = command.communicate(timeout=20)
+    assert m.Observation.objects.filter(datastream=ds, result_number=8).exists()
+    assert "stored" in output and command.returncode == 0
