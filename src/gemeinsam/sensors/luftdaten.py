@@ -126,7 +126,10 @@ def hour_interval(label: str) -> tuple[datetime, datetime]:
     day, month, year, hour, minute = (int(part) for part in match.groups())
     if minute != 0:
         raise ValueError(f"timestamp {label!r} is not on the full hour")
-    local = datetime(year, month, day, hour, tzinfo=BERLIN)  # raises on 31.02. etc.
+    try:
+        local = datetime(year, month, day, hour, tzinfo=BERLIN)
+    except ValueError as error:  # 31.02., 25:00
+        raise ValueError(f"impossible timestamp {label!r} ({error})") from None
     # A wall time that does not exist (spring forward) does not survive the round trip.
     if local.astimezone(UTC).astimezone(BERLIN).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise ValueError(f"local time {label!r} does not exist (daylight saving time starts)")
