@@ -175,7 +175,8 @@ class Reader:
         self, et: EntityType, qs: QuerySet, options: QueryOptions, path: str, *, ref: bool = False
     ) -> dict[str, Any]:
         qs = apply_options(qs, et, options, self.now)
-        top, skip = page_size(options), options.skip or 0
+        # A $skip past any possible row count is an empty page, not an overflow in SQL.
+        top, skip = page_size(options), min(options.skip or 0, 2**62)
         document: dict[str, Any] = {}
         if options.count:
             document["@iot.count"] = qs.count()

@@ -100,7 +100,7 @@ def dispatch(request: HttpRequest, path: str = "") -> HttpResponse:
     except PathError as problem:
         return error(problem.status, problem.message)
     except QuerySyntaxError as problem:
-        return error(400, f"{problem.option}: {problem}")
+        return error(400, str(problem))  # "$filter: unexpected ... at position 5"
     except (UnsupportedQuery, InvalidEntity) as problem:
         return error(400, problem.message)
     except rules.Unauthorized as problem:
