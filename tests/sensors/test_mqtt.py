@@ -45,7 +45,7 @@ def free_port() -> int:
 class Broker:
     """A Mosquitto of its own on a free port, with persistence so it can be restarted."""
 
-    def __init__(self, directory) -> None:
+    def __init__(self, directory, extra: str = "") -> None:
         self.port = free_port()
         self.directory = directory
         self.config = directory / "mosquitto.conf"
@@ -56,7 +56,7 @@ class Broker:
             + "persistence true\n"
             f"persistence_location {directory}/\n"
             "max_queued_messages 100000\n"
-            f"log_dest file {directory}/mosquitto.log\n"
+            f"log_dest file {directory}/mosquitto.log\n" + extra
         )
         self.process: subprocess.Popen | None = None
 
@@ -351,6 +351,34 @@ def test_select_topics_are_served_when_configured(listen, settings):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_select_topics_are_learned_from_the_broker_log(tmp_path, settings):
+    logging_broker = Broker(tmp_path, "log_type subscribe\nlog_dest topic\n")
+    logging_broker.start()
+    settings.MQTT_BROKER_URL = logging_broker.url
+    settings.STA_MQTT_LEARN_SELECT_TOPICS = True
+    mqtt.PUBLISHER.use_client(None)
+    listener = None
+    try:
+        assert wait_until(lambda: mqtt.PUBLISHER._connection().is_connected())
+        time.sleep(0.2)  # its subscription to the log is through
+        listener = Listener(logging_broker, "v1.1/Things?$select=description")
+        assert wait_until(lambda: mqtt._learned_select_topics)
+        with transaction.atomic():
+            thing = m.Thing.objects.create(name="Kiezbox 9", description="Wedding")
+            mqtt.publish_on_commit(THING, [thing])
+        assert listener.wait_for(1) == [
+            ("v1.1/Things?$select=description", {"description": "Wedding"})
+        ]
+    finally:
+        if listener:
+            listener.close()
+        mqtt._learned_select_topics.clear()
+        mqtt.PUBLISHER.flush()
+        mqtt.PUBLISHER.use_client(None)
+        logging_broker.stop()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_broker_that_is_down_neither_fails_nor_slows_the_write(settings):
     settings.MQTT_BROKER_URL = f"mqtt://127.0.0.1:{free_port()}"
     mqtt.PUBLISHER.use_client(None)
@@ -554,3 +582,20 @@ def test_the_mqtt_command_stores_until_it_is_stopped(broker, device):
         output, _ = command.communicate(timeout=20)
     assert m.Observation.objects.filter(datastream=ds, result_number=8).exists()
     assert "stored" in output and command.returncode == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_publisher_reconnects_after_a_broker_restart(broker):
+    with transaction.atomic():
+        mqtt.publish_on_commit(THING, [m.Thing.objects.create(name="before", description="")])
+    assert mqtt.PUBLISHER.flush()
+    broker.stop()
+    broker.start()
+    assert wait_until(lambda: mqtt.PUBLISHER._connection().is_connected(), timeout=20)
+    listener = Listener(broker, "v1.1/Things")
+    try:
+        with transaction.atomic():
+            mqtt.publish_on_commit(THING, [m.Thing.objects.create(name="after", description="")])
+        assert [body["name"] for _, body in listener.wait_for(1)] == ["after"]
+    finally:
+        listener.close()

@@ -12,8 +12,12 @@ QoS 0: they describe what is already committed and readable over HTTP, so a subs
 that misses one loses nothing it cannot fetch, and QoS 0 keeps a burst of 20,000
 observations per second from filling the broker with per-client acknowledgement state.
 
-`$select` topics (`v1.1/Things?$select=name`) are served only when listed in the setting
-STA_MQTT_SELECT_TOPICS: the broker does not tell a publisher what others subscribed to.
+`$select` topics (`v1.1/Things?$select=name`): the broker does not tell a publisher what
+others subscribed to, so they are served when listed in STA_MQTT_SELECT_TOPICS, and, with
+STA_MQTT_LEARN_SELECT_TOPICS on, when this process saw the subscription in Mosquitto's log
+(`log_type subscribe` and `log_dest topic` in mosquitto.conf publish every subscription on
+`$SYS/broker/log/M/subscribe`). A subscription made before the process connected is not in
+that log, hence the list.
 """
 
 import json
@@ -112,11 +116,33 @@ def topics_created(et: EntityType, obj) -> list[str]:
     return topics
 
 
+SUBSCRIBE_LOG = "$SYS/broker/log/M/subscribe"
+MAX_LEARNED = 1000
+_learned_select_topics: set[str] = set()
+
+
+def learn_subscription(log_line: bytes) -> None:
+    """Remember a `$select` topic from Mosquitto's log line `<time>: <client> <qos> <topic>`."""
+    parts = log_line.decode(errors="replace").split(" ", 3)
+    if (
+        len(parts) == 4
+        and parts[3].startswith(f"{VERSION}/")
+        and "?$select=" in parts[3]
+        and len(_learned_select_topics) < MAX_LEARNED
+    ):
+        _learned_select_topics.add(parts[3])
+
+
+def learns_select_topics() -> bool:
+    return getattr(settings, "STA_MQTT_LEARN_SELECT_TOPICS", False)
+
+
 def select_topics(et: EntityType) -> dict[str, frozenset[str]]:
-    """The configured `$select` topics of an entity set: topic -> selected property names."""
+    """The `$select` topics served for an entity set: topic -> selected property names."""
     result = {}
     prefix = f"{VERSION}/{et.set_name}?$select="
-    for topic in getattr(settings, "STA_MQTT_SELECT_TOPICS", ()):
+    topics = [*getattr(settings, "STA_MQTT_SELECT_TOPICS", ()), *_learned_select_topics]
+    for topic in topics:
         if topic.startswith(prefix):
             names = [n.strip() for n in topic[len(prefix) :].split(",") if n.strip()]
             if names:
@@ -187,6 +213,9 @@ class Publisher:
         with self._lock:
             if self._client is None:
                 client = make_client(f"gemeinsam-pub-{uuid.uuid4().hex[:12]}")
+                if learns_select_topics():
+                    client.on_connect = lambda c, *args: c.subscribe(SUBSCRIBE_LOG)
+                    client.on_message = lambda c, u, message: learn_subscription(message.payload)
                 b = broker()
                 client.connect_async(b.host, b.port, keepalive=30)
                 client.loop_start()  # connects, and reconnects after a broker restart

@@ -43,7 +43,15 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from . import models as m
 from .entities import BY_NAME
-from .mqtt import PUBLISHER, VERSION, broker, make_client
+from .mqtt import (
+    PUBLISHER,
+    SUBSCRIBE_LOG,
+    VERSION,
+    broker,
+    learn_subscription,
+    learns_select_topics,
+    make_client,
+)
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +236,10 @@ class Bridge:
             log.error("MQTT broker refused the bridge: %s", reason_code)
             return
         options = SubscribeOptions(qos=1, noLocal=True)
-        client.subscribe([(topic, options) for topic in SUBSCRIPTIONS])
+        topics = [(topic, options) for topic in SUBSCRIPTIONS]
+        if learns_select_topics():  # the publisher borrows this connection
+            topics.append((SUBSCRIBE_LOG, SubscribeOptions(qos=0)))
+        client.subscribe(topics)
         log.info("MQTT bridge connected (session present: %s)", flags.session_present)
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
@@ -243,6 +254,9 @@ class Bridge:
             log.warning("MQTT bridge disconnected (%s); reconnecting", reason_code)
 
     def _on_message(self, client, userdata, message: paho.MQTTMessage) -> None:
+        if message.topic == SUBSCRIBE_LOG:
+            learn_subscription(message.payload)
+            return
         incoming = Incoming(message.topic, message.payload, message.mid, message.qos, message.dup)
         with self._arrived:
             self._inbox.append(incoming)
