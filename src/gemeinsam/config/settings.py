@@ -226,6 +226,16 @@ STA_MAX_TOP = env_int("STA_MAX_TOP", 10000)
 # (mqtt://[user:password@]host[:port]); STA_MQTT_PUBLISH=false stops publishing on writes.
 MQTT_BROKER_URL = env_str("MQTT_BROKER_URL", "mqtt://127.0.0.1:1883")
 STA_MQTT_PUBLISH = env_bool("STA_MQTT_PUBLISH", True)
+# The bridge (`gemeinsam mqtt`, also started by `gemeinsam demo` when STA_MQTT_BRIDGE) keeps
+# a persistent session under this client id, so the broker holds messages while it is away.
+MQTT_BRIDGE_CLIENT_ID = env_str("MQTT_BRIDGE_CLIENT_ID", "gemeinsam-sta-bridge")
+STA_MQTT_BRIDGE = env_bool("STA_MQTT_BRIDGE", True)
+# Where the bridge reports messages it could not store (empty: only the log).
+STA_MQTT_ERROR_TOPIC = env_str("STA_MQTT_ERROR_TOPIC")
+# $select topics to serve (v1.1/Things?$select=name): the broker does not tell which exist;
+# learning them needs Mosquitto's `log_type subscribe` with `log_dest topic`.
+STA_MQTT_SELECT_TOPICS = env_list("STA_MQTT_SELECT_TOPICS")
+STA_MQTT_LEARN_SELECT_TOPICS = env_bool("STA_MQTT_LEARN_SELECT_TOPICS", False)
 
 # Internationalisation: German first, English complete.
 LANGUAGE_CODE = "de"
