@@ -69,6 +69,11 @@ class Command(BaseCommand):
         env = dict(os.environ)
         worker = subprocess.Popen([sys.executable, "-m", "gemeinsam", "worker"], env=env)
         server = subprocess.Popen(gunicorn_argv(host, port, 2), env=env)  # noqa: S603
+        processes = [server, worker]
+        if settings.STA_MQTT_BRIDGE:
+            # Devices' observations over MQTT; it waits for the broker if none runs yet.
+            bridge = [sys.executable, "-m", "gemeinsam", "mqtt", "--stats", "0"]
+            processes.append(subprocess.Popen(bridge, env=env))  # noqa: S603
         self.stdout.write(
             self.style.SUCCESS(f"Gemeinsam runs on http://{host}:{port}/ (Ctrl-C stops it)")
         )
@@ -78,10 +83,10 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass
         finally:
-            for process in (server, worker):
+            for process in processes:
                 if process.poll() is None:
                     process.send_signal(signal.SIGTERM)
-            for process in (server, worker):
+            for process in processes:
                 try:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
