@@ -204,6 +204,24 @@ def test_iteration_follows_next_links_over_every_page(service, settings):
     assert seen == results[4:]
 
 
+def test_iteration_follows_next_links_inside_an_expanded_collection(service, settings):
+    settings.STA_DEFAULT_TOP = 2
+    thing = fsc.Thing(
+        name="Kiezbox",
+        description="many sensors in one box",
+        locations=[location("Kiezbox", WEDDING)],
+        datastreams=[
+            datastream(f"stream {index}", sensor=sensor(), observed_property=no2())
+            for index in range(5)
+        ],
+    )
+    service.create(thing)
+    (found,) = service.things().query().filter(f"id eq {thing.id}").expand("Datastreams").list()
+    assert len(found.datastreams.entities) == 2
+    assert found.datastreams.next_link is not None
+    assert [d.name for d in found.datastreams] == [f"stream {index}" for index in range(5)]
+
+
 def test_update_with_put_and_json_patch(service):
     thing = station(service, "Wedding")
     found = service.things().find(thing.id)
