@@ -22,6 +22,18 @@ WEDDING = {"type": "Point", "coordinates": [13.3498, 52.5432]}
 HARDENBERGPLATZ = {"type": "Point", "coordinates": [13.3327, 52.5069]}
 
 
+@pytest.fixture(autouse=True)
+def _server_connections_closed_after_each_request():
+    """The live server's request threads would keep their database connections for
+    CONN_MAX_AGE, and PostgreSQL would then refuse to drop the test database at the end."""
+    from django.db import connections
+
+    shared = connections.settings["default"]  # the dict every thread's connection reads
+    kept, shared["CONN_MAX_AGE"] = shared["CONN_MAX_AGE"], 0
+    yield
+    shared["CONN_MAX_AGE"] = kept
+
+
 @pytest.fixture
 def service(live_server, sta_token) -> fsc.SensorThingsService:
     auth = fsc.AuthHandler(username="device", password=sta_token)
