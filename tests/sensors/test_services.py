@@ -699,3 +699,29 @@ def test_a_malformed_create_observations_request_is_invalid(station, payload):
             block["Datastream"] = {"@iot.id": only_datastream(station).pk}
     with pytest.raises(InvalidEntity):
         services.create_observations(payload)
+
+
+def test_create_observations_stores_every_component(station):
+    stream = only_datastream(station)
+    components = ["phenomenonTime", "resultTime", "result", "resultQuality", "validTime"]
+    components.append("parameters")
+    row = [
+        "2025-05-01T10:00:00+02:00/2025-05-01T11:00:00+02:00",
+        "2025-05-01T09:30:00Z",
+        {"pm10": 12},
+        {"flag": "checked"},
+        "2025-05-01T00:00:00Z/2025-05-02T00:00:00Z",
+        {"method": "gravimetric"},
+    ]
+    [pk] = services.create_observations(
+        [{"Datastream": {"@iot.id": stream.pk}, "components": components, "dataArray": [row]}]
+    )
+    obs = m.Observation.objects.get(pk=pk)
+    assert obs.phenomenon_time_start == datetime(2025, 5, 1, 8, tzinfo=UTC)
+    assert obs.phenomenon_time_end == datetime(2025, 5, 1, 9, tzinfo=UTC)
+    assert obs.result_time == datetime(2025, 5, 1, 9, 30, tzinfo=UTC)
+    assert obs.result == {"pm10": 12}
+    assert obs.result_quality == {"flag": "checked"}
+    assert obs.valid_time_end == datetime(2025, 5, 2, tzinfo=UTC)
+    assert obs.parameters == {"method": "gravimetric"}
+    assert obs.feature_of_interest.from_location == station.locations.get()
