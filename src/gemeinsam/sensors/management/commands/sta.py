@@ -1,5 +1,6 @@
 """`gemeinsam sta import-luftdaten DIR`: import BLUME hourly air-quality exports of
-luftdaten.berlin.de as SensorThings Things, Datastreams and Observations."""
+luftdaten.berlin.de as SensorThings Things, Datastreams and Observations.
+`gemeinsam sta token create|list|revoke`: the bearer tokens with which devices write."""
 
 import time
 from datetime import date
@@ -31,7 +32,7 @@ def _coordinates(pairs: list[str]) -> dict[str, tuple[float, float]]:
 
 
 class Command(BaseCommand):
-    help = "SensorThings: import measurement files."
+    help = "SensorThings: import measurement files; issue, list and revoke access tokens."
 
     def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
@@ -59,9 +60,47 @@ class Command(BaseCommand):
             help="also publish each imported observation on MQTT (off: history floods subscribers)",
         )
 
+        token = sub.add_parser("token", help="access tokens with which devices and services write")
+        token.add_argument("action", choices=["create", "list", "revoke"])
+        token.add_argument("--user", help="e-mail of the account the token acts for (create)")
+        token.add_argument("--name", help="what the token is for, e.g. 'Kiezbox Moabit' (create)")
+        token.add_argument("--id", type=int, help="the token to revoke (see list)")
+
     def handle(self, *args, **options) -> None:
         if options["subcommand"] == "import-luftdaten":
             self._import_luftdaten(options)
+        elif options["subcommand"] == "token":
+            self._token(options)
+
+    def _token(self, options) -> None:
+        from gemeinsam.core.models import User
+        from gemeinsam.sensors.models import AccessToken
+
+        action = options["action"]
+        if action == "create":
+            if not options["user"] or not options["name"]:
+                raise CommandError("token create needs --user EMAIL and --name NAME")
+            user = User.objects.filter(email__iexact=options["user"], is_active=True).first()
+            if user is None:
+                raise CommandError(f"no active account with the e-mail {options['user']}")
+            token, secret = AccessToken.issue(user, options["name"])
+            self.stdout.write(f"Token {token.pk} ({token.name}) for {user.email}; shown only now:")
+            self.stdout.write(secret)
+            self.stdout.write("Send it as 'Authorization: Bearer <token>' (or as Basic password).")
+        elif action == "list":
+            for token in AccessToken.objects.select_related("user").order_by("pk"):
+                state = "revoked" if token.revoked else "active"
+                used = f"{token.last_used:%Y-%m-%d %H:%M}" if token.last_used else "never"
+                self.stdout.write(
+                    f"{token.pk:>5}  {state:<8}  {token.user.email:<30}  last used {used}  "
+                    f"{token.name}"
+                )
+        else:
+            if options["id"] is None:
+                raise CommandError("token revoke needs --id N (see `gemeinsam sta token list`)")
+            if not AccessToken.objects.filter(pk=options["id"]).update(revoked=True):
+                raise CommandError(f"there is no token {options['id']}")
+            self.stdout.write(f"Token {options['id']} revoked.")
 
     def _import_luftdaten(self, options) -> None:
         from pathlib import Path

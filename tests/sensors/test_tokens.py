@@ -1,0 +1,75 @@
+"""Access tokens: issued, listed and revoked by `gemeinsam sta token`, and honoured by the API."""
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from gemeinsam.sensors.models import AccessToken
+
+pytestmark = pytest.mark.django_db
+
+THING = {"name": "Kiezbox Moabit", "description": "a box"}
+
+
+def _create(email: str, name: str = "Kiezbox") -> str:
+    out = io.StringIO()
+    call_command("sta", "token", "create", "--user", email, "--name", name, stdout=out)
+    return out.getvalue().splitlines()[1]
+
+
+def test_created_token_writes_and_revoked_token_is_refused(client, resident):
+    secret = _create(resident.email)
+    assert secret.startswith("sta_")
+    assert AccessToken.objects.get().digest != secret  # only the hash is stored
+
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    created = client.post(
+        "/sta/v1.1/Things", json.dumps(THING), content_type="application/json", **headers
+    )
+    assert created.status_code == 201, created.content
+
+    call_command("sta", "token", "revoke", "--id", str(AccessToken.objects.get().pk))
+    refused = client.post(
+        "/sta/v1.1/Things", json.dumps(THING), content_type="application/json", **headers
+    )
+    assert refused.status_code == 401
+    assert refused.json()["message"] == "unknown or revoked token"
+
+
+def test_token_as_basic_password_writes(client, resident):
+    import base64
+
+    secret = _create(resident.email)
+    basic = base64.b64encode(f"device:{secret}".encode()).decode()
+    created = client.post(
+        "/sta/v1.1/Things",
+        json.dumps(THING),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Basic {basic}",
+    )
+    assert created.status_code == 201
+
+
+def test_list_shows_tokens_without_secrets(resident):
+    secret = _create(resident.email, "Smart Water sensor")
+    out = io.StringIO()
+    call_command("sta", "token", "list", stdout=out)
+    assert "Smart Water sensor" in out.getvalue()
+    assert resident.email in out.getvalue()
+    assert secret not in out.getvalue()
+
+
+def test_create_for_unknown_account_says_so():
+    with pytest.raises(CommandError, match="no active account"):
+        call_command("sta", "token", "create", "--user", "nobody@example.org", "--name", "x")
+
+
+def test_anonymous_write_is_401_and_resident_session_is_403(client, resident):
+    anonymous = client.post("/sta/v1.1/Things", json.dumps(THING), content_type="application/json")
+    assert anonymous.status_code == 401
+    assert "Bearer" in anonymous["WWW-Authenticate"]
+    client.force_login(resident)
+    logged_in = client.post("/sta/v1.1/Things", json.dumps(THING), content_type="application/json")
+    assert logged_in.status_code == 403
