@@ -405,19 +405,20 @@ class _Translator:
                 return False
             return _and(left.null, right.null)
         both_times = "datetime" in left.parts and "datetime" in right.parts
-        if (left.interval or right.interval) and both_times:
-            return self._compare_intervals(op, left, right)
         known_left, known_right = left.static_kinds, right.static_kinds
         if known_left and known_right and not known_left & known_right:
             raise UnsupportedQuery(f"cannot compare {_said(known_left)} with {_said(known_right)}")
-        terms = []
-        for kind in _KINDS:
-            if kind in left.parts and kind in right.parts:
-                a, b = left.parts[kind], right.parts[kind]
-                if kind == "string" and op is not CompareOp.EQ:
-                    a, b = self._collated(a), self._collated(b)
-                terms.append(Q(_LOOKUPS[op](a, b)))
-        result = _any(terms)
+        if (left.interval or right.interval) and both_times:
+            result = self._compare_intervals(op, left, right)
+        else:
+            terms = []
+            for kind in _KINDS:
+                if kind in left.parts and kind in right.parts:
+                    a, b = left.parts[kind], right.parts[kind]
+                    if kind == "string" and op is not CompareOp.EQ:
+                        a, b = self._collated(a), self._collated(b)
+                    terms.append(Q(_LOOKUPS[op](a, b)))
+            result = _any(terms)
         if op is CompareOp.EQ and left.null is not False and right.null is not False:
             result = _or(result, _and(left.null, right.null))
         return result
