@@ -30,6 +30,7 @@ from django.utils.dateparse import parse_duration
 from . import models as m
 from .entities import BY_MODEL, BY_NAME, EntityType, Kind, Nav, Prop
 from .mqtt import publish_on_commit
+from .partitions import ensure_partitions
 
 Model = models.Model
 
@@ -813,6 +814,8 @@ def _insert(observations: list[m.Observation]) -> list[m.Observation]:
         m.Observation.objects.bulk_create(observations)
     else:
         rows = [obs.__dict__ for obs in observations]
+        starts = [row["phenomenon_time_start"] for row in rows]
+        ensure_partitions(min(starts), max(starts))
         ids = insert([[row[a] for row in rows] for a in _INSERT_ATTNAMES])
         for obs, pk in zip(observations, ids, strict=True):
             obs.id = pk
@@ -833,6 +836,33 @@ def record_observations(observations: list[m.Observation]) -> list[m.Observation
     with transaction.atomic():
         _prepare(observations, raise_first=True)
         return _insert(observations)
+
+
+def record_observations_per_row(observations: list[m.Observation]) -> list[str | None]:
+    """As record_observations, but a bad row is refused alone: per row None or the reason."""
+    with transaction.atomic():
+        errors = _prepare(observations, raise_first=False)
+        _insert([obs for obs, error in zip(observations, errors, strict=True) if error is None])
+    return errors
+
+
+def parse_observation(data: Any) -> m.Observation | None:
+    """An unsaved Observation from its JSON when every link is an @iot.id (a device's
+    message); None when it creates a linked entity inline, which create_entity does."""
+    props, navs = _split(OBSERVATION, data)
+    values = dict.fromkeys(_OBSERVATION_FIELDS)
+    obs = _new_observation(values)
+    for prop in OBSERVATION.props:
+        if prop.name in props:
+            assign(OBSERVATION, obs, prop, props[prop.name])
+        elif prop.required:
+            raise InvalidEntity(f"Observation: {prop.name} is required")
+    for name, value in navs.items():
+        nav = OBSERVATION.nav_by_name[name]
+        if not isinstance(value, dict) or value.get("@iot.id") is None:
+            return None
+        obs.__dict__[nav.accessor + "_id"] = _entity_id(BY_NAME[nav.target], value["@iot.id"])
+    return obs
 
 
 # --- CreateObservations (dataArray, 18-088 section 14.4) --------------------------------------
@@ -969,8 +999,6 @@ def create_observations(payload: list, *, user=None) -> list[int | str]:
                 continue
             rows.append(_new_observation(values))
     good = [obs for obs in rows if obs is not None]
-    with transaction.atomic():
-        errors = _prepare(good, raise_first=False)
-        accepted = {id(obs) for obs, error in zip(good, errors, strict=True) if error is None}
-        _insert([obs for obs in good if id(obs) in accepted])
+    errors = record_observations_per_row(good)
+    accepted = {id(obs) for obs, error in zip(good, errors, strict=True) if error is None}
     return [obs.pk if obs is not None and id(obs) in accepted else "error" for obs in rows]
