@@ -32,16 +32,11 @@ and only true passes. How this module keeps that meaning in SQL:
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import shapely
 from django.db import connections
-from django.db.backends.signals import connection_created
 from django.db.models import (
     BooleanField,
     Case,
@@ -49,7 +44,6 @@ from django.db.models import (
     DateTimeField,
     DurationField,
     Exists,
-    Expression,
     F,
     FloatField,
     ForeignObjectRel,
@@ -85,6 +79,18 @@ from django.db.models.lookups import (
 from shapely.geometry.base import BaseGeometry
 
 from .entities import BY_NAME, EntityType, Kind, Nav
+from .filtering_sql import (
+    AnyOf,
+    FractionalSeconds,
+    JsonPart,
+    LookupTable,
+    Round,
+    Sql,
+    TextFunction,
+    Truncate,
+    fmod,
+    register_sqlite_functions,
+)
 from .query.evaluate import call, evaluate, lookup
 from .query.nodes import (
     Arithmetic,
@@ -137,7 +143,10 @@ def order_queryset(qs: QuerySet, et: EntityType, orderby: tuple[OrderBy, ...]) -
                 keys.append(expression.desc(nulls_last=True) if nullable else expression.desc())
             else:
                 keys.append(expression.asc(nulls_first=True) if nullable else expression.asc())
-    return qs.order_by(*keys, "pk")
+    # The tie-breaker follows the last key's direction: SQLite's indexes end in the rowid, so
+    # `phenomenonTime desc` is then read from the index without a sort.
+    last_descending = bool(orderby) and orderby[-1].descending
+    return qs.order_by(*keys, "-pk" if last_descending else "pk")
 
 
 # Conditions are Q objects, or True/False when known without the data.
@@ -588,8 +597,8 @@ class _Translator:
         )
 
     def _json(self, column: Any, subpath: tuple[str, ...], source: tuple | None) -> _Value:
-        def part(kind: str, output: type) -> _JsonPart:
-            return _JsonPart(column, subpath, kind, output())
+        def part(kind: str, output: type) -> JsonPart:
+            return JsonPart(column, subpath, kind, output())
 
         return _Value(
             {
@@ -663,11 +672,11 @@ class _Translator:
             return _sql("(%(expressions)s)", a, b, output=FloatField, arg_joiner=f" {symbol} ")
         divisor = _sql("NULLIF(%(expressions)s, 0)", b, output=FloatField)
         if op is ArithmeticOp.MOD:
-            return _Mod(a, divisor)
+            return fmod(a, divisor)
         quotient = _sql("(%(expressions)s)", a, divisor, output=FloatField, arg_joiner=" / ")
         if is_int is False:
             return quotient
-        truncated = _Truncate(quotient)
+        truncated = Truncate(quotient)
         if is_int is True:
             return truncated
         return Case(When(is_int, then=truncated), default=quotient, output_field=FloatField())
@@ -697,7 +706,7 @@ class _Translator:
             number = self._need(args[0], "number", name)
             if number is None:
                 return _NULL
-            return self._computed({"number": _Round(name, number)}, args[0].is_int)
+            return self._computed({"number": Round(name, number)}, args[0].is_int)
         if name in _DATE_FUNCTIONS:
             return self._datetime_function(name, args[0])
         raise UnsupportedQuery(f"{name}() is not supported")
@@ -712,12 +721,12 @@ class _Translator:
             case "startswith":
                 text, prefix = texts
                 return self._computed(
-                    {"boolean": _Sql("(SUBSTR({0}, 1, LENGTH({1})) = {1})", text, prefix)}
+                    {"boolean": Sql("(SUBSTR({0}, 1, LENGTH({1})) = {1})", text, prefix)}
                 )
             case "endswith":
                 text, suffix = texts
                 # The marker keeps an empty suffix from meaning "from the first character".
-                sql = _Sql(
+                sql = Sql(
                     "(SUBSTR({0} || '#', -(LENGTH({1}) + 1)) = {1} || '#')",
                     text,
                     suffix,
@@ -733,7 +742,7 @@ class _Translator:
             case "concat":
                 sql = _sql("(%(expressions)s)", *texts, output=TextField, arg_joiner=" || ")
                 return self._computed({"string": sql})
-        return self._computed({"string": _TextFunction(name, texts[0])})
+        return self._computed({"string": TextFunction(name, texts[0])})
 
     def _substring(self, args: list[_Value]) -> _Value:
         text = self._need(args[0], "string", "substring")
@@ -745,21 +754,21 @@ class _Translator:
             integral = _and(integral, arg.is_int)
         if integral is False:
             return _NULL  # the evaluator wants integer positions
-        start = _Sql(
+        start = Sql(
             "(CASE WHEN {0} < 0 THEN 0 WHEN {0} > 1000000000 THEN 1000000000 ELSE {0} END)",
             numbers[0],
         )
         position = _sql("(CAST(%(expressions)s AS INTEGER) + 1)", start, output=IntegerField)
         if len(numbers) == 1:
-            sql = _Sql("SUBSTR({0}, {1})", text, position, output=TextField)
+            sql = Sql("SUBSTR({0}, {1})", text, position, output=TextField)
         else:
-            length = _Sql(
+            length = Sql(
                 "CAST(CASE WHEN {0} < 0 THEN 0 WHEN {0} > 1000000000 THEN 1000000000 ELSE {0} END "
                 "AS INTEGER)",
                 numbers[1],
                 output=IntegerField,
             )
-            sql = _Sql("SUBSTR({0}, {1}, {2})", text, position, length, output=TextField)
+            sql = Sql("SUBSTR({0}, {1}, {2})", text, position, length, output=TextField)
         if integral is not True:
             sql = Case(When(integral, then=sql), default=Value(None), output_field=TextField())
         return self._computed({"string": sql})
@@ -791,7 +800,7 @@ class _Translator:
             )
             return self._computed({"number": zero}, True)
         if name == "fractionalseconds":
-            return self._computed({"number": _FractionalSeconds(sql)})
+            return self._computed({"number": FractionalSeconds(sql)})
         if name == "date":
             return self._computed({"date": sql if kind == "date" else TruncDate(sql, tzinfo=UTC)})
         if name == "time":
@@ -848,7 +857,7 @@ class _Translator:
             trues = [k for k, v in results.items() if v is True]
             falses = [k for k, v in results.items() if v is False]
             whens = [
-                When(Q(_AnyOf(pk, keys)), then=Value(flag))
+                When(Q(AnyOf(pk, keys)), then=Value(flag))
                 for keys, flag in ((trues, True), (falses, False))
                 if keys
             ]
@@ -859,283 +868,5 @@ class _Translator:
             known = [(k, v) for k, v in results.items() if v is not None]
             if not known:
                 return _NULL
-            sql = _LookupTable(pk, [k for k, _ in known], [v for _, v in known])
+            sql = LookupTable(pk, [k for k, _ in known], [v for _, v in known])
         return self._computed({kind: sql})
-
-
-# SQL pieces that differ between SQLite and PostgreSQL
-
-
-class _Sql(Func):
-    """A template with {0}, {1}... for the compiled arguments (each may appear twice)."""
-
-    def __init__(
-        self,
-        template: str,
-        *expressions: Any,
-        output: type = BooleanField,
-        postgresql: str | None = None,
-    ) -> None:
-        super().__init__(*expressions, output_field=output())
-        self.pattern = template
-        self.pattern_postgresql = postgresql or template
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self._render(self.pattern_postgresql, compiler)
-
-    def as_sql(self, compiler, connection, **extra):
-        return self._render(self.pattern, compiler)
-
-    def _render(self, text: str, compiler):
-        pieces, params = [], []
-        for expression in self.source_expressions:
-            sql, p = compiler.compile(expression)
-            pieces.append((sql, p))
-        out: list[str] = []
-        position = 0
-        while position < len(text):
-            brace = text.find("{", position)
-            if brace < 0:
-                out.append(text[position:])
-                break
-            out.append(text[position:brace])
-            close = text.index("}", brace)
-            sql, p = pieces[int(text[brace + 1 : close])]
-            out.append(sql)
-            params.extend(p)
-            position = close + 1
-        return "".join(out), params
-
-
-class _JsonPart(Expression):
-    """One kind of a JSON value at a path: its number, string, boolean, object, or a test."""
-
-    def __init__(self, column: Any, path: tuple[str, ...], kind: str, output_field) -> None:
-        super().__init__(output_field)
-        self.column, self.path, self.kind = column, path, kind
-
-    def get_source_expressions(self):
-        return [self.column]
-
-    def set_source_expressions(self, exprs):
-        (self.column,) = exprs
-
-    def as_sqlite(self, compiler, connection):
-        column, params = compiler.compile(self.column)
-        path = "$" + "".join(f'."{key}"' for key in self.path)
-        kind = f"json_type({column}, %s)"
-        value = f"json_extract({column}, %s)"
-        templates = {
-            "number": (f"CASE WHEN {kind} IN ('integer', 'real') THEN {value} END", 2),
-            "int": (f"({kind} = 'integer')", 1),
-            "string": (f"CASE WHEN {kind} = 'text' THEN {value} END", 2),
-            "boolean": (f"CASE {kind} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END", 1),
-            "null": (f"(COALESCE({kind}, 'null') = 'null')", 1),
-            "object": (f"CASE WHEN {kind} = 'object' THEN {value} END", 2),
-        }
-        template, uses = templates[self.kind]
-        return template, [*params, path] * uses
-
-    def as_postgresql(self, compiler, connection):
-        column, params = compiler.compile(self.column)
-        value = f"({column}" + " -> %s" * len(self.path) + ")"
-        value_params = [*params, *self.path]
-        kind = f"jsonb_typeof({value})"
-        text = f"({value} #>> '{{}}')"
-        templates = {
-            "number": (f"CASE WHEN {kind} = 'number' THEN {text}::float8 END", 2),
-            "int": (f"({kind} = 'number' AND {text} ~ '^-?[0-9]+$')", 2),
-            "string": (f"CASE WHEN {kind} = 'string' THEN {text} END", 2),
-            "boolean": (f"CASE WHEN {kind} = 'boolean' THEN {text}::boolean END", 2),
-            "null": (f"(COALESCE({kind}, 'null') = 'null')", 1),
-            "object": (f"CASE WHEN {kind} = 'object' THEN {value} END", 2),
-        }
-        template, uses = templates[self.kind]
-        return template, value_params * uses
-
-
-class _Truncate(Func):
-    """Towards zero, as integer division in the evaluator."""
-
-    output_field = FloatField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS INTEGER)")
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="TRUNC(%(expressions)s)")
-
-
-def _Mod(dividend: Any, divisor: Any) -> _Sql:
-    """The remainder with the sign of the dividend (C's fmod, OData's mod)."""
-    return _Sql(
-        "STA_FMOD({0}, {1})",
-        dividend,
-        divisor,
-        output=FloatField,
-        postgresql="(MOD(({0})::numeric, ({1})::numeric))::float8",
-    )
-
-
-class _Round(Func):
-    """round (halves away from zero), floor, ceiling; the evaluator's results exactly."""
-
-    output_field = FloatField()
-
-    def __init__(self, name: str, expression: Any) -> None:
-        super().__init__(expression)
-        self.name = name
-
-    def as_sql(self, compiler, connection, **extra):
-        template = {
-            "floor": "FLOOR(%(expressions)s)",
-            "ceiling": "CEILING(%(expressions)s)",
-            "round": "(CASE WHEN %(expressions)s < 0 THEN -FLOOR(-%(expressions)s + 0.5) "
-            "ELSE FLOOR(%(expressions)s + 0.5) END)",
-        }[self.name]
-        sql, params = compiler.compile(self.source_expressions[0])
-        uses = template.count("%(expressions)s")
-        return template % {"expressions": sql}, list(params) * uses
-
-
-class _TextFunction(Func):
-    """tolower, toupper, trim as Python does them (SQLite's own are ASCII only)."""
-
-    output_field = TextField()
-
-    def __init__(self, name: str, expression: Any) -> None:
-        super().__init__(expression)
-        self.name = name
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function=f"STA_{self.name.upper()}")
-
-    def as_postgresql(self, compiler, connection, **extra):
-        if self.name == "trim":
-            template = r"REGEXP_REPLACE(%(expressions)s, '^\s+|\s+$', '', 'g')"
-            return self.as_sql(compiler, connection, template=template)
-        function = {"tolower": "LOWER", "toupper": "UPPER"}[self.name]
-        return self.as_sql(compiler, connection, function=function)
-
-
-class _FractionalSeconds(Func):
-    output_field = FloatField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, function="STA_FRACTIONALSECONDS")
-
-    def as_postgresql(self, compiler, connection, **extra):
-        template = (
-            "(MOD(EXTRACT(MICROSECONDS FROM %(expressions)s)::bigint, 1000000)::float8 / 1000000)"
-        )
-        return self.as_sql(compiler, connection, template=template)
-
-
-class _LookupTable(Expression):
-    """values[i] where keys[i] equals the key expression (PostgreSQL arrays)."""
-
-    output_field = FloatField()
-
-    def __init__(self, key: Any, keys: list, values: list) -> None:
-        super().__init__()
-        self.key, self.keys, self.values = key, keys, values
-
-    def get_source_expressions(self):
-        return [self.key]
-
-    def set_source_expressions(self, exprs):
-        (self.key,) = exprs
-
-    def as_sql(self, compiler, connection):
-        key, params = compiler.compile(self.key)
-        return (
-            f"((%s::float8[])[array_position(%s::bigint[], ({key})::bigint)])",
-            [self.values, self.keys, *params],
-        )
-
-
-class _AnyOf(Expression):
-    """Whether the key expression is one of the keys (PostgreSQL arrays)."""
-
-    output_field = BooleanField()
-
-    def __init__(self, key: Any, keys: list) -> None:
-        super().__init__()
-        self.key, self.keys = key, keys
-
-    def get_source_expressions(self):
-        return [self.key]
-
-    def set_source_expressions(self, exprs):
-        (self.key,) = exprs
-
-    def as_sql(self, compiler, connection):
-        key, params = compiler.compile(self.key)
-        return f"(({key})::bigint = ANY(%s::bigint[]))", [*params, self.keys]
-
-
-# SQLite functions, registered on every connection
-
-
-def _decode_geometry(text: Any) -> Any:
-    if text is None:
-        return None
-    if text.startswith("WKT;"):
-        return shapely.from_wkt(text[4:])
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
-def _sqlite_geo(name: str, *args: Any) -> Any:
-    count = 1 if name == "geo.length" else 2
-    values = [_decode_geometry(arg) for arg in args[:count]] + list(args[count:])
-    result = call(name, values, datetime.now(UTC))
-    return int(result) if isinstance(result, bool) else result
-
-
-def _sqlite_fractional_seconds(text: Any) -> float | None:
-    # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" and times as "HH:MM:SS[.ffffff]".
-    if text is None:
-        return None
-    clock = str(text).rsplit(" ", 1)[-1]
-    fraction = clock.split(".", 1)[1][:6] if "." in clock else ""
-    digits = "".join(c for c in fraction if c.isdigit())
-    return int(digits.ljust(6, "0")) / 1_000_000 if digits else 0.0
-
-
-def _sqlite_fmod(left: Any, right: Any) -> float | None:
-    if left is None or right is None or right == 0:
-        return None
-    return math.fmod(left, right)
-
-
-def _text(function: Callable[[str], str]) -> Callable[[Any], Any]:
-    return lambda value: function(value) if isinstance(value, str) else None
-
-
-_SQLITE_FUNCTIONS: tuple[tuple[str, int, Callable], ...] = (
-    ("STA_GEO", -1, _sqlite_geo),
-    ("STA_FRACTIONALSECONDS", 1, _sqlite_fractional_seconds),
-    ("STA_FMOD", 2, _sqlite_fmod),
-    ("STA_TOLOWER", 1, _text(str.lower)),
-    ("STA_TOUPPER", 1, _text(str.upper)),
-    ("STA_TRIM", 1, _text(str.strip)),
-)
-
-
-def register_sqlite_functions(connection) -> None:
-    """Make the functions above known to a SQLite connection (cheap; repeatable)."""
-    connection.ensure_connection()
-    for name, arity, function in _SQLITE_FUNCTIONS:
-        connection.connection.create_function(name, arity, function, deterministic=True)
-
-
-def _on_connection(sender, connection, **kwargs) -> None:
-    if connection.vendor == "sqlite":
-        for name, arity, function in _SQLITE_FUNCTIONS:
-            connection.connection.create_function(name, arity, function, deterministic=True)
-
-
-connection_created.connect(_on_connection, dispatch_uid="gemeinsam.sensors.filtering")

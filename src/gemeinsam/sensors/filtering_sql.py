@@ -1,0 +1,292 @@
+"""SQL expressions that `filtering` needs and Django lacks, for SQLite and PostgreSQL alike.
+
+SQLite gets Python functions (shapely geometry, Unicode case mapping, fmod) on every
+connection, so that it computes exactly what the reference evaluator computes.
+"""
+
+import json
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import shapely
+from django.db.backends.signals import connection_created
+from django.db.models import BooleanField, Expression, FloatField, Func, TextField
+
+from .query.evaluate import call
+
+
+class Sql(Func):
+    """A template with {0}, {1}... for the compiled arguments (each may appear twice)."""
+
+    def __init__(
+        self,
+        template: str,
+        *expressions: Any,
+        output: type = BooleanField,
+        postgresql: str | None = None,
+    ) -> None:
+        super().__init__(*expressions, output_field=output())
+        self.pattern = template
+        self.pattern_postgresql = postgresql or template
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self._render(self.pattern_postgresql, compiler)
+
+    def as_sql(self, compiler, connection, **extra):
+        return self._render(self.pattern, compiler)
+
+    def _render(self, text: str, compiler):
+        pieces, params = [], []
+        for expression in self.source_expressions:
+            sql, p = compiler.compile(expression)
+            pieces.append((sql, p))
+        out: list[str] = []
+        position = 0
+        while position < len(text):
+            brace = text.find("{", position)
+            if brace < 0:
+                out.append(text[position:])
+                break
+            out.append(text[position:brace])
+            close = text.index("}", brace)
+            sql, p = pieces[int(text[brace + 1 : close])]
+            out.append(sql)
+            params.extend(p)
+            position = close + 1
+        return "".join(out), params
+
+
+class JsonPart(Expression):
+    """One kind of a JSON value at a path: its number, string, boolean, object, or a test."""
+
+    def __init__(self, column: Any, path: tuple[str, ...], kind: str, output_field) -> None:
+        super().__init__(output_field)
+        self.column, self.path, self.kind = column, path, kind
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+    def as_sqlite(self, compiler, connection):
+        column, params = compiler.compile(self.column)
+        path = "$" + "".join(f'."{key}"' for key in self.path)
+        kind = f"json_type({column}, %s)"
+        value = f"json_extract({column}, %s)"
+        templates = {
+            "number": (f"CASE WHEN {kind} IN ('integer', 'real') THEN {value} END", 2),
+            "int": (f"({kind} = 'integer')", 1),
+            "string": (f"CASE WHEN {kind} = 'text' THEN {value} END", 2),
+            "boolean": (f"CASE {kind} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END", 1),
+            "null": (f"(COALESCE({kind}, 'null') = 'null')", 1),
+            "object": (f"CASE WHEN {kind} = 'object' THEN {value} END", 2),
+        }
+        template, uses = templates[self.kind]
+        return template, [*params, path] * uses
+
+    def as_postgresql(self, compiler, connection):
+        column, params = compiler.compile(self.column)
+        value = f"({column}" + " -> %s" * len(self.path) + ")"
+        value_params = [*params, *self.path]
+        kind = f"jsonb_typeof({value})"
+        text = f"({value} #>> '{{}}')"
+        templates = {
+            "number": (f"CASE WHEN {kind} = 'number' THEN {text}::float8 END", 2),
+            "int": (f"({kind} = 'number' AND {text} ~ '^-?[0-9]+$')", 2),
+            "string": (f"CASE WHEN {kind} = 'string' THEN {text} END", 2),
+            "boolean": (f"CASE WHEN {kind} = 'boolean' THEN {text}::boolean END", 2),
+            "null": (f"(COALESCE({kind}, 'null') = 'null')", 1),
+            "object": (f"CASE WHEN {kind} = 'object' THEN {value} END", 2),
+        }
+        template, uses = templates[self.kind]
+        return template, value_params * uses
+
+
+class Truncate(Func):
+    """Towards zero, as integer division in the evaluator."""
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS INTEGER)")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="TRUNC(%(expressions)s)")
+
+
+def fmod(dividend: Any, divisor: Any) -> Sql:
+    """The remainder with the sign of the dividend (C's fmod, OData's mod)."""
+    return Sql(
+        "STA_FMOD({0}, {1})",
+        dividend,
+        divisor,
+        output=FloatField,
+        postgresql="(MOD(({0})::numeric, ({1})::numeric))::float8",
+    )
+
+
+class Round(Func):
+    """round (halves away from zero), floor, ceiling; the evaluator's results exactly."""
+
+    output_field = FloatField()
+
+    def __init__(self, name: str, expression: Any) -> None:
+        super().__init__(expression)
+        self.name = name
+
+    def as_sql(self, compiler, connection, **extra):
+        template = {
+            "floor": "FLOOR(%(expressions)s)",
+            "ceiling": "CEILING(%(expressions)s)",
+            "round": "(CASE WHEN %(expressions)s < 0 THEN -FLOOR(-%(expressions)s + 0.5) "
+            "ELSE FLOOR(%(expressions)s + 0.5) END)",
+        }[self.name]
+        sql, params = compiler.compile(self.source_expressions[0])
+        uses = template.count("%(expressions)s")
+        return template % {"expressions": sql}, list(params) * uses
+
+
+class TextFunction(Func):
+    """tolower, toupper, trim as Python does them (SQLite's own are ASCII only)."""
+
+    output_field = TextField()
+
+    def __init__(self, name: str, expression: Any) -> None:
+        super().__init__(expression)
+        self.name = name
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function=f"STA_{self.name.upper()}")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        if self.name == "trim":
+            template = r"REGEXP_REPLACE(%(expressions)s, '^\s+|\s+$', '', 'g')"
+            return self.as_sql(compiler, connection, template=template)
+        function = {"tolower": "LOWER", "toupper": "UPPER"}[self.name]
+        return self.as_sql(compiler, connection, function=function)
+
+
+class FractionalSeconds(Func):
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="STA_FRACTIONALSECONDS")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = (
+            "(MOD(EXTRACT(MICROSECONDS FROM %(expressions)s)::bigint, 1000000)::float8 / 1000000)"
+        )
+        return self.as_sql(compiler, connection, template=template)
+
+
+class LookupTable(Expression):
+    """values[i] where keys[i] equals the key expression (PostgreSQL arrays)."""
+
+    output_field = FloatField()
+
+    def __init__(self, key: Any, keys: list, values: list) -> None:
+        super().__init__()
+        self.key, self.keys, self.values = key, keys, values
+
+    def get_source_expressions(self):
+        return [self.key]
+
+    def set_source_expressions(self, exprs):
+        (self.key,) = exprs
+
+    def as_sql(self, compiler, connection):
+        key, params = compiler.compile(self.key)
+        return (
+            f"((%s::float8[])[array_position(%s::bigint[], ({key})::bigint)])",
+            [self.values, self.keys, *params],
+        )
+
+
+class AnyOf(Expression):
+    """Whether the key expression is one of the keys (PostgreSQL arrays)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, key: Any, keys: list) -> None:
+        super().__init__()
+        self.key, self.keys = key, keys
+
+    def get_source_expressions(self):
+        return [self.key]
+
+    def set_source_expressions(self, exprs):
+        (self.key,) = exprs
+
+    def as_sql(self, compiler, connection):
+        key, params = compiler.compile(self.key)
+        return f"(({key})::bigint = ANY(%s::bigint[]))", [*params, self.keys]
+
+
+# SQLite functions, registered on every connection
+
+
+def _decode_geometry(text: Any) -> Any:
+    if text is None:
+        return None
+    if text.startswith("WKT;"):
+        return shapely.from_wkt(text[4:])
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _sqlite_geo(name: str, *args: Any) -> Any:
+    count = 1 if name == "geo.length" else 2
+    values = [_decode_geometry(arg) for arg in args[:count]] + list(args[count:])
+    result = call(name, values, datetime.now(UTC))
+    return int(result) if isinstance(result, bool) else result
+
+
+def _sqlite_fractional_seconds(text: Any) -> float | None:
+    # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" and times as "HH:MM:SS[.ffffff]".
+    if text is None:
+        return None
+    clock = str(text).rsplit(" ", 1)[-1]
+    fraction = clock.split(".", 1)[1][:6] if "." in clock else ""
+    digits = "".join(c for c in fraction if c.isdigit())
+    return int(digits.ljust(6, "0")) / 1_000_000 if digits else 0.0
+
+
+def _sqlite_fmod(left: Any, right: Any) -> float | None:
+    if left is None or right is None or right == 0:
+        return None
+    return math.fmod(left, right)
+
+
+def _text(function: Callable[[str], str]) -> Callable[[Any], Any]:
+    return lambda value: function(value) if isinstance(value, str) else None
+
+
+_SQLITE_FUNCTIONS: tuple[tuple[str, int, Callable], ...] = (
+    ("STA_GEO", -1, _sqlite_geo),
+    ("STA_FRACTIONALSECONDS", 1, _sqlite_fractional_seconds),
+    ("STA_FMOD", 2, _sqlite_fmod),
+    ("STA_TOLOWER", 1, _text(str.lower)),
+    ("STA_TOUPPER", 1, _text(str.upper)),
+    ("STA_TRIM", 1, _text(str.strip)),
+)
+
+
+def register_sqlite_functions(connection) -> None:
+    """Make the functions above known to a SQLite connection (cheap; repeatable)."""
+    connection.ensure_connection()
+    for name, arity, function in _SQLITE_FUNCTIONS:
+        connection.connection.create_function(name, arity, function, deterministic=True)
+
+
+def _on_connection(sender, connection, **kwargs) -> None:
+    if connection.vendor == "sqlite":
+        for name, arity, function in _SQLITE_FUNCTIONS:
+            connection.connection.create_function(name, arity, function, deterministic=True)
+
+
+connection_created.connect(_on_connection, dispatch_uid="gemeinsam.sensors.filtering_sql")
