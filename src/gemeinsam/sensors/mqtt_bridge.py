@@ -112,24 +112,6 @@ def observation_document(topic: str, payload: bytes) -> dict:
     return document
 
 
-def _observation(services, document: dict) -> m.Observation | None:
-    """An unsaved Observation whose links are ids; None when it deep-inserts an entity."""
-    props, navs = services._split(OBSERVATION, document)
-    obs = m.Observation()
-    for prop in OBSERVATION.props:
-        if prop.name in props:
-            services.assign(OBSERVATION, obs, prop, props[prop.name])
-        elif prop.required:
-            raise services.InvalidEntity(f"Observation: {prop.name} is required")
-    for name, value in navs.items():
-        nav = OBSERVATION.nav_by_name[name]
-        if not isinstance(value, dict) or value.get("@iot.id") is None:
-            return None
-        target = BY_NAME[nav.target]
-        setattr(obs, nav.accessor + "_id", services._entity_id(target, value["@iot.id"]))
-    return obs
-
-
 def store(documents: list[dict]) -> list[str | None]:
     """Store Observations in one transaction; per document None or the reason it was refused.
 
@@ -144,7 +126,7 @@ def store(documents: list[dict]) -> list[str | None]:
     deep: list[int] = []
     for index, document in enumerate(documents):
         try:
-            obs = _observation(services, document)
+            obs = services.parse_observation(document)
         except services.InvalidEntity as error:
             reasons[index] = error.message
             continue
@@ -153,14 +135,9 @@ def store(documents: list[dict]) -> list[str | None]:
         else:
             bulk.append((index, obs))
     with transaction.atomic():
-        errors = services._prepare([obs for _, obs in bulk], raise_first=False)
-        good = []
-        for (index, obs), error in zip(bulk, errors, strict=True):
-            if error is None:
-                good.append(obs)
-            else:
-                reasons[index] = error
-        services._insert(good)
+        errors = services.record_observations_per_row([obs for _, obs in bulk])
+        for (index, _obs), error in zip(bulk, errors, strict=True):
+            reasons[index] = error
         for index in deep:
             try:
                 with transaction.atomic():
