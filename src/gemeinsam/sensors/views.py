@@ -6,10 +6,11 @@ bridge use too. Errors are JSON `{"code", "type": "error", "message"}`, never HT
 """
 
 import json
+import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import DataError, models
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
@@ -35,6 +36,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/iot_sensing/1.1/req/receive-updates-via-mqtt/receive-updates",
 ]
 JSON_PATCH = "application/json-patch+json"
+logger = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -105,6 +107,13 @@ def dispatch(request: HttpRequest, path: str = "") -> HttpResponse:
         return error(400, problem.message)
     except rules.Unauthorized as problem:
         return error(401, str(problem))
+    except DataError as problem:
+        # A value the database cannot hold (an out-of-range number or date) is the input's fault.
+        return error(400, f"a value is out of range for the database: {problem}".strip())
+    except Exception:
+        # Clients of this API parse JSON; a bug is logged with its trace and answered in JSON.
+        logger.exception("SensorThings request failed: %s %s", request.method, request.path)
+        return error(500, "internal server error; it has been logged")
 
 
 def _options(request: HttpRequest):
