@@ -228,6 +228,16 @@ CASES = [
     ("phenomenonTime add duration'PT1H' eq 2024-05-01T01:00:00Z", "a"),
     ("phenomenonTime sub 2024-05-01T00:00:00Z gt duration'PT3H'", "efh"),
     ("now() sub phenomenonTime lt duration'P16D'", "h"),
+    # beyond the doubles and years 1 to 9999: null, not a failed query
+    ("result mul 1e308 gt 0", ""),
+    ("result div 1e-308 ne null", ""),
+    ("result add 1.7e308 gt 0", "abch"),
+    ("result mod 1e999 eq 5", "a"),
+    ("1e999 gt result", "abch"),
+    ("phenomenonTime add duration'P3652000D' eq null", "abcdefgh"),
+    ("phenomenonTime sub duration'P738000D' lt 2000-01-01T00:00:00Z", "acdefh"),
+    ("phenomenonTime sub duration'P740000D' eq null", "abcdefgh"),
+    ("phenomenonTime sub duration'-P2900000D' gt 9000-01-01T00:00:00Z", "acdefh"),
     # string functions
     ("substringof('ir', Datastream/name)", "abcde"),
     ("startswith(Datastream/name, 'Air')", "abcde"),

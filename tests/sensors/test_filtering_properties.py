@@ -303,7 +303,8 @@ TOKENS = [
     "2024-05-01", "12:00", "duration'P1D'", "geography'POINT(14 53)'", "substringof",
     "substring", "round", "now", "geo.distance", "st_within", "year", "fractionalseconds",
     "mindatetime", "maxdatetime", "length", "concat", "date", "time", "tolower", "indexof",
-    "totaloffsetminutes", "ceiling", "st_relate", "'T********'", "geo.length",
+    "totaloffsetminutes", "ceiling", "st_relate", "'T********'", "geo.length", "1e999", "1e308",
+    "duration'P3652000D'", "1e-308", "9999-12-31T23:59:59Z", "validTime",
 ]  # fmt: skip
 
 

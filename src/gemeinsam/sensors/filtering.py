@@ -32,6 +32,7 @@ and only true passes. How this module keeps that meaning in SQL:
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -192,6 +193,9 @@ _BOOLEAN_FUNCTIONS |= {f"st_{name}" for name in ("within", "intersects", "contai
 _BOOLEAN_FUNCTIONS |= {f"st_{name}" for name in ("equals", "touches", "overlaps", "crosses")}
 _GEO_FUNCTIONS = {"geo.distance", "geo.length"} | (_BOOLEAN_FUNCTIONS - {"substringof"})
 _GEO_FUNCTIONS -= {"startswith", "endswith"}
+_MAX = sys.float_info.max
+_HALF_MAX = _MAX / 2
+_MIN_DATETIME, _MAX_DATETIME = datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
 _DATE_FUNCTIONS = {"year", "month", "day", "hour", "minute", "second", "fractionalseconds"}
 _DATE_FUNCTIONS |= {"date", "time", "totaloffsetminutes"}
 
@@ -652,12 +656,16 @@ class _Translator:
                 pairs.append(("datetime", "datetime", "duration"))
             for kind_a, kind_b, kind in pairs:
                 if kind_a in left.parts and kind_b in right.parts:
-                    parts[kind] = CombinedExpression(
+                    sql = CombinedExpression(
                         left.parts[kind_a],
                         connector,
                         right.parts[kind_b],
                         output_field=_OUTPUT[kind](),
                     )
+                    if kind_b == "duration" and right.constant:
+                        sql = self._in_range(left.parts[kind_a], op, right.literal, sql)
+                    if sql is not None:
+                        parts[kind] = sql
         known_left, known_right = left.static_kinds, right.static_kinds
         if not parts and known_left and known_right:
             raise UnsupportedQuery(
@@ -665,15 +673,52 @@ class _Translator:
             )
         return self._computed(parts, is_int)
 
+    def _in_range(self, moment: Any, op: ArithmeticOp, duration: timedelta, sql: Any) -> Any:
+        """date-time ± duration where the result lies in years 1 to 9999, else null."""
+        shift = duration if op is ArithmeticOp.ADD else -duration
+        try:
+            low = _MIN_DATETIME - shift if shift < timedelta(0) else _MIN_DATETIME
+        except OverflowError:
+            return None
+        try:
+            high = _MAX_DATETIME - shift if shift > timedelta(0) else _MAX_DATETIME
+        except OverflowError:
+            return None
+        if low == _MIN_DATETIME and high == _MAX_DATETIME:
+            return sql
+        bounds = Q(GreaterThanOrEqual(moment, Value(low, output_field=DateTimeField())))
+        bounds &= Q(LessThanOrEqual(moment, Value(high, output_field=DateTimeField())))
+        return Case(When(bounds, then=sql), default=Value(None), output_field=DateTimeField())
+
     def _number(self, op: ArithmeticOp, a: Any, b: Any, is_int: Cond) -> Any:
+        # Results beyond the largest double are null as in the evaluator (PostgreSQL would
+        # fail the whole query, SQLite would give infinity), so each operator checks first.
         a, b = Cast(a, FloatField()), Cast(b, FloatField())
-        if op in (ArithmeticOp.ADD, ArithmeticOp.SUB, ArithmeticOp.MUL):
-            symbol = {ArithmeticOp.ADD: "+", ArithmeticOp.SUB: "-", ArithmeticOp.MUL: "*"}[op]
-            return _sql("(%(expressions)s)", a, b, output=FloatField, arg_joiner=f" {symbol} ")
-        divisor = _sql("NULLIF(%(expressions)s, 0)", b, output=FloatField)
+        if op in (ArithmeticOp.ADD, ArithmeticOp.SUB):
+            symbol = "+" if op is ArithmeticOp.ADD else "-"
+            template = f"CASE WHEN ABS({{0}} / 2 {symbol} {{1}} / 2) < {_HALF_MAX!r} "
+            return Sql(template + f"THEN {{0}} {symbol} {{1}} END", a, b, output=FloatField)
+        if op is ArithmeticOp.MUL:
+            return Sql(
+                f"CASE WHEN ABS({{0}}) <= {_MAX!r} AND ABS({{1}}) <= {_MAX!r} AND "
+                f"(ABS({{0}}) <= 1 OR ABS({{1}}) <= {_MAX!r} / ABS({{0}})) THEN {{0}} * {{1}} END",
+                a,
+                b,
+                output=FloatField,
+            )
         if op is ArithmeticOp.MOD:
-            return fmod(a, divisor)
-        quotient = _sql("(%(expressions)s)", a, divisor, output=FloatField, arg_joiner=" / ")
+            divisor = _sql("NULLIF(%(expressions)s, 0)", b, output=FloatField)
+            remainder = fmod(a, divisor)
+            return Sql(
+                f"CASE WHEN ABS({{0}}) <= {_MAX!r} THEN {{1}} END", a, remainder, output=FloatField
+            )
+        quotient = Sql(
+            f"CASE WHEN {{1}} <> 0 AND ABS({{0}}) <= {_MAX!r} AND "
+            f"(ABS({{1}}) >= 1 OR ABS({{0}}) <= {_MAX!r} * ABS({{1}})) THEN {{0}} / {{1}} END",
+            a,
+            b,
+            output=FloatField,
+        )
         if is_int is False:
             return quotient
         truncated = Truncate(quotient)

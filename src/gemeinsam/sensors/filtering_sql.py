@@ -257,7 +257,7 @@ def _sqlite_fractional_seconds(text: Any) -> float | None:
 
 
 def _sqlite_fmod(left: Any, right: Any) -> float | None:
-    if left is None or right is None or right == 0:
+    if left is None or right is None or right == 0 or not math.isfinite(left):
         return None
     return math.fmod(left, right)
 

@@ -257,7 +257,7 @@ def _numeric(op: ArithmeticOp, left: int | float, right: int | float) -> int | f
                     if integers
                     else math.fmod(left, right)
                 )
-    except OverflowError:
+    except (OverflowError, ValueError):  # ValueError: fmod of an infinite dividend
         return None
     if isinstance(result, float) and not math.isfinite(result):
         return None
