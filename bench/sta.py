@@ -13,8 +13,10 @@ starts its own Mosquitto on another, so that no other broker client sees the tra
    X+24h and result gt V&$orderby=phenomenonTime desc&$top=100` for random n and X from 8
    concurrent clients; prints p50/p95 latency (target p95 < 50 ms with 1,000,000 rows).
 3. MQTT: `gemeinsam mqtt` (the bridge) stores observations published with QoS 1 to
-   `v1.1/Datastreams(n)/Observations`; prints msg/s from the first publish until the last
-   message is in the database (counted in the database itself).
+   `v1.1/Datastreams(n)/Observations`. One Python publisher is slower than the bridge can
+   be, so the messages wait in the broker for the bridge's persistent session while it is
+   stopped; then it is started, and msg/s runs from the first stored message to the last
+   (counted in the database itself).
 
 The only published reference is FROST-Server's maintainer figure of about 5,000 inserts/s
 with parallel Datastreams; the script prints our rate over it. Targets (issue 6, PostgreSQL
@@ -340,21 +342,27 @@ def mqtt_messages(streams: list[int], count: int, seed: int) -> list[tuple[str, 
 
 
 def publish(broker_port: int, messages: list[tuple[str, bytes]]) -> None:
-    """Publish with QoS 1 and return once the broker acknowledged every message."""
+    """Publish with QoS 1 and return once the broker acknowledged every message.
+
+    At most 10,000 are unacknowledged at a time: MQTT message ids have 16 bits, and paho
+    reuses an id that is still waiting for its acknowledgement when more are outstanding.
+    """
     import paho.mqtt.client as paho
 
     client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"bench-{os.getpid()}")
     client.max_inflight_messages_set(1000)
     client.max_queued_messages_set(0)
-    acknowledged = threading.Semaphore(0)
-    client.on_publish = lambda *_: acknowledged.release()
+    window = threading.BoundedSemaphore(10_000)
+    client.on_publish = lambda *_: window.release()
     client.connect("127.0.0.1", broker_port)
     client.loop_start()
     try:
         for topic, payload in messages:
+            if not window.acquire(timeout=600):
+                raise SystemExit("the broker stopped acknowledging")
             client.publish(topic, payload, qos=1)
-        for _ in messages:
-            if not acknowledged.acquire(timeout=600):
+        for _ in range(10_000):
+            if not window.acquire(timeout=600):
                 raise SystemExit("the broker stopped acknowledging")
     finally:
         client.loop_stop()
@@ -386,16 +394,27 @@ class Counter:
         self.connection.close()
 
 
-def run_mqtt(env: dict, database_url: str, broker_port: int, messages) -> float:
-    """Seconds from the first publish until the bridge stored the last message."""
-    bridge = subprocess.Popen(
-        [sys.executable, "-m", "gemeinsam.cli", "mqtt", "--stats", "0"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
+def start_bridge(env: dict) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gemeinsam.cli", "mqtt", "--stats", "0"]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=60)
+
+
+def run_mqtt(env: dict, database_url: str, broker_port: int, messages) -> tuple[float, float]:
+    """(seconds to publish, seconds for the bridge to store them all).
+
+    A single Python publisher is slower than the bridge may be, so the messages wait in the
+    broker for the bridge's persistent session while it is stopped; the bridge's time runs
+    from the first stored message to the last (its start-up is left out).
+    """
     counter = Counter(database_url)
+    bridge = start_bridge(env)
     try:
-        # The bridge is ready once a probe message it received is in the database.
+        # The session exists once a probe message the bridge received is in the database.
         baseline = counter.last_id()
         document = {"result": 0, "phenomenonTime": iso(MQTT_START - STEP)}
         probe = [(messages[0][0], json.dumps(document).encode())]
@@ -405,27 +424,32 @@ def run_mqtt(env: dict, database_url: str, broker_port: int, messages) -> float:
                 raise SystemExit("the MQTT bridge stored nothing within 60 s")
             publish(broker_port, probe)
             time.sleep(1)
+        time.sleep(1)
+        stop(bridge)
         baseline = counter.last_id()
+
         started = time.perf_counter()
-        publisher = threading.Thread(target=publish, args=(broker_port, messages))
-        publisher.start()
-        stored = 0
+        publish(broker_port, messages)
+        publishing = time.perf_counter() - started
+
+        bridge = start_bridge(env)
+        stored = first = 0
         while stored < len(messages):
-            time.sleep(0.2)
+            time.sleep(0.1)
             stored = counter.since(baseline)
+            if not first and stored:
+                first, started = stored, time.perf_counter()
             if bridge.poll() is not None:
                 raise SystemExit("the MQTT bridge exited")
-            if time.perf_counter() - started > 3600:
+            if first and time.perf_counter() - started > 3600:
                 raise SystemExit(f"the MQTT bridge stored {stored} of {len(messages)} in an hour")
-        seconds = time.perf_counter() - started
-        publisher.join()
+        storing = (time.perf_counter() - started) * len(messages) / (len(messages) - first)
         if stored != len(messages):
             print(f"  note: {stored - len(messages)} messages stored twice", flush=True)
-        return seconds
+        return publishing, storing
     finally:
         counter.close()
-        bridge.terminate()
-        bridge.wait(timeout=60)
+        stop(bridge)
 
 
 # --- orchestration ------------------------------------------------------------------------------
@@ -554,9 +578,9 @@ def run(choice: str, args: argparse.Namespace) -> dict:
         if args.mqtt_messages and "mqtt" not in args.skip:
             messages = mqtt_messages(streams, args.mqtt_messages, args.seed + 1)
             print(f"publishing {len(messages):,} observations by MQTT (QoS 1)", flush=True)
-            seconds = run_mqtt(env, database_url, broker_port, messages)
-            results["mqtt"] = (len(messages), seconds)
-            report_mqtt(len(messages), seconds)
+            publishing, storing = run_mqtt(env, database_url, broker_port, messages)
+            results["mqtt"] = (len(messages), storing)
+            report_mqtt(len(messages), publishing, storing)
     finally:
         if server is not None:
             server.terminate()
@@ -589,11 +613,13 @@ def report_query(latencies: list[float], clients: int, rows: int) -> None:
     )
 
 
-def report_mqtt(total: int, seconds: float) -> None:
-    rate = total / seconds
+def report_mqtt(total: int, publishing: float, storing: float) -> None:
+    rate = total / storing
     print(
-        f"MQTT: {total:,} messages stored in {seconds:.1f} s = {rate:,.0f} msg/s, "
-        f"{rate / FROST_INSERTS_PER_SECOND:.2f} x FROST-Server's ~{FROST_INSERTS_PER_SECOND:,}/s "
+        f"MQTT: {total:,} messages published in {publishing:.1f} s "
+        f"({total / publishing:,.0f} msg/s, one client, QoS 1), stored by the bridge at "
+        f"{rate:,.0f} msg/s, {rate / FROST_INSERTS_PER_SECOND:.2f} x FROST-Server's "
+        f"~{FROST_INSERTS_PER_SECOND:,}/s "
         f"(target >= {TARGET_MSG:,} on PostgreSQL: {'met' if rate >= TARGET_MSG else 'NOT met'})",
         flush=True,
     )
