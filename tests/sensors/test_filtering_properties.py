@@ -32,7 +32,11 @@ from gemeinsam.sensors.query import (
 
 from .test_filtering import INSIDE, MEASUREMENT, OUTSIDE, SQUARE, observation_dict
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    # Hypothesis describes the strategies of syntax trees at length; the description is unused.
+    pytest.mark.filterwarnings("ignore:Generating overly large repr"),
+]
 
 NOW = datetime(2024, 5, 3, 12, 0, tzinfo=UTC)
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
