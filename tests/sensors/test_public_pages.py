@@ -110,10 +110,14 @@ def test_flagged_values_are_left_out_of_the_chart_and_said_so(anonymous):
     Observation.objects.filter(pk=last.pk).update(
         result_number=5.35e21, result_quality={"flag": "implausible", "reason": "huge"}
     )
+    anonymous.cookies["gemeinsam_language"] = "en"
     html = anonymous.get(f"/sensors/things/{thing.pk}/?days=2").content.decode()
     assert html.count('<td class="number">') == 23
     assert "5.35e+21" not in html and "5350000000000000000000" not in html
     assert "flagged as implausible" in html
+    anonymous.cookies["gemeinsam_language"] = "de"
+    german = anonymous.get(f"/sensors/things/{thing.pk}/?days=2").content.decode()
+    assert "als unplausibel markiert" in german
 
 
 def test_gaps_break_the_line(anonymous):

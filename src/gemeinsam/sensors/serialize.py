@@ -24,10 +24,13 @@ def format_time(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with a Z, milliseconds only when there are any (as FROST writes them)."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    if value.microsecond:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    # isoformat is several times faster than strftime, and every observation passes here.
+    text = value.replace(tzinfo=None).isoformat(
+        timespec="milliseconds" if value.microsecond >= 1000 else "seconds"
+    )
+    return text + "Z"
 
 
 def format_interval(start: datetime | None, end: datetime | None) -> str | None:
