@@ -7,6 +7,7 @@ expanded collection and entity, each bounded by the same page size.
 
 from dataclasses import replace
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 from urllib.parse import urlencode
 
@@ -180,7 +181,10 @@ class Reader:
         document: dict[str, Any] = {}
         if options.count:
             document["@iot.count"] = qs.count()
-        rows = list(qs[skip : skip + top + 1]) if top else []
+        page = qs[skip : skip + top + 1]
+        # Without $expand no row needs to be a model instance: plain rows are built in a
+        # fraction of the time, which is most of a page of observations.
+        rows = (_rows(et, page) if not options.expand else list(page)) if top else []
         more = len(rows) > top
         rows = rows[:top]
         if ref:
@@ -223,6 +227,33 @@ class Reader:
                 }
             )
         return value
+
+
+_ROW_TYPES: dict[str, tuple[type, tuple[str, ...]]] = {}
+
+
+def _row_type(et: EntityType) -> tuple[type, tuple[str, ...]]:
+    """A plain class with the model's properties (Observation.result) and `pk`, whose rows
+    carry the column attributes, so that the serializer reads it as it reads an instance."""
+    if et.name not in _ROW_TYPES:
+        model = et.model
+        names = tuple(field.attname for field in model._meta.concrete_fields)
+        namespace: dict[str, Any] = {"pk": property(attrgetter("id"))}
+        for attribute, value in vars(model).items():
+            if isinstance(value, property) and attribute != "pk":
+                namespace[attribute] = value
+        _ROW_TYPES[et.name] = (type(f"{model.__name__}Row", (), namespace), names)
+    return _ROW_TYPES[et.name]
+
+
+def _rows(et: EntityType, queryset: QuerySet) -> list:
+    row_type, names = _row_type(et)
+    rows = []
+    for values in queryset.values_list(*names):
+        row = row_type.__new__(row_type)
+        row.__dict__ = dict(zip(names, values, strict=True))
+        rows.append(row)
+    return rows
 
 
 def _component(row, name: str) -> Any:
