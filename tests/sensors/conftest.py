@@ -17,3 +17,16 @@ def sta_token(staff) -> str:
 def sta_client(sta_token) -> Client:
     """A test client that writes to /sta/v1.1/ with the token as Bearer credentials."""
     return Client(HTTP_AUTHORIZATION=f"Bearer {sta_token}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _observation_partitions(django_db_setup, django_db_blocker):
+    """On PostgreSQL, the yearly partitions of the years the tests' data use, as a database
+    that has run for a while has them: made in a test's transaction, a partition would wait
+    for that very transaction's locks. test_partitions.py makes partitions of other years."""
+    from datetime import UTC, datetime
+
+    from gemeinsam.sensors.partitions import ensure_partitions
+
+    with django_db_blocker.unblock():
+        ensure_partitions(datetime(2005, 1, 1, tzinfo=UTC), datetime(2031, 12, 31, tzinfo=UTC))

@@ -79,6 +79,10 @@ def partitions() -> set[str]:
         return {name for (name,) in cursor.fetchall()}
 
 
+# Tests that make partitions commit their fixtures (transaction=True): attaching a partition
+# adds its foreign keys, which waits for every open transaction that wrote a Datastream.
+
+
 def free_year() -> int:
     """A year that has no partition yet, so that the test sees one made."""
     taken = partitions()
@@ -113,7 +117,7 @@ def test_observations_are_partitioned_on_postgresql_and_wal_on_sqlite():
             assert cursor.fetchone()[0] == "wal"
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_observations_of_several_years_land_in_their_partitions(datastream, feature):
     ensure_partitions(datetime(2019, 3, 1, tzinfo=UTC), datetime(2021, 2, 1, tzinfo=UTC))
     made = {year: observe(datastream, feature, year, result=year) for year in (2019, 2020, 2021)}
@@ -133,8 +137,10 @@ def test_observations_of_several_years_land_in_their_partitions(datastream, feat
         assert partition_of(stray) == DEFAULT_PARTITION
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_rows_of_a_year_in_the_default_partition_move_into_its_new_partition(datastream, feature):
+    # Committed rows: the partition is made on a connection of its own, which sees only those.
+    forget_partitions()
     year = free_year() if connection.vendor == "postgresql" else 1975
     early = observe(datastream, feature, year, result=1)
     late = observe(datastream, feature, year, result=2)
@@ -154,7 +160,39 @@ def test_rows_of_a_year_in_the_default_partition_move_into_its_new_partition(dat
             assert cursor.fetchone()[0] == 0
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
+def test_a_partition_that_cannot_be_made_sends_rows_to_the_default_and_is_retried_later(
+    datastream, feature
+):
+    forget_partitions()
+    year = free_year() if connection.vendor == "postgresql" else 1977
+    start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year, 12, 31, tzinfo=UTC)
+    blocker = connections.create_connection("default")
+    try:
+        if connection.vendor == "postgresql":
+            # Another writer holds the DEFAULT partition: the new partition must wait for it.
+            blocker.set_autocommit(False)
+            with blocker.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {DEFAULT_PARTITION} IN ROW EXCLUSIVE MODE")
+        ensure_partitions(start, end)  # gives up after the lock timeout, does not raise
+        stray = observe(datastream, feature, year)
+        if connection.vendor == "postgresql":
+            assert partition_name(year) not in partitions()
+            assert partition_of(stray) == DEFAULT_PARTITION
+            with CaptureQueriesContext(connection) as queries:
+                ensure_partitions(start, end)  # not tried again at once
+            assert len(queries) == 0
+    finally:
+        if connection.vendor == "postgresql":
+            blocker.rollback()
+        blocker.close()
+    forget_partitions()
+    ensure_partitions(start, end)  # later it is made, and the stray row moves into it
+    if connection.vendor == "postgresql":
+        assert partition_of(stray) == partition_name(year)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_orm_reads_updates_and_deletes_observations_by_id(datastream, feature):
     ensure_partitions(datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 12, 31, tzinfo=UTC))
     first = observe(datastream, feature, 2024, result=1)
@@ -178,7 +216,7 @@ def test_orm_reads_updates_and_deletes_observations_by_id(datastream, feature):
     assert list(Observation.objects.values_list("pk", flat=True)) == [first.pk]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_deleting_a_datastream_deletes_its_observations_in_every_partition(datastream, feature):
     other = make_datastream("Feuchte")
     ensure_partitions(datetime(2022, 1, 1, tzinfo=UTC), datetime(2023, 12, 31, tzinfo=UTC))

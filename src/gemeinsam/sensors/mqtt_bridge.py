@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import re
+import struct
 import threading
 import time
 from collections import OrderedDict
@@ -145,6 +146,23 @@ def store(documents: list[dict]) -> list[str | None]:
             except services.InvalidEntity as error:
                 reasons[index] = error.message
     return reasons
+
+
+def send_acks(client: paho.Client, mids: list[int]) -> None:
+    """Acknowledge QoS 1 messages, in this order, with PUBACK packets written together.
+
+    paho's ack() wakes its network thread once per packet, which cost more than storing the
+    message; the packets (MQTT 5.0 section 3.4, reason code omitted for success) are built
+    here and handed to paho's outgoing queue in one piece, as mqtt.send_qos0 does.
+    """
+    if not mids:
+        return
+    if not hasattr(client, "_packet_queue"):
+        for mid in mids:
+            client.ack(mid, 1)
+        return
+    packet = b"".join(struct.pack("!BBH", paho.PUBACK, 2, mid) for mid in mids)
+    client._packet_queue(paho.PUBACK, packet, 0, 0)
 
 
 class Bridge:
@@ -293,9 +311,7 @@ class Bridge:
                 else:
                     self._refuse(message, reason)
         # PUBACKs go out in the order the messages came, as MQTT asks (section 4.6).
-        for message in batch:
-            if message.qos:
-                self.client.ack(message.mid, message.qos)
+        send_acks(self.client, [message.mid for message in batch if message.qos])
 
     def _store_retrying(self, documents: list[dict]) -> list[str | None]:
         """Store; while the database is unreachable wait and retry, acknowledging nothing."""
