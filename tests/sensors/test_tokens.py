@@ -35,6 +35,7 @@ def test_created_token_writes_and_revoked_token_is_refused(client, resident):
         "/sta/v1.1/Things", json.dumps(THING), content_type="application/json", **headers
     )
     assert refused.status_code == 401
+    assert client.get("/sta/v1.1/Things", **headers).status_code == 401  # and forgotten
     assert refused.json()["message"] == "unknown or revoked token"
 
 
@@ -73,3 +74,18 @@ def test_anonymous_write_is_401_and_resident_session_is_403(client, resident):
     client.force_login(resident)
     logged_in = client.post("/sta/v1.1/Things", json.dumps(THING), content_type="application/json")
     assert logged_in.status_code == 403
+
+
+def test_a_token_revoked_elsewhere_cannot_write_though_this_process_still_knows_it(
+    client, resident
+):
+    secret = _create(resident.email)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    assert client.get("/sta/v1.1/Things", **headers).status_code == 200  # now cached
+    # As another app server process would: no signal reaches this one.
+    AccessToken.objects.update(revoked=True)
+    refused = client.post(
+        "/sta/v1.1/Things", json.dumps(THING), content_type="application/json", **headers
+    )
+    assert refused.status_code == 401
+    assert client.get("/sta/v1.1/Things", **headers).status_code == 401  # and forgotten

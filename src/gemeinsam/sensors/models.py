@@ -277,7 +277,7 @@ class Observation(models.Model):
             self.result_json = value
 
 
-def _token_digest(secret: str) -> str:
+def token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -309,12 +309,12 @@ class AccessToken(models.Model):
     @classmethod
     def issue(cls, user, name: str) -> tuple["AccessToken", str]:
         secret = "sta_" + secrets.token_urlsafe(32)
-        return cls.objects.create(user=user, name=name, digest=_token_digest(secret)), secret
+        return cls.objects.create(user=user, name=name, digest=token_digest(secret)), secret
 
     @classmethod
     def find(cls, secret: str) -> "AccessToken | None":
         return (
-            cls.objects.filter(digest=_token_digest(secret), revoked=False)
+            cls.objects.filter(digest=token_digest(secret), revoked=False)
             .select_related("user")
             .first()
         )

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DataError, models
+from django.db.models import Exists
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
@@ -157,9 +158,39 @@ def resolve(request: HttpRequest, resource: ResourcePath):
     return resource.et, (qs if qs is not None else obj)
 
 
+def _children(request: HttpRequest, resource: ResourcePath):
+    """`Datastreams(1)/Observations` and the like without reading the parent first: its
+    visibility joins the children's query as a one-time condition. None for other paths.
+
+    The most frequent request of a dashboard saves a round trip this way; whether the parent
+    exists at all is asked only when the page comes out empty.
+    """
+    if len(resource.steps) != 2 or not resource.is_collection:
+        return None
+    parent, child = resource.steps
+    if parent.key is None or child.nav is None:
+        return None
+    parent_qs = parent.et.model.objects.filter(pk=parent.key)
+    visible_parent = restrict(request, parent.et, parent_qs)
+    qs = related_queryset(parent.et.model(pk=parent.key), child.nav)
+    qs = restrict(request, child.et, qs, (parent.et.name, child.nav.name))
+    if visible_parent is not parent_qs:
+        qs = qs.filter(Exists(visible_parent))
+    return qs
+
+
 def _read(request: HttpRequest, resource: ResourcePath) -> HttpResponse:
     options = _options(request)
     reader = Reader(request, api_base(request), timezone.now())
+    children = _children(request, resource)
+    if children is not None:
+        et = resource.et
+        reader.check_expands(et, options.expand)
+        path = request.path.split(API_PATH + "/", 1)[-1].removesuffix("/$ref")
+        document = reader.collection(et, children, options, path, ref=resource.ref)
+        if not document["value"]:
+            resolve(request, resource)  # 404 when the parent is missing or not visible
+        return _json(document)
     et, target = resolve(request, resource)
     reader.check_expands(et, options.expand)
     if resource.is_collection:

@@ -98,8 +98,11 @@ class Command(BaseCommand):
         else:
             if options["id"] is None:
                 raise CommandError("token revoke needs --id N (see `gemeinsam sta token list`)")
-            if not AccessToken.objects.filter(pk=options["id"]).update(revoked=True):
+            token = AccessToken.objects.filter(pk=options["id"]).first()
+            if token is None:
                 raise CommandError(f"there is no token {options['id']}")
+            token.revoked = True
+            token.save(update_fields=["revoked"])
             self.stdout.write(f"Token {options['id']} revoked.")
 
     def _import_luftdaten(self, options) -> None:
