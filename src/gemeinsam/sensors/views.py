@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DataError, models
 from django.db.models import Exists
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -22,7 +22,7 @@ from .entities import BY_NAME, TYPES, EntityType
 from .query import QuerySyntaxError, parse_query_options
 from .reading import Reader, restrict
 from .resource import ID, PathError, ResourcePath, parse_path, related_queryset
-from .serialize import API_PATH, entity_json, prop_value, self_path
+from .serialize import API_PATH, dumps, entity_json, prop_value, self_path
 
 MQTT_CREATE = "http://www.opengis.net/spec/iot_sensing/1.1/req/create-observations-via-mqtt/observations-creation"
 CONFORMANCE = [
@@ -47,8 +47,8 @@ class ApiError(Exception):
         self.message = message
 
 
-def error(status: int, message: str) -> JsonResponse:
-    response = JsonResponse({"code": status, "type": "error", "message": message}, status=status)
+def error(status: int, message: str) -> HttpResponse:
+    response = _json({"code": status, "type": "error", "message": message}, status=status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="SensorThings", Basic realm="SensorThings"'
     return response
@@ -58,7 +58,7 @@ def api_base(request: HttpRequest) -> str:
     return request.build_absolute_uri(API_PATH)
 
 
-def landing(request: HttpRequest) -> JsonResponse:
+def landing(request: HttpRequest) -> HttpResponse:
     base = api_base(request)
     document = {
         "value": [{"name": et.set_name, "url": f"{base}/{et.set_name}"} for et in TYPES],
@@ -67,7 +67,7 @@ def landing(request: HttpRequest) -> JsonResponse:
             MQTT_CREATE: {"endpoints": [_public_mqtt_url()]},
         },
     }
-    return JsonResponse(document, json_dumps_params={"ensure_ascii": False})
+    return _json(document)
 
 
 def _public_mqtt_url() -> str:
@@ -211,10 +211,8 @@ def _read(request: HttpRequest, resource: ResourcePath) -> HttpResponse:
     return _json(reader.entity(et, target, options))
 
 
-def _json(document: Any, status: int = 200) -> JsonResponse:
-    return JsonResponse(
-        document, status=status, safe=False, json_dumps_params={"ensure_ascii": False}
-    )
+def _json(document: Any, status: int = 200) -> HttpResponse:
+    return HttpResponse(dumps(document), status=status, content_type="application/json")
 
 
 def _check_write(request: HttpRequest) -> None:
@@ -239,7 +237,7 @@ def _body(request: HttpRequest) -> Any:
         raise ApiError(400, f"the request body is not JSON: {problem}") from problem
 
 
-def _created(request: HttpRequest, et: EntityType, obj) -> JsonResponse:
+def _created(request: HttpRequest, et: EntityType, obj) -> HttpResponse:
     base = api_base(request)
     response = _json(entity_json(et, obj, base=base), status=201)
     response["Location"] = f"{base}/{self_path(et, obj.pk)}"
