@@ -610,9 +610,9 @@ def test_record_observations_inserts_a_thousand_rows_with_one_insert(station):
         services.record_observations(rows)
     table = m.Observation._meta.db_table
     inserts = [q for q in queries if q["sql"].startswith("INSERT") and table in q["sql"]]
-    updates = [q for q in queries if q["sql"].startswith("UPDATE")]
+    updates = [q for q in queries if "UPDATE" in q["sql"]]
     assert len(inserts) == 1
-    assert len(updates) == 2  # one per datastream
+    assert len(updates) == 1  # one for both datastreams
     # A handful per batch, none per row (the partition check only commits outside tests).
     assert len(queries) < 30
     assert all(o.pk for o in rows)
@@ -620,6 +620,10 @@ def test_record_observations_inserts_a_thousand_rows_with_one_insert(station):
     assert stream.phenomenon_time_start == start + timedelta(seconds=1)
     assert stream.phenomenon_time_end == start + timedelta(seconds=999)
     assert stream.result_time_end == start + timedelta(seconds=1000)
+    second.refresh_from_db()
+    assert second.phenomenon_time_start == start
+    assert second.phenomenon_time_end == start + timedelta(seconds=998)
+    assert second.result_time_start == start + timedelta(seconds=1)
 
 
 def test_record_observations_refuses_a_missing_datastream():
@@ -740,3 +744,23 @@ def test_a_device_message_parses_and_bad_rows_are_refused_alone(station):
     assert reasons[0] is None and "does not exist" in reasons[1]
     assert m.Observation.objects.get().pk == good.pk
     assert good.feature_of_interest_id is not None
+
+
+def test_a_later_batch_widens_the_extents_and_keeps_what_it_does_not_reach(station):
+    stream = only_datastream(station)
+    at = datetime(2025, 3, 1, 10, tzinfo=UTC)
+
+    def obs(hours: float, result_time=None) -> m.Observation:
+        return m.Observation(
+            datastream=stream,
+            phenomenon_time_start=at + timedelta(hours=hours),
+            result_time=result_time,
+            result_number=1.0,
+        )
+
+    services.record_observations([obs(0, result_time=at), obs(2, result_time=at)])
+    services.record_observations([obs(-1), obs(1)])  # earlier start; no result times
+    stream.refresh_from_db()
+    assert stream.phenomenon_time_start == at - timedelta(hours=1)
+    assert stream.phenomenon_time_end == at + timedelta(hours=2)
+    assert stream.result_time_start == stream.result_time_end == at

@@ -14,9 +14,9 @@ from typing import Any
 
 import psycopg
 from django.db import connection, models, transaction
-from django.db.models import Count, F, Max, Min, Value
+from django.db.models import Count, Max, Min
 from django.db.models.base import ModelState
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import models as m
@@ -78,23 +78,45 @@ def _extend_time_extents(observations: list[m.Observation]) -> None:
                 extent[2] = result
             if extent[3] is None or result > extent[3]:
                 extent[3] = result
-    for (attname, pk), (p_start, p_end, r_start, r_end) in extents.items():
-        changes = {
-            "phenomenon_time_start": _least("phenomenon_time_start", p_start),
-            "phenomenon_time_end": _greatest("phenomenon_time_end", p_end),
-        }
-        if r_start is not None:
-            changes["result_time_start"] = _least("result_time_start", r_start)
-            changes["result_time_end"] = _greatest("result_time_end", r_end)
-        _STREAM_MODELS[attname].objects.filter(pk=pk).update(**changes)
+    for attname, model in _STREAM_MODELS.items():
+        rows = [(pk, *extent) for (name, pk), extent in extents.items() if name == attname]
+        for chunk in range(0, len(rows), 1000):
+            _widen(model, rows[chunk : chunk + 1000])
 
 
-def _least(field: str, value: datetime) -> Least:
-    return Least(Coalesce(F(field), Value(value)), Value(value))
+def _widen(model: type[models.Model], rows: list[tuple]) -> None:
+    """One UPDATE for the streams of a batch (id, phenomenon start, end, result start, end):
+    a hundred streams in a batch of MQTT messages made a hundred round trips otherwise."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    if connection.vendor == "postgresql":
+        # LEAST and GREATEST skip NULL on PostgreSQL: an unset extent takes the new value.
+        least, greatest = "LEAST(d.{0}, v.{1})", "GREATEST(d.{0}, v.{1})"
+        first = "(%s::bigint, %s::timestamptz, %s::timestamptz, %s::timestamptz, %s::timestamptz)"
+        adapt = _identity
+    else:
+        # SQLite's MIN and MAX of a NULL are NULL: fall back to whichever value is set.
+        least = "COALESCE(MIN(d.{0}, v.{1}), d.{0}, v.{1})"
+        greatest = "COALESCE(MAX(d.{0}, v.{1}), d.{0}, v.{1})"
+        first = "(%s, %s, %s, %s, %s)"
+        adapt = connection.ops.adapt_datetimefield_value
+    setters = ", ".join(
+        f"{column} = " + (least if column.endswith("start") else greatest).format(column, alias)
+        for column, alias in zip(_TIME_FIELDS, ("ps", "pe", "rs", "re"), strict=True)
+    )
+    values = ", ".join([first] + ["(%s, %s, %s, %s, %s)"] * (len(rows) - 1))
+    parameters = [
+        adapt(value) if index else value for row in rows for index, value in enumerate(row)
+    ]
+    sql = (
+        f"WITH v(id, ps, pe, rs, re) AS (VALUES {values}) "  # noqa: S608 - names are ours
+        f"UPDATE {table} AS d SET {setters} FROM v WHERE d.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
 
 
-def _greatest(field: str, value: datetime) -> Greatest:
-    return Greatest(Coalesce(F(field), Value(value)), Value(value))
+def _identity(value):
+    return value
 
 
 def _shrink_time_extents(obs: m.Observation) -> None:
