@@ -395,3 +395,14 @@ def test_now_is_the_given_clock(world):
     assert keys(world, orm_ids("phenomenonTime lt now()", now=T0)) == ""
     later = T0 + timedelta(hours=1, minutes=30)
     assert keys(world, orm_ids("phenomenonTime lt now()", now=later)) == "a"
+
+
+def test_quoted_ids_compare_as_numbers_but_json_keys_named_id_stay_strings():
+    from gemeinsam.sensors.filtering import quoted_ids
+    from gemeinsam.sensors.query import Literal, parse_filter
+
+    things = BY_NAME["Thing"]
+    converted = quoted_ids(parse_filter("Datastreams/id eq '7'"), things)
+    assert converted.right == Literal(7)
+    kept = quoted_ids(parse_filter("properties/id eq '7'"), things)
+    assert kept.right == Literal("7")

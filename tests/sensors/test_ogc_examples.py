@@ -514,8 +514,8 @@ def test_built_in_filter_operators(api, expression, expected):
 
 
 def test_filter_examples(api):
-    """18-088 §9.3.3.5 $filter Examples 1-4: result lt 10.00; Datastream/id eq '1' (printed
-    with curly quotes around the id; sent here as the number that ids of this server are);
+    """18-088 §9.3.3.5 $filter Examples 1-4: result lt 10.00; Datastream/id eq '1' (quoted as
+    printed, and as the number that ids of this server are);
     geo.distance(Locations/location, geography'POINT(-122 43)') gt 1
     (printed with a comma inside the WKT); Things whose Datastreams' Observations have a given
     FeatureOfInterest and a resultTime in June 2010; and not startswith(description,'test')."""
@@ -523,6 +523,10 @@ def test_filter_examples(api):
     assert results(api, **{"$filter": "result lt 10.00", "$orderby": "result"}) == [5, 8]
     by_stream = read(api, "Observations", **{"$filter": f"Datastream/id eq {second}"})
     assert sorted(o["result"] for o in by_stream["value"]) == [8, 12]
+    quoted = read(api, "Observations", **{"$filter": f"Datastream/id eq '{second}'"})
+    assert quoted["value"] == by_stream["value"]
+    flipped = read(api, "Observations", **{"$filter": f"'{second}' eq Datastream/@iot.id"})
+    assert flipped["value"] == by_stream["value"]
     far = read(
         api,
         "Things",

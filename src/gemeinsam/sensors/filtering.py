@@ -33,7 +33,7 @@ and only true passes. How this module keeps that meaning in SQL:
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -99,6 +99,7 @@ from .query.nodes import (
     Call,
     CompareOp,
     Comparison,
+    Literal,
     Logical,
     LogicalOp,
     Negate,
@@ -118,8 +119,42 @@ class UnsupportedQuery(ValueError):
         self.message = message
 
 
+def quoted_ids(node: Node, et: EntityType) -> Node:
+    """`Datastream/id eq '1'` read as `Datastream/id eq 1`: ids are numbers here, but the
+    standard's examples and FROST accept them quoted, as in `Things('1')`."""
+    match node:
+        case Comparison(left=Property(path=path), right=Literal(value=str() as text)) if (
+            _is_id_text(et, path, text)
+        ):
+            return replace(node, right=Literal(int(text), position=node.right.position))
+        case Comparison(left=Literal(value=str() as text), right=Property(path=path)) if (
+            _is_id_text(et, path, text)
+        ):
+            return replace(node, left=Literal(int(text), position=node.left.position))
+        case Comparison() | Logical() | Arithmetic():
+            return replace(node, left=quoted_ids(node.left, et), right=quoted_ids(node.right, et))
+        case Not() | Negate():
+            return replace(node, operand=quoted_ids(node.operand, et))
+        case Call():
+            return replace(node, args=tuple(quoted_ids(arg, et) for arg in node.args))
+    return node
+
+
+def _is_id_text(et: EntityType, path: tuple[str, ...], text: str) -> bool:
+    """Whether `path` is the id of an entity (not a key `id` inside JSON) and `text` a number."""
+    if path[-1] not in ("id", "@iot.id") or not (text.isascii() and text.isdigit()):
+        return False
+    for name in path[:-1]:
+        nav = et.nav_by_name.get(name)
+        if nav is None:
+            return False
+        et = BY_NAME[nav.target]
+    return len(text) < 19
+
+
 def filter_queryset(qs: QuerySet, et: EntityType, node: Node, now: datetime) -> QuerySet:
     """The entities of `qs` for which the filter is true."""
+    node = quoted_ids(node, et)
     vendor = connections[qs.db].vendor
     if vendor == "sqlite":
         register_sqlite_functions(connections[qs.db])
