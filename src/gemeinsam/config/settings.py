@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "gemeinsam.budgeting.apps.BudgetingConfig",
     "gemeinsam.sortition.apps.SortitionConfig",
     "gemeinsam.sensors.apps.SensorsConfig",
+    "gemeinsam.strategy.apps.StrategyConfig",
+    "gemeinsam.knowledge.apps.KnowledgeConfig",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,0 +1,1 @@
+"""The knowledge store (Wissensspeicher): the strategy's documents and methods, searchable."""

@@ -1,0 +1,1 @@
+"""The strategy: compass of values, fields of action, goals, measures and success control."""
