@@ -1,0 +1,213 @@
+"""Versions of a strategy: drafts copied from the published version, publishing freezes,
+one draft at a time, and the diff behind the public changelog."""
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from gemeinsam.strategy import services
+from gemeinsam.strategy.models import (
+    FieldOfAction,
+    Goal,
+    Measure,
+    MeasureStatus,
+    MeasureType,
+    StrategyVersion,
+    Value,
+    VersionFrozen,
+    VersionState,
+)
+from gemeinsam.strategy.services import Change, StrategyError
+from tests.conftest import OrganisationFactory, run_concurrently, shared_data
+
+
+@pytest.fixture
+def structure() -> dict:
+    return json.loads((shared_data() / "gdb" / "structure.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def published(db, staff):
+    """A strategy whose version 1 has a value, a field with a goal and a measure, published."""
+    strategy = services.create_strategy("Teststrategie", user=staff)
+    version = strategy.versions.get()
+    services.add_item(version, Value, name="nachhaltig", name_en="sustainable")
+    field = services.add_item(version, FieldOfAction, title="Daten", guiding_idea="Offen")
+    services.add_item(version, Goal, field_of_action=field, title="Offene Daten")
+    services.add_item(
+        version,
+        Measure,
+        title="Kiezbox",
+        type=MeasureType.URBAN_SOCIETY,
+        lead_organisation=OrganisationFactory(),
+        partners=[OrganisationFactory(), OrganisationFactory()],
+        budget=Decimal("1000.00"),
+        start=date(2024, 1, 1),
+        end=date(2026, 12, 31),
+        fields_of_action=[field],
+    )
+    services.publish(version, staff, "Erste Fassung")
+    return strategy
+
+
+def test_publish_freezes_the_version(published, staff):
+    version = published.versions.get()
+    assert version.state == VersionState.PUBLISHED
+    assert version.published_at is not None
+    assert version.published_by == staff
+    measure = version.measures.get()
+    with pytest.raises(VersionFrozen, match="published"):
+        services.edit_item(measure, title="Anders")
+    with pytest.raises(VersionFrozen):
+        services.add_item(version, Value, name="neu")
+    with pytest.raises(VersionFrozen):
+        services.remove_item(measure)
+    measure.title = "Am Service vorbei"
+    with pytest.raises(VersionFrozen):
+        measure.save()
+    with pytest.raises(VersionFrozen):
+        services.publish(version, staff, "noch einmal")
+    assert Measure.objects.get(pk=measure.pk).title == "Kiezbox"
+
+
+def test_publish_needs_a_change_note(db, staff):
+    strategy = services.create_strategy("Ohne Notiz")
+    with pytest.raises(StrategyError):
+        services.publish(strategy.versions.get(), staff, "  ")
+    assert strategy.versions.get().state == VersionState.DRAFT
+
+
+def test_start_draft_copies_every_item_with_its_key(published, staff):
+    old = published.versions.get()
+    draft = services.start_draft(published, staff)
+    assert (draft.number, draft.state) == (2, VersionState.DRAFT)
+    for model in (Value, FieldOfAction, Goal, Measure):
+        old_keys = set(model.objects.filter(version=old).values_list("key", flat=True))
+        new_items = model.objects.filter(version=draft)
+        assert set(new_items.values_list("key", flat=True)) == old_keys
+        assert not set(new_items.values_list("pk", flat=True)) & set(
+            model.objects.filter(version=old).values_list("pk", flat=True)
+        )
+    goal = draft.goals.get()
+    assert goal.field_of_action.version == draft
+    measure, original = draft.measures.get(), old.measures.get()
+    assert list(measure.fields_of_action.all()) == [draft.fields_of_action.get()]
+    assert set(measure.partners.all()) == set(original.partners.all())
+    assert measure.lead_organisation == original.lead_organisation
+    assert (measure.budget, measure.start, measure.end) == (
+        Decimal("1000.00"),
+        date(2024, 1, 1),
+        date(2026, 12, 31),
+    )
+    assert services.diff(old, draft) == []
+
+
+def test_one_draft_at_a_time(published, staff):
+    services.start_draft(published, staff)
+    with pytest.raises(StrategyError, match="draft"):
+        services.start_draft(published, staff)
+    assert published.versions.filter(state=VersionState.DRAFT).count() == 1
+
+
+def test_a_new_draft_after_publishing(published, staff):
+    draft = services.start_draft(published, staff)
+    services.publish(draft, staff, "Zweite Fassung")
+    third = services.start_draft(published, staff)
+    assert third.number == 3
+    assert published.published_version == draft
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_drafts_leave_one(staff):
+    strategy = services.create_strategy("Parallel")
+    services.publish(strategy.versions.get(), staff, "Erste Fassung")
+    errors = run_concurrently([lambda: services.start_draft(strategy)] * 2)
+    assert len(errors) <= 1
+    assert all(isinstance(error, StrategyError) for error in errors)
+    assert strategy.versions.filter(state=VersionState.DRAFT).count() == 1
+
+
+def test_diff_finds_added_removed_and_changed_items(published, staff):
+    old = published.versions.get()
+    draft = services.start_draft(published, staff)
+    services.edit_item(draft.measures.get(), title="Kiezbox 2.0", status=MeasureStatus.RUNNING)
+    services.remove_item(draft.values.get())
+    new_field = services.add_item(draft, FieldOfAction, title="Verwaltung")
+    services.edit_item(draft.goals.get(), field_of_action=new_field)
+    services.publish(draft, staff, "Kiezbox umbenannt")
+
+    changes = services.diff(old, draft)
+    value_key = str(old.values.get().key)
+    measure_key = str(old.measures.get().key)
+    goal_key = str(old.goals.get().key)
+    assert Change("removed", "value", value_key, "nachhaltig", old="nachhaltig") in changes
+    assert Change(
+        "added", "field_of_action", str(new_field.key), "Verwaltung", new="Verwaltung"
+    ) in (changes)
+    assert (
+        Change("changed", "measure", measure_key, "Kiezbox 2.0", "title", "Kiezbox", "Kiezbox 2.0")
+        in changes
+    )
+    assert (
+        Change("changed", "measure", measure_key, "Kiezbox 2.0", "status", "planned", "running")
+        in changes
+    )
+    moved = [c for c in changes if c.key == goal_key]
+    assert [(c.field, c.old, c.new) for c in moved] == [
+        ("field_of_action", str(old.fields_of_action.get().key), str(new_field.key))
+    ]
+    assert len(changes) == 5
+
+
+def test_diff_of_fields_of_action_and_partners_by_key(published, staff):
+    old = published.versions.get()
+    draft = services.start_draft(published, staff)
+    partner = OrganisationFactory(slug="neu")
+    measure = draft.measures.get()
+    services.edit_item(measure, partners=[partner], fields_of_action=[])
+    changes = {c.field: c for c in services.diff(old, draft)}
+    assert changes["partners"].new == ["neu"]
+    assert changes["fields_of_action"].old == [str(old.fields_of_action.get().key)]
+    assert changes["fields_of_action"].new == []
+
+
+def test_diff_from_nothing_adds_everything(published):
+    changes = services.diff(None, published.versions.get())
+    assert {c.kind for c in changes} == {"added"}
+    assert len(changes) == 4
+
+
+def test_edit_checks_the_item(published, staff):
+    draft = services.start_draft(published, staff)
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.edit_item(draft.measures.get(), start=date(2030, 1, 1))
+
+
+def test_load_gdb_seeds_the_structure(db, structure, staff):
+    strategy = services.load_gdb(structure, user=staff)
+    version = strategy.published_version
+    assert version.number == 1 and version.is_frozen
+    assert strategy.name == "Gemeinsam Digital: Berlin"
+    assert strategy.adopted_on == date(2022, 12, 20)
+    assert list(version.values.values_list("name_en", flat=True)) == [
+        "sustainable",
+        "community-oriented",
+        "resilient",
+        "cooperative",
+    ]
+    assert version.fields_of_action.count() == 4
+    assert version.goals.count() == 16
+    assert version.goals.filter(title="Intelligente Datennutzung").get().field_of_action.title == (
+        "Ermöglichende Verwaltung"
+    )
+    titles = list(version.measures.values_list("title", flat=True))
+    assert len(titles) == 5
+    assert titles[0] == "Smart Space Hardenbergplatz"
+    assert any(title.startswith("Kiezbox 2.0") for title in titles)
+    with pytest.raises(StrategyError):
+        services.load_gdb(structure)
+    assert StrategyVersion.objects.filter(strategy=strategy).count() == 1
