@@ -30,11 +30,15 @@ def shared_data() -> Path:
     pytest.fail("shared data not found: set GEMEINSAM_SHARED_DATA to the shared/data folder")
 
 
+PURE_PACKAGES = ("/budgeting/rules/", "/sortition/algorithms/", "/strategy/indicators/")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests of the Django-free packages (budgeting rules, sortition algorithms) are `pure`."""
+    """Tests of the Django-free packages (budgeting rules, sortition algorithms, strategy
+    indicators) are `pure`."""
     for item in items:
         path = item.path.as_posix()
-        if "/budgeting/rules/" in path or "/sortition/algorithms/" in path:
+        if any(package in path for package in PURE_PACKAGES):
             item.add_marker(pytest.mark.pure)
 
 
