@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/processes/", include("gemeinsam.participation.urls_staff")),
     path("budgeting/", include("gemeinsam.budgeting.urls")),
     path("panels/", include("gemeinsam.sortition.urls")),
+    path("knowledge/", include("gemeinsam.knowledge.urls")),
     path("sensors/", include("gemeinsam.sensors.urls_public")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
