@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from gemeinsam.strategy import services
 from gemeinsam.strategy.models import (
@@ -58,7 +59,7 @@ def test_publish_freezes_the_version(published, staff):
     assert version.published_at is not None
     assert version.published_by == staff
     measure = version.measures.get()
-    with pytest.raises(VersionFrozen, match="published"):
+    with translation.override("en"), pytest.raises(VersionFrozen, match="published"):
         services.edit_item(measure, title="Anders")
     with pytest.raises(VersionFrozen):
         services.add_item(version, Value, name="neu")
@@ -106,7 +107,7 @@ def test_start_draft_copies_every_item_with_its_key(published, staff):
 
 def test_one_draft_at_a_time(published, staff):
     services.start_draft(published, staff)
-    with pytest.raises(StrategyError, match="draft"):
+    with translation.override("de"), pytest.raises(StrategyError, match="Entwurf"):
         services.start_draft(published, staff)
     assert published.versions.filter(state=VersionState.DRAFT).count() == 1
 
