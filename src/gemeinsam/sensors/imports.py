@@ -7,12 +7,9 @@ hourly value once: duplicates across files and earlier imports are skipped.
 
 import logging
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-
-from django.test.utils import override_settings
 
 from . import luftdaten
 from .luftdaten import BERLIN, Column, Component, HourRow, Problem
@@ -26,7 +23,6 @@ from .models import (
     Sensor,
     Thing,
 )
-from .partitions import ensure_partitions
 from .services import record_observations
 
 log = logging.getLogger(__name__)
@@ -238,24 +234,10 @@ def _hour(moment: datetime) -> int:
     return int(moment.timestamp()) // 3600
 
 
-@contextmanager
-def _mqtt_publishing(publish: bool):
-    """Years of history would flood MQTT subscribers: an import publishes only when asked."""
-    if publish:
-        yield
-        return
-    # record_observations has no switch of its own; the setting is read per batch.
-    with override_settings(STA_MQTT_PUBLISH=False):
-        yield
-
-
-def _store(observations: list[Observation]) -> None:
-    ensure_partitions(
-        min(o.phenomenon_time_start for o in observations),
-        max(o.phenomenon_time_start for o in observations),
-    )
+def _store(observations: list[Observation], publish: bool) -> None:
+    # Years of history would flood MQTT subscribers: an import publishes only when asked.
     for first in range(0, len(observations), BATCH):
-        record_observations(observations[first : first + BATCH])
+        record_observations(observations[first : first + BATCH], publish=publish)
 
 
 def _set_observed_areas(datastreams: Iterable[Datastream]) -> None:
@@ -287,11 +269,10 @@ def import_luftdaten(
     subscribers as the API's writes do. Bad lines are reported, not fatal; implausible
     values are stored with resultQuality {"flag": "implausible", "reason": ...}.
     """
-    with _mqtt_publishing(publish):
-        return _import(paths, stations, since, until, coordinates, progress)
+    return _import(paths, stations, since, until, coordinates, progress, publish)
 
 
-def _import(paths, stations, since, until, coordinates, progress) -> ImportReport:
+def _import(paths, stations, since, until, coordinates, progress, publish) -> ImportReport:
     report = ImportReport()
     wanted = {normalise_station(code) for code in stations}
     coordinates = {normalise_station(k): v for k, v in (coordinates or {}).items()}
@@ -319,7 +300,7 @@ def _import(paths, stations, since, until, coordinates, progress) -> ImportRepor
                 continue
             pending += _observations(item, streams, wanted, report)
         if len(pending) >= FLUSH_EVERY:
-            _store(pending)
+            _store(pending, publish)
             pending = []
         if progress:
             problems = len(report.problems) - first_problem
@@ -328,7 +309,7 @@ def _import(paths, stations, since, until, coordinates, progress) -> ImportRepor
                 + (f", {problems} problems" if problems else "")
             )
     if pending:
-        _store(pending)
+        _store(pending, publish)
     _set_observed_areas(datastream for datastream, _ in streams.by_column.values())
     return report
 

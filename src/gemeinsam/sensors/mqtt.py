@@ -32,6 +32,7 @@ import paho.mqtt.client as paho
 from django.conf import settings
 from django.db import transaction
 
+from . import serialize
 from .entities import BY_NAME, EntityType
 
 log = logging.getLogger(__name__)
@@ -250,8 +251,6 @@ class Publisher:
         if not client.is_connected():
             self._drop(len(batch.objs), "broker not connected")
             return
-        from . import serialize  # the lead's serializer, imported late: it imports views' helpers
-
         et, base = batch.et, serialize.sta_base()
         selects = select_topics(et) if batch.changed is None else {}
         outbox: list[tuple[str, bytes]] = []

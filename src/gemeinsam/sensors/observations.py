@@ -326,7 +326,7 @@ def _insert_sqlite(columns: list[list]) -> list[int]:
     return ids
 
 
-def _insert(observations: list[m.Observation]) -> list[m.Observation]:
+def _insert(observations: list[m.Observation], publish: bool = True) -> list[m.Observation]:
     """Insert prepared observations with one statement, widen the extents, publish."""
     if not observations:
         return observations
@@ -343,20 +343,23 @@ def _insert(observations: list[m.Observation]) -> list[m.Observation]:
             obs._state.adding = False
             obs._state.db = connection.alias
     _extend_time_extents(observations)
-    publish_on_commit(OBSERVATION, observations)
+    if publish:
+        publish_on_commit(OBSERVATION, observations)
     return observations
 
 
-def record_observations(observations: list[m.Observation]) -> list[m.Observation]:
+def record_observations(
+    observations: list[m.Observation], *, publish: bool = True
+) -> list[m.Observation]:
     """The bulk path for observations (CreateObservations, MQTT, importers).
 
     Checks every row (InvalidEntity on the first bad one), fills phenomenonTime and the
-    FeatureOfInterest, inserts with one INSERT, widens each stream's time extents with one
-    UPDATE per stream, and publishes after the commit.
+    FeatureOfInterest, inserts with one INSERT, widens the streams' time extents with one
+    UPDATE, and publishes after the commit unless `publish` is off (an import of history).
     """
     with transaction.atomic():
         _prepare(observations, raise_first=True)
-        return _insert(observations)
+        return _insert(observations, publish)
 
 
 def record_observations_per_row(observations: list[m.Observation]) -> list[str | None]:

@@ -8,6 +8,7 @@ bridge use too. Errors are JSON `{"code", "type": "error", "message"}`, never HT
 import json
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import DataError, models
@@ -72,8 +73,6 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 def _public_mqtt_url() -> str:
     # Never hand out the broker password that MQTT_BROKER_URL may carry.
-    from urllib.parse import urlsplit
-
     parts = urlsplit(settings.MQTT_BROKER_URL)
     return f"{parts.scheme}://{parts.hostname}:{parts.port or 1883}"
 
@@ -251,20 +250,21 @@ def _write(request: HttpRequest, resource: ResourcePath) -> HttpResponse:
         raise ApiError(405, "write the entity, not one property: PATCH it with that property")
     if resource.ref:
         return _write_ref(request, resource)
-    et, target = resolve(request, resource)
     user = rules.request_user(request)
     if resource.is_collection:
+        # Only the parent needs reading (404 if it is missing or not visible).
+        et, parent = resource.et, None
+        if len(resource.steps) > 1:
+            parent_type, parent_obj = resolve(request, ResourcePath(resource.steps[:-1]))
+            parent = (parent_type, parent_obj, resource.steps[-1].nav)
         if request.method != "POST":
             raise ApiError(405, f"{request.method} is not allowed on a collection; POST creates")
         body = _body(request)
         if not isinstance(body, dict):
             raise ApiError(400, f"the body must be one {et.name} as a JSON object")
-        parent = None
-        if len(resource.steps) > 1:
-            parent_type, parent_obj = resolve(request, ResourcePath(resource.steps[:-1]))
-            parent = (parent_type, parent_obj, resource.steps[-1].nav)
         obj = services.create_entity(et, body, user=user, parent=parent)
         return _created(request, et, obj)
+    et, target = resolve(request, resource)
     if request.method == "DELETE":
         services.delete_entity(target, user=user)
         return HttpResponse(status=200)
