@@ -16,6 +16,7 @@ from gemeinsam.strategy.models import (
     FieldOfAction,
     Goal,
     HandbookPhase,
+    Indicator,
     Measure,
     MeasureStatus,
     MeasureType,
@@ -49,6 +50,7 @@ COMPARED: dict[type[VersionItem], tuple[str, ...]] = {
         "title",
         "title_en",
         "summary",
+        "description",
         "type",
         "lead_organisation",
         "lead_unit",
@@ -60,6 +62,26 @@ COMPARED: dict[type[VersionItem], tuple[str, ...]] = {
         "status",
         "phase",
         "fields_of_action",
+        "goals",
+        "location_name",
+        "longitude",
+        "latitude",
+        "order",
+    ),
+    Indicator: (
+        "name",
+        "name_en",
+        "description",
+        "measure",
+        "unit",
+        "direction",
+        "baseline_value",
+        "baseline_date",
+        "target_value",
+        "target_date",
+        "source",
+        "source_config",
+        "is_example",
         "order",
     ),
 }
@@ -68,7 +90,9 @@ ITEM_TYPES: dict[type[VersionItem], str] = {
     FieldOfAction: "field_of_action",
     Goal: "goal",
     Measure: "measure",
+    Indicator: "indicator",
 }
+MANY_TO_MANY = ("partners", "fields_of_action", "goals")
 
 
 def ensure_draft(version: StrategyVersion) -> None:
@@ -129,27 +153,45 @@ def _copy_items(source: StrategyVersion, draft: StrategyVersion) -> None:
         old_pk = field.pk
         fields[old_pk] = copy(field)
     FieldOfAction.objects.bulk_create(fields.values())
-    Goal.objects.bulk_create(
-        [copy(goal, field_of_action=fields[goal.field_of_action_id]) for goal in source.goals.all()]
-    )
-    measures = source.measures.prefetch_related("partners", "fields_of_action")
+    goals = {}
+    for goal in source.goals.all():
+        old_pk = goal.pk
+        goals[old_pk] = copy(goal, field_of_action=fields[goal.field_of_action_id])
+    Goal.objects.bulk_create(goals.values())
+    measures = list(source.measures.prefetch_related("partners", "fields_of_action", "goals"))
     originals = [
-        (list(measure.partners.all()), [f.pk for f in measure.fields_of_action.all()])
+        (
+            [p.pk for p in measure.partners.all()],
+            [f.pk for f in measure.fields_of_action.all()],
+            [g.pk for g in measure.goals.all()],
+        )
         for measure in measures
     ]
+    old_measure_pks = [measure.pk for measure in measures]
     copies = Measure.objects.bulk_create([copy(measure) for measure in measures])
-    partner_links, field_links = [], []
-    for measure, (partners, field_pks) in zip(copies, originals, strict=True):
+    measure_copies = dict(zip(old_measure_pks, copies, strict=True))
+    partner_links, field_links, goal_links = [], [], []
+    for measure, (partner_pks, field_pks, goal_pks) in zip(copies, originals, strict=True):
         partner_links += [
-            Measure.partners.through(measure_id=measure.pk, organisation_id=partner.pk)
-            for partner in partners
+            Measure.partners.through(measure_id=measure.pk, organisation_id=pk)
+            for pk in partner_pks
         ]
         field_links += [
             Measure.fields_of_action.through(measure_id=measure.pk, fieldofaction_id=fields[pk].pk)
             for pk in field_pks
         ]
+        goal_links += [
+            Measure.goals.through(measure_id=measure.pk, goal_id=goals[pk].pk) for pk in goal_pks
+        ]
     Measure.partners.through.objects.bulk_create(partner_links)
     Measure.fields_of_action.through.objects.bulk_create(field_links)
+    Measure.goals.through.objects.bulk_create(goal_links)
+    Indicator.objects.bulk_create(
+        [
+            copy(indicator, measure=measure_copies[indicator.measure_id])
+            for indicator in source.indicators.all()
+        ]
+    )
 
 
 @transaction.atomic
@@ -174,7 +216,7 @@ def publish(version: StrategyVersion, user=None, change_note: str = "") -> Strat
 def add_item(version: StrategyVersion, model: type[VersionItem], **fields) -> VersionItem:
     """A new value, field of action, goal or measure in a draft (many-to-many fields included)."""
     ensure_draft(version)
-    many = {name: fields.pop(name) for name in ("partners", "fields_of_action") if name in fields}
+    many = {name: fields.pop(name) for name in MANY_TO_MANY if name in fields}
     item = model(version=version, **fields)
     item.full_clean(exclude=["version"])
     item.save()
@@ -187,7 +229,7 @@ def add_item(version: StrategyVersion, model: type[VersionItem], **fields) -> Ve
 def edit_item(item: VersionItem, **changes) -> VersionItem:
     """Change fields of an item of a draft (many-to-many fields given as lists)."""
     ensure_draft(StrategyVersion.objects.get(pk=item.version_id))
-    for name in ("partners", "fields_of_action"):
+    for name in MANY_TO_MANY:
         if name in changes:
             getattr(item, name).set(changes.pop(name))
     for name, value in changes.items():
@@ -224,18 +266,20 @@ def _title(item: VersionItem) -> str:
     return getattr(item, "title", None) or getattr(item, "name", "")
 
 
-def _snapshot(item: VersionItem, names: tuple[str, ...], keys: Mapping[int, str]) -> dict:
+def _snapshot(
+    item: VersionItem, names: tuple[str, ...], keys: Mapping[tuple[type, int], str]
+) -> dict:
     snapshot = {}
     for name in names:
         field = item._meta.get_field(name)
         if isinstance(field, models.ManyToManyField):
             related = getattr(item, name).all()
-            if field.related_model is FieldOfAction:
-                snapshot[name] = sorted(keys[f.pk] for f in related)
+            if field.related_model in (FieldOfAction, Goal):
+                snapshot[name] = sorted(keys[field.related_model, r.pk] for r in related)
             else:
                 snapshot[name] = sorted(o.slug for o in related)
-        elif name == "field_of_action":
-            snapshot[name] = keys[item.field_of_action_id]
+        elif name in ("field_of_action", "measure"):
+            snapshot[name] = str(getattr(item, name).key)
         elif name == "lead_organisation":
             snapshot[name] = item.lead_organisation.slug if item.lead_organisation else None
         else:
@@ -249,8 +293,12 @@ def _items(version: StrategyVersion | None, model: type[VersionItem]) -> list[Ve
     queryset = model.objects.filter(version=version)
     if model is Measure:
         queryset = queryset.select_related("lead_organisation").prefetch_related(
-            "partners", "fields_of_action"
+            "partners", "fields_of_action", "goals"
         )
+    elif model is Goal:
+        queryset = queryset.select_related("field_of_action")
+    elif model is Indicator:
+        queryset = queryset.select_related("measure")
     return list(queryset)
 
 
@@ -259,12 +307,12 @@ def diff(old_version: StrategyVersion | None, new_version: StrategyVersion) -> l
     values, fields of action, goals, measures. With no old version, everything is added."""
     if old_version is not None and old_version.strategy_id != new_version.strategy_id:
         raise StrategyError(_("Only versions of the same strategy can be compared."))
-    field_keys = {
-        f.pk: str(f.key)
-        for f in FieldOfAction.objects.filter(
-            version__in=[v for v in (old_version, new_version) if v is not None]
-        )
-    }
+    versions = [v for v in (old_version, new_version) if v is not None]
+    # Keyed by (model, pk): goals and fields of action number their rows separately.
+    item_keys = {
+        (FieldOfAction, f.pk): str(f.key)
+        for f in FieldOfAction.objects.filter(version__in=versions)
+    } | {(Goal, g.pk): str(g.key) for g in Goal.objects.filter(version__in=versions)}
     changes: list[Change] = []
     for model, names in COMPARED.items():
         item_type = ITEM_TYPES[model]
@@ -277,8 +325,8 @@ def diff(old_version: StrategyVersion | None, new_version: StrategyVersion) -> l
             if key not in old:
                 changes.append(Change("added", item_type, key, _title(item), new=_title(item)))
                 continue
-            before = _snapshot(old[key], names, field_keys)
-            after = _snapshot(item, names, field_keys)
+            before = _snapshot(old[key], names, item_keys)
+            after = _snapshot(item, names, item_keys)
             changes += [
                 Change("changed", item_type, key, _title(item), name, before[name], after[name])
                 for name in names

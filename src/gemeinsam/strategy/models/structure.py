@@ -264,6 +264,7 @@ class Measure(VersionItem):
     title = models.CharField(_("title"), max_length=300)
     title_en = models.CharField(_("title (English)"), max_length=300, blank=True)
     summary = models.TextField(_("summary"), blank=True)
+    description = models.TextField(_("description"), blank=True, help_text=_("Markdown"))
     type = models.CharField(_("type"), max_length=32, choices=MeasureType)
     lead_organisation = models.ForeignKey(
         Organisation,
@@ -299,6 +300,12 @@ class Measure(VersionItem):
     fields_of_action = models.ManyToManyField(
         FieldOfAction, verbose_name=_("fields of action"), blank=True, related_name="measures"
     )
+    goals = models.ManyToManyField(
+        Goal, verbose_name=_("goals"), blank=True, related_name="measures"
+    )
+    location_name = models.CharField(_("place"), max_length=200, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
 
     class Meta(VersionItem.Meta):
         verbose_name = _("measure")
@@ -313,7 +320,85 @@ class Measure(VersionItem):
                 condition=Q(budget__isnull=True) | Q(budget__gte=0),
                 name="strategy_measure_budget_not_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True, latitude__isnull=True)
+                | Q(longitude__gte=-180, longitude__lte=180, latitude__gte=-90, latitude__lte=90),
+                name="strategy_measure_point_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def has_location(self) -> bool:
+        return self.longitude is not None and self.latitude is not None
+
+
+class Direction(models.TextChoices):
+    HIGHER_IS_BETTER = "higher", _("Higher is better")
+    LOWER_IS_BETTER = "lower", _("Lower is better")
+
+
+class SourceKind(models.TextChoices):
+    """Where an indicator's measurements come from (strategy.sources)."""
+
+    MANUAL = "manual", _("Entered by staff")
+    CSV = "csv", _("Imported from CSV")
+    SENSORTHINGS = "sensorthings", _("SensorThings datastream")
+
+
+class Indicator(VersionItem):
+    """How success of a measure is measured (Erfolgskontrolle): a baseline, a target with a
+    deadline, and measurements over time. The definition is versioned with the strategy; the
+    measurements are not (strategy.models.tracking.Measurement, matched by the indicator's key),
+    so that a new version keeps the series it measures."""
+
+    version = models.ForeignKey(
+        StrategyVersion,
+        verbose_name=_("version"),
+        on_delete=models.CASCADE,
+        related_name="indicators",
+    )
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    name = models.CharField(_("name"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.CharField(_("unit"), max_length=50, blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=Direction, default=Direction.HIGHER_IS_BETTER
+    )
+    baseline_value = models.FloatField(_("baseline"))
+    baseline_date = models.DateField(_("baseline date"))
+    target_value = models.FloatField(_("target"))
+    target_date = models.DateField(_("deadline"))
+    source = models.CharField(
+        _("source of measurements"), max_length=16, choices=SourceKind, default=SourceKind.MANUAL
+    )
+    source_config = models.JSONField(
+        _("source settings"),
+        default=dict,
+        blank=True,
+        help_text=_("For a SensorThings source: the datastream and the aggregate."),
+    )
+    is_example = models.BooleanField(
+        _("example"),
+        default=False,
+        help_text=_("Shown as an example, not as a real measurement of the city."),
+    )
+
+    class Meta(VersionItem.Meta):
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="strategy_indicator_key"),
+            models.CheckConstraint(
+                condition=Q(baseline_date__lt=F("target_date")),
+                name="strategy_indicator_baseline_before_deadline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
