@@ -20,6 +20,8 @@ urlpatterns = [
     path("staff/processes/", include("gemeinsam.participation.urls_staff")),
     path("budgeting/", include("gemeinsam.budgeting.urls")),
     path("panels/", include("gemeinsam.sortition.urls")),
+    path("strategy/", include("gemeinsam.strategy.urls")),
+    path("staff/strategy/", include("gemeinsam.strategy.urls_staff")),
     path("knowledge/", include("gemeinsam.knowledge.urls")),
     path("sensors/", include("gemeinsam.sensors.urls_public")),
     path("accounts/", include("allauth.urls")),

@@ -8,3 +8,6 @@ class StrategyConfig(AppConfig):
     name = "gemeinsam.strategy"
     label = "strategy"
     verbose_name = _("Strategy and success control")
+
+    def ready(self) -> None:
+        from gemeinsam.strategy import rules  # noqa: F401 - registers the rules

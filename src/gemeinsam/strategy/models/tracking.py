@@ -181,6 +181,9 @@ class CompassRating(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.value_key}: {self.score}"
+
 
 class HandbookStep(models.Model):
     """A step of the implementation handbook in one of its phases; every measure of the
@@ -233,6 +236,9 @@ class ChecklistEntry(models.Model):
             models.UniqueConstraint(fields=["measure_key", "step"], name="strategy_step_done_once"),
         ]
 
+    def __str__(self) -> str:
+        return str(self.step)
+
 
 # What a measure may link to: "app_label.model" of the platform's processes.
 LINKABLE = {
@@ -274,11 +280,11 @@ class MeasureLink(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.content_type.app_label}.{self.content_type.model} #{self.object_id}"
+
     @property
     def target(self):
         """The linked process, or None when it has been deleted since."""
         model = self.content_type.model_class()
         return model._default_manager.filter(pk=self.object_id).first() if model else None
-
-    def __str__(self) -> str:
-        return f"{self.content_type.app_label}.{self.content_type.model} #{self.object_id}"

@@ -1,0 +1,469 @@
+"""Services for a measure's progress, across versions of the strategy: measurements and the
+status of indicators, value-compass assessments by the team and the public, the handbook
+checklist, and links to participation, budgeting and panel processes.
+
+Every function that writes runs in a transaction and is what views, API and commands call.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from statistics import mean
+from uuid import UUID
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gemeinsam.strategy import indicators, sources
+from gemeinsam.strategy.models import (
+    LINKABLE,
+    SCORE_MAX,
+    SCORE_MIN,
+    AssessmentKind,
+    ChecklistEntry,
+    CompassAssessment,
+    CompassRating,
+    CompassSurvey,
+    HandbookPhase,
+    HandbookStep,
+    Indicator,
+    Measure,
+    MeasureLink,
+    Measurement,
+    SourceKind,
+    Strategy,
+    StrategyVersion,
+    Value,
+)
+
+
+class ProgressError(ValueError):
+    """Input that cannot be stored, with a message that says what to fix."""
+
+
+# Measurements ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_measurement(
+    indicator: Indicator,
+    when: date,
+    value: float,
+    *,
+    user=None,
+    note: str = "",
+    source: str = SourceKind.MANUAL,
+) -> tuple[Measurement, bool]:
+    """Store the indicator's value at a date; a value already there for that date is
+    replaced (a correction). Returns the measurement and whether it is new."""
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ProgressError(_("The value must be a finite number."))
+    if when < indicator.baseline_date:
+        raise ProgressError(
+            _("The date lies before the baseline date %(date)s.")
+            % {"date": indicator.baseline_date.isoformat()}
+        )
+    if when > timezone.localdate():
+        raise ProgressError(_("The date lies in the future."))
+    strategy_id = StrategyVersion.objects.values_list("strategy_id", flat=True).get(
+        pk=indicator.version_id
+    )
+    measurement, created = Measurement.objects.update_or_create(
+        indicator_key=indicator.key,
+        date=when,
+        defaults={
+            "strategy_id": strategy_id,
+            "value": value,
+            "note": note[:300],
+            "source": source,
+            "created_by": user,
+        },
+    )
+    return measurement, created
+
+
+@transaction.atomic
+def delete_measurement(indicator: Indicator, when: date) -> bool:
+    deleted, _rows = Measurement.objects.filter(indicator_key=indicator.key, date=when).delete()
+    return bool(deleted)
+
+
+def measurements(indicator: Indicator) -> list[Measurement]:
+    return list(Measurement.objects.filter(indicator_key=indicator.key).order_by("date"))
+
+
+def measurements_by_key(keys: Iterable[UUID]) -> dict[UUID, list[Measurement]]:
+    """The series of many indicators in one query (for overview pages and the report)."""
+    series: dict[UUID, list[Measurement]] = defaultdict(list)
+    for measurement in Measurement.objects.filter(indicator_key__in=list(keys)).order_by("date"):
+        series[measurement.indicator_key].append(measurement)
+    return series
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    fetched: int
+    created: int
+    updated: int
+
+
+def sync_indicator(indicator: Indicator, *, until: date | None = None) -> SyncResult:
+    """Fetch the values of an indicator whose source pulls them (a SensorThings datastream)
+    and store them; an indicator with pushed values has nothing to fetch."""
+    source = sources.source_for(indicator.source)
+    if not source.pulls:
+        return SyncResult(0, 0, 0)
+    until = min(until or timezone.localdate(), timezone.localdate())
+    values = source.fetch(indicator, until=until)
+    created = updated = 0
+    with transaction.atomic():
+        for when, value in values:
+            _measurement, new = record_measurement(
+                indicator, when, value, source=indicator.source, note=_("computed")
+            )
+            created += new
+            updated += not new
+    return SyncResult(len(values), created, updated)
+
+
+def indicator_status(
+    indicator: Indicator,
+    series: list[Measurement] | None = None,
+    *,
+    today: date | None = None,
+) -> indicators.Assessment:
+    """On track, at risk, off track or no data, with the rule (strategy.indicators.status)."""
+    series = measurements(indicator) if series is None else series
+    return indicators.assess(
+        direction=indicator.direction,
+        baseline_value=indicator.baseline_value,
+        baseline_date=indicator.baseline_date,
+        target_value=indicator.target_value,
+        deadline=indicator.target_date,
+        measurements=[(m.date, m.value) for m in series],
+        today=today or timezone.localdate(),
+    )
+
+
+# The compass of values -------------------------------------------------------------------
+
+Ratings = Mapping[UUID, tuple[int, str]]  # value key -> (score, justification)
+
+
+def _check_ratings(version: StrategyVersion, ratings: Ratings, *, complete: bool) -> None:
+    keys = set(Value.objects.filter(version=version).values_list("key", flat=True))
+    unknown = set(ratings) - keys
+    if unknown:
+        raise ProgressError(_("A rating names a value that is not in the compass."))
+    if complete and set(ratings) != keys:
+        raise ProgressError(_("Rate the measure against every value of the compass."))
+    if not ratings:
+        raise ProgressError(_("Rate the measure against at least one value."))
+    for score, _justification in ratings.values():
+        if not isinstance(score, int) or not SCORE_MIN <= score <= SCORE_MAX:
+            raise ProgressError(
+                _("A rating is a whole number from %(low)s to %(high)s.")
+                % {"low": SCORE_MIN, "high": SCORE_MAX}
+            )
+
+
+def _save_ratings(assessment: CompassAssessment, ratings: Ratings) -> None:
+    CompassRating.objects.bulk_create(
+        CompassRating(
+            assessment=assessment,
+            value_key=key,
+            score=score,
+            justification=justification.strip(),
+        )
+        for key, (score, justification) in ratings.items()
+    )
+
+
+@transaction.atomic
+def assess_measure(
+    measure: Measure, ratings: Ratings, *, user=None, on: date | None = None
+) -> CompassAssessment:
+    """The project team's assessment of a measure against every value of the compass, each
+    with its justification. Earlier assessments stay: the compass is kept over time."""
+    version = measure.version
+    _check_ratings(version, ratings, complete=True)
+    if any(not justification.strip() for _score, justification in ratings.values()):
+        raise ProgressError(_("Give a justification for every rating."))
+    assessment = CompassAssessment.objects.create(
+        strategy_id=version.strategy_id,
+        measure_key=measure.key,
+        kind=AssessmentKind.TEAM,
+        assessed_on=on or timezone.localdate(),
+        author=user,
+    )
+    _save_ratings(assessment, ratings)
+    return assessment
+
+
+@transaction.atomic
+def open_survey(
+    measure: Measure, *, opens_at: datetime, closes_at: datetime, user=None
+) -> CompassSurvey:
+    if closes_at <= opens_at:
+        raise ProgressError(_("The survey must close after it opens."))
+    overlapping = CompassSurvey.objects.filter(
+        measure_key=measure.key, opens_at__lt=closes_at, closes_at__gt=opens_at
+    )
+    if overlapping.exists():
+        raise ProgressError(_("Another survey on this measure runs at that time."))
+    return CompassSurvey.objects.create(
+        strategy_id=measure.version.strategy_id,
+        measure_key=measure.key,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_by=user,
+    )
+
+
+def open_survey_for(measure_key: UUID, *, now: datetime | None = None) -> CompassSurvey | None:
+    now = now or timezone.now()
+    return CompassSurvey.objects.filter(
+        measure_key=measure_key, opens_at__lte=now, closes_at__gt=now
+    ).first()
+
+
+def answer_survey(
+    survey: CompassSurvey, user, ratings: Ratings, *, now: datetime | None = None
+) -> CompassAssessment:
+    """A participant's ratings in an open survey; answering again replaces the answer, and
+    two answers sent at once by the same person leave exactly one."""
+    now = now or timezone.now()
+    if not survey.opens_at <= now < survey.closes_at:
+        raise ProgressError(_("This survey is not open."))
+    if user is None or not user.is_authenticated:
+        raise ProgressError(_("Sign in to answer the survey."))
+    strategy = Strategy.objects.get(pk=survey.strategy_id)
+    version = strategy.published_version
+    if version is None:
+        raise ProgressError(_("The strategy is not published."))
+    _check_ratings(version, ratings, complete=False)
+    with transaction.atomic():
+        # The survey's row lock orders simultaneous answers; the unique constraint on
+        # (survey, author) is the guarantee that one person counts once.
+        CompassSurvey.objects.select_for_update().get(pk=survey.pk)
+        CompassAssessment.objects.filter(survey=survey, author=user).delete()
+        assessment = CompassAssessment.objects.create(
+            strategy_id=survey.strategy_id,
+            measure_key=survey.measure_key,
+            kind=AssessmentKind.PUBLIC,
+            survey=survey,
+            assessed_on=timezone.localdate(now),
+            author=user,
+        )
+        _save_ratings(assessment, ratings)
+    return assessment
+
+
+@dataclass(frozen=True)
+class CompassRound:
+    """Mean ratings per value key of one team assessment or one survey, with the number of
+    people who rated (1 for a team assessment)."""
+
+    kind: str
+    on: date
+    means: dict[UUID, float]
+    respondents: int
+    justifications: dict[UUID, str]
+
+
+def compass_history(measure_key: UUID) -> list[CompassRound]:
+    """Every team assessment and every survey's mean answer for a measure, oldest first."""
+    assessments = CompassAssessment.objects.filter(measure_key=measure_key).prefetch_related(
+        "ratings"
+    )
+    team: list[CompassRound] = []
+    surveys: dict[int, list[CompassAssessment]] = defaultdict(list)
+    for assessment in assessments:
+        if assessment.kind == AssessmentKind.TEAM:
+            ratings = list(assessment.ratings.all())
+            team.append(
+                CompassRound(
+                    AssessmentKind.TEAM,
+                    assessment.assessed_on,
+                    {r.value_key: float(r.score) for r in ratings},
+                    1,
+                    {r.value_key: r.justification for r in ratings},
+                )
+            )
+        else:
+            surveys[assessment.survey_id].append(assessment)
+    public: list[CompassRound] = []
+    for answers in surveys.values():
+        scores: dict[UUID, list[int]] = defaultdict(list)
+        for answer in answers:
+            for rating in answer.ratings.all():
+                scores[rating.value_key].append(rating.score)
+        public.append(
+            CompassRound(
+                AssessmentKind.PUBLIC,
+                max(answer.assessed_on for answer in answers),
+                {key: mean(values) for key, values in scores.items()},
+                len(answers),
+                {},
+            )
+        )
+    return sorted(team + public, key=lambda r: (r.on, r.kind))
+
+
+def latest_rounds(history: list[CompassRound]) -> dict[str, CompassRound]:
+    """The newest team assessment and the newest survey result, by kind."""
+    latest: dict[str, CompassRound] = {}
+    for compass_round in history:
+        latest[compass_round.kind] = compass_round
+    return latest
+
+
+# The handbook checklist ------------------------------------------------------------------
+
+# The implementation handbook's steps per phase, as a new strategy starts with them; staff
+# change them in the admin.
+DEFAULT_STEPS: dict[str, list[tuple[str, str]]] = {
+    HandbookPhase.INITIATION: [
+        ("Problem und Bedarf beschreiben", "Describe the problem and the need"),
+        ("Projektteam und Verantwortung festlegen", "Set up the team and responsibilities"),
+    ],
+    HandbookPhase.EXPLORATION: [
+        ("Betroffene Akteursgruppen einbeziehen", "Involve the affected actor groups"),
+        ("Bestehende Lösungen recherchieren", "Research existing solutions"),
+        ("Wertekompass-Selbsteinschätzung machen", "Assess the measure with the value compass"),
+    ],
+    HandbookPhase.PLANNING: [
+        ("Ziele und Indikatoren festlegen", "Set goals and indicators"),
+        ("Ressourcen und Finanzierung klären", "Secure resources and funding"),
+        ("Beteiligungskonzept erstellen", "Write the participation plan"),
+    ],
+    HandbookPhase.IMPLEMENTATION: [
+        ("Umsetzung mit Meilensteinen steuern", "Steer the work by milestones"),
+        ("Messwerte regelmäßig erheben", "Collect measurements regularly"),
+    ],
+    HandbookPhase.EVALUATION: [
+        ("Wirkung anhand der Indikatoren bewerten", "Evaluate the impact by the indicators"),
+        ("Erfahrungen im Wissensspeicher dokumentieren", "Record lessons in the knowledge store"),
+    ],
+    HandbookPhase.CONTINUATION_OR_END: [
+        ("Über Verstetigung oder Abschluss entscheiden", "Decide on continuation or end"),
+        ("Ergebnisse offen veröffentlichen", "Publish the results openly"),
+    ],
+}
+
+
+@transaction.atomic
+def seed_handbook(strategy: Strategy) -> int:
+    """Give a strategy the default handbook steps unless it has steps; returns how many."""
+    if strategy.handbook_steps.exists():
+        return 0
+    order = 0
+    steps = []
+    for phase, titles in DEFAULT_STEPS.items():
+        for title, title_en in titles:
+            steps.append(
+                HandbookStep(
+                    strategy=strategy, phase=phase, title=title, title_en=title_en, order=order
+                )
+            )
+            order += 1
+    HandbookStep.objects.bulk_create(steps)
+    return len(steps)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    step: HandbookStep
+    done: ChecklistEntry | None
+
+
+def checklist(measure: Measure) -> dict[str, list[ChecklistItem]]:
+    """The handbook's steps of every phase for a measure, each done or not, by phase."""
+    strategy_id = measure.version.strategy_id
+    done = {
+        entry.step_id: entry
+        for entry in ChecklistEntry.objects.filter(measure_key=measure.key).select_related(
+            "done_by"
+        )
+    }
+    phases: dict[str, list[ChecklistItem]] = {phase.value: [] for phase in HandbookPhase}
+    for step in HandbookStep.objects.filter(strategy_id=strategy_id):
+        phases[step.phase].append(ChecklistItem(step, done.get(step.pk)))
+    return phases
+
+
+@transaction.atomic
+def set_step_done(
+    measure: Measure, step: HandbookStep, done: bool, *, user=None, note: str = ""
+) -> None:
+    if step.strategy_id != measure.version.strategy_id:
+        raise ProgressError(_("This step belongs to another strategy's handbook."))
+    if done:
+        ChecklistEntry.objects.get_or_create(
+            measure_key=measure.key, step=step, defaults={"done_by": user, "note": note[:300]}
+        )
+    else:
+        ChecklistEntry.objects.filter(measure_key=measure.key, step=step).delete()
+
+
+# Links to processes ----------------------------------------------------------------------
+
+
+def linkable_type(label: str) -> ContentType:
+    """The content type of "app_label.model", if a measure may link to that kind."""
+    if label not in LINKABLE:
+        raise ProgressError(
+            _("A measure links to these kinds only: %(kinds)s.") % {"kinds": ", ".join(LINKABLE)}
+        )
+    app_label, model = label.split(".")
+    return ContentType.objects.get_by_natural_key(app_label, model)
+
+
+@transaction.atomic
+def link_process(measure: Measure, target: models.Model, *, user=None) -> MeasureLink:
+    content_type = ContentType.objects.get_for_model(target)
+    linkable_type(f"{content_type.app_label}.{content_type.model}")
+    link, _created = MeasureLink.objects.get_or_create(
+        measure_key=measure.key,
+        content_type=content_type,
+        object_id=target.pk,
+        defaults={"strategy_id": measure.version.strategy_id, "created_by": user},
+    )
+    return link
+
+
+@transaction.atomic
+def unlink_process(link: MeasureLink) -> None:
+    link.delete()
+
+
+@dataclass(frozen=True)
+class LinkedProcess:
+    link: MeasureLink
+    kind: str  # "app_label.model"
+    target: models.Model
+
+
+def linked_processes(measure_key: UUID) -> list[LinkedProcess]:
+    """The processes linked to a measure that still exist, grouped by kind."""
+    links = list(MeasureLink.objects.filter(measure_key=measure_key).select_related("content_type"))
+    by_type: dict[int, list[MeasureLink]] = defaultdict(list)
+    for link in links:
+        by_type[link.content_type_id].append(link)
+    found: list[LinkedProcess] = []
+    for type_links in by_type.values():
+        content_type = type_links[0].content_type
+        model = content_type.model_class()
+        if model is None:
+            continue
+        targets = model._default_manager.in_bulk([link.object_id for link in type_links])
+        label = f"{content_type.app_label}.{content_type.model}"
+        found += [
+            LinkedProcess(link, label, targets[link.object_id])
+            for link in type_links
+            if link.object_id in targets
+        ]
+    return found

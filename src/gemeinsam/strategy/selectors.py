@@ -1,0 +1,213 @@
+"""Read models of the strategy for pages, report, exports and API: a version as the tree
+values → fields of action → goals → measures, and a measure with its indicators (series,
+status, chart), value compass, checklist, linked processes and related documents.
+
+Queries are batched per kind, so a page costs the same few queries for any number of items.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from uuid import UUID
+
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from gemeinsam.strategy import charts, progress, sources
+from gemeinsam.strategy.indicators import Assessment, Status
+from gemeinsam.strategy.models import (
+    SCORE_MAX,
+    AssessmentKind,
+    FieldOfAction,
+    Goal,
+    Indicator,
+    Measure,
+    Measurement,
+    StrategyVersion,
+    Value,
+)
+
+
+def localized(item, name: str) -> str:
+    """The English text of a field when the page is English and one is given."""
+    if (get_language() or "de").startswith("en"):
+        english = getattr(item, f"{name}_en", "")
+        if english:
+            return english
+    return getattr(item, name)
+
+
+@dataclass
+class IndicatorView:
+    indicator: Indicator
+    series: list[Measurement]
+    assessment: Assessment
+    chart: charts.IndicatorChart
+    source: str
+
+    @property
+    def latest(self) -> Measurement | None:
+        return self.series[-1] if self.series else None
+
+
+def indicator_view(
+    indicator: Indicator, series: list[Measurement], *, today: date | None = None
+) -> IndicatorView:
+    today = today or timezone.localdate()
+    assessment = progress.indicator_status(indicator, series, today=today)
+    chart = charts.indicator_chart(
+        baseline=(indicator.baseline_date, indicator.baseline_value),
+        target=(indicator.target_date, indicator.target_value),
+        measurements=[(m.date, m.value) for m in series],
+        today=today,
+        slope_per_year=assessment.slope_per_year,
+        projected_at_deadline=assessment.projected_value_at_deadline,
+    )
+    return IndicatorView(indicator, series, assessment, chart, sources.describe(indicator))
+
+
+def indicator_views(
+    indicators: list[Indicator], *, today: date | None = None
+) -> list[IndicatorView]:
+    series = progress.measurements_by_key(i.key for i in indicators)
+    return [indicator_view(i, series.get(i.key, []), today=today) for i in indicators]
+
+
+@dataclass
+class MeasureSummary:
+    measure: Measure
+    indicators: list[IndicatorView] = field(default_factory=list)
+
+    @property
+    def worst_status(self) -> Status:
+        """The least favourable status of its indicators, for the overview's badge."""
+        order = [Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.NO_DATA]
+        statuses = {view.assessment.status for view in self.indicators}
+        return next((status for status in order if status in statuses), Status.NO_DATA)
+
+
+@dataclass
+class GoalNode:
+    goal: Goal
+    measures: list[MeasureSummary]
+
+
+@dataclass
+class FieldNode:
+    field: FieldOfAction
+    goals: list[GoalNode]
+    measures: list[MeasureSummary]  # measures of the field not under one of its goals
+
+
+@dataclass
+class Overview:
+    version: StrategyVersion
+    values: list[Value]
+    fields: list[FieldNode]
+    unassigned: list[MeasureSummary]  # measures under no field of action
+    measures: list[MeasureSummary]
+    status_counts: dict[str, int]
+
+
+def overview(version: StrategyVersion, *, today: date | None = None) -> Overview:
+    values = list(version.values.all())
+    fields = list(version.fields_of_action.all())
+    goals = list(version.goals.all())
+    measures = list(
+        version.measures.select_related("lead_organisation").prefetch_related(
+            "fields_of_action", "goals", "partners"
+        )
+    )
+    indicators = list(version.indicators.all())
+    views = indicator_views(indicators, today=today)
+    summaries = {m.pk: MeasureSummary(m) for m in measures}
+    for view in views:
+        summaries[view.indicator.measure_id].indicators.append(view)
+    by_goal: dict[int, list[MeasureSummary]] = defaultdict(list)
+    by_field: dict[int, list[MeasureSummary]] = defaultdict(list)
+    unassigned = []
+    goal_fields = {goal.pk: goal.field_of_action_id for goal in goals}
+    for measure in measures:
+        summary = summaries[measure.pk]
+        goal_pks = [goal.pk for goal in measure.goals.all()]
+        for pk in goal_pks:
+            by_goal[pk].append(summary)
+        covered = {goal_fields[pk] for pk in goal_pks}
+        field_pks = [f.pk for f in measure.fields_of_action.all()]
+        for pk in field_pks:
+            if pk not in covered:
+                by_field[pk].append(summary)
+        if not field_pks and not goal_pks:
+            unassigned.append(summary)
+    goals_by_field: dict[int, list[GoalNode]] = defaultdict(list)
+    for goal in goals:
+        goals_by_field[goal.field_of_action_id].append(GoalNode(goal, by_goal.get(goal.pk, [])))
+    nodes = [FieldNode(f, goals_by_field.get(f.pk, []), by_field.get(f.pk, [])) for f in fields]
+    counts: dict[str, int] = {status.value: 0 for status in Status}
+    for view in views:
+        counts[view.assessment.status.value] += 1
+    return Overview(version, values, nodes, unassigned, list(summaries.values()), counts)
+
+
+# Extension point: other apps (the knowledge store) list what they hold about a measure.
+MeasureRelated = Callable[[UUID], list[tuple[str, str]]]  # measure key -> [(title, url)]
+_related: list[MeasureRelated] = []
+
+
+def register_related(source: MeasureRelated) -> None:
+    """Register a function measure key -> [(title, url)] (call from AppConfig.ready)."""
+    if source not in _related:
+        _related.append(source)
+
+
+@dataclass
+class CompassView:
+    values: list[Value]
+    history: list[progress.CompassRound]
+    team: progress.CompassRound | None
+    public: progress.CompassRound | None
+    radar: charts.RadarChart | None
+
+
+def compass_view(version: StrategyVersion, measure_key: UUID, labels: list[str]) -> CompassView:
+    values = list(version.values.all())
+    history = progress.compass_history(measure_key)
+    latest = progress.latest_rounds(history)
+    team, public = latest.get(AssessmentKind.TEAM), latest.get(AssessmentKind.PUBLIC)
+    series = [
+        (kind, [rounds.means.get(value.key) for value in values])
+        for kind, rounds in ((AssessmentKind.TEAM, team), (AssessmentKind.PUBLIC, public))
+        if rounds is not None
+    ]
+    radar = None
+    if values and series:
+        radar = charts.radar_chart(labels, series, SCORE_MAX)
+    return CompassView(values, history, team, public, radar)
+
+
+@dataclass
+class MeasurePage:
+    measure: Measure
+    indicators: list[IndicatorView]
+    compass: CompassView
+    checklist: dict[str, list[progress.ChecklistItem]]
+    processes: list[progress.LinkedProcess]
+    related: list[tuple[str, str]]
+    survey: object
+
+
+def measure_page(measure: Measure, *, today: date | None = None) -> MeasurePage:
+    version = measure.version
+    values = list(version.values.all())
+    labels = [localized(value, "name") for value in values]
+    related = [entry for source in _related for entry in source(measure.key)]
+    return MeasurePage(
+        measure=measure,
+        indicators=indicator_views(list(measure.indicators.all()), today=today),
+        compass=compass_view(version, measure.key, labels),
+        checklist=progress.checklist(measure),
+        processes=progress.linked_processes(measure.key),
+        related=related,
+        survey=progress.open_survey_for(measure.key),
+    )
