@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
                 ('name_en', models.CharField(blank=True, max_length=300, verbose_name='name (English)')),
                 ('description', models.TextField(blank=True, verbose_name='description')),
                 ('unit', models.CharField(blank=True, max_length=50, verbose_name='unit')),
-                ('direction', models.CharField(choices=[('higher', 'Higher is better'), ('lower', 'Lower is better')], default='higher', max_length=8, verbose_name='direction')),
+                ('direction', models.CharField(choices=[('higher_is_better', 'Higher is better'), ('lower_is_better', 'Lower is better')], default='higher_is_better', max_length=16, verbose_name='direction')),
                 ('baseline_value', models.FloatField(verbose_name='baseline')),
                 ('baseline_date', models.DateField(verbose_name='baseline date')),
                 ('target_value', models.FloatField(verbose_name='target')),

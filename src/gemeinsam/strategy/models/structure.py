@@ -336,8 +336,10 @@ class Measure(VersionItem):
 
 
 class Direction(models.TextChoices):
-    HIGHER_IS_BETTER = "higher", _("Higher is better")
-    LOWER_IS_BETTER = "lower", _("Lower is better")
+    """The same values as strategy.indicators.Direction, which judges the status."""
+
+    HIGHER_IS_BETTER = "higher_is_better", _("Higher is better")
+    LOWER_IS_BETTER = "lower_is_better", _("Lower is better")
 
 
 class SourceKind(models.TextChoices):
@@ -368,7 +370,7 @@ class Indicator(VersionItem):
     description = models.TextField(_("description"), blank=True)
     unit = models.CharField(_("unit"), max_length=50, blank=True)
     direction = models.CharField(
-        _("direction"), max_length=8, choices=Direction, default=Direction.HIGHER_IS_BETTER
+        _("direction"), max_length=16, choices=Direction, default=Direction.HIGHER_IS_BETTER
     )
     baseline_value = models.FloatField(_("baseline"))
     baseline_date = models.DateField(_("baseline date"))

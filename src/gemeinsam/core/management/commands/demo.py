@@ -18,6 +18,7 @@ from gemeinsam.participation.demo import load_demo_content as load_participation
 from gemeinsam.sensors.demo import load_demo as load_sensors
 from gemeinsam.sortition.demo import load_demo_content as load_sortition
 from gemeinsam.sortition.demo import open_codes
+from gemeinsam.strategy.demo import load_demo_content as load_strategy
 
 
 class Command(BaseCommand):
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         budgeting = load_budgeting()
         panel = load_sortition()
         load_sensors(self.stdout)
+        load_strategy()
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for account, created in accounts:
             note = "" if created else " (already there)"
