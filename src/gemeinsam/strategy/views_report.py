@@ -1,10 +1,117 @@
-"""The success-control report (HTML and PDF) and the CSV/JSON exports."""
+"""The success-control report (HTML and PDF) and the CSV/JSON exports of a strategy version."""
 
-from django.http import HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gemeinsam.strategy import exports
+from gemeinsam.strategy.models import Strategy, StrategyVersion
+from gemeinsam.strategy.report import (
+    ReportUnavailable,
+    build_report,
+    published_versions,
+    render_pdf,
+    report_years,
+)
+from gemeinsam.strategy.selectors import localized
+
+EXPORT_LABELS = {
+    "measures": gettext_lazy("Measures"),
+    "indicators": gettext_lazy("Indicators with their latest status"),
+    "measurements": gettext_lazy("Measurements"),
+    "compass": gettext_lazy("Value-compass ratings (team, and public means per survey)"),
+    "changelog": gettext_lazy("Changelog"),
+}
 
 
-def _todo(*args, **kwargs) -> HttpResponse:
-    return HttpResponse(status=501)
+def _version(request: HttpRequest, strategy: Strategy, number: int | None) -> StrategyVersion:
+    """The version asked for (the published one by default), if the user may see it; drafts
+    are for staff only and 404 for everybody else."""
+    if number is None:
+        version = strategy.published_version
+    else:
+        version = strategy.versions.filter(number=number).first()
+    if version is None or not request.user.has_perm("strategy.view_version", version):
+        raise Http404(_("There is no such version of this strategy."))
+    return version
 
 
-report_index = report = report_pdf = export = _todo
+class BadParameter(ValueError):
+    pass
+
+
+def _int_parameter(request: HttpRequest, name: str) -> int | None:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 6:
+        raise BadParameter(
+            _("“%(value)s” is not a valid %(name)s; give a whole number.")
+            % {"value": raw[:20], "name": name}
+        )
+    return int(raw)
+
+
+def report_index(request: HttpRequest, slug: str) -> HttpResponse:
+    strategy = get_object_or_404(Strategy, slug=slug)
+    versions = published_versions(strategy)
+    today = timezone.localdate()
+    rows = [(version, report_years(version, today=today)) for version in versions]
+    return render(
+        request,
+        "strategy/report_index.html",
+        {
+            "strategy": strategy,
+            "name": localized(strategy, "name"),
+            "rows": rows,
+            "export_kinds": [(kind, EXPORT_LABELS[kind]) for kind in exports.KINDS],
+        },
+    )
+
+
+def _report(request: HttpRequest, slug: str, number: int):
+    strategy = get_object_or_404(Strategy, slug=slug)
+    version = _version(request, strategy, number)
+    year = _int_parameter(request, "year")
+    if year is None:
+        year = report_years(version)[0]
+    try:
+        return build_report(version, year)
+    except ReportUnavailable as error:
+        raise Http404(str(error)) from error
+
+
+def report(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    try:
+        built = _report(request, slug, number)
+    except BadParameter as error:
+        return HttpResponseBadRequest(str(error))
+    return render(request, "strategy/report.html", {"report": built})
+
+
+def report_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    try:
+        built = _report(request, slug, number)
+    except BadParameter as error:
+        return HttpResponseBadRequest(str(error))
+    response = HttpResponse(render_pdf(built), content_type="application/pdf")
+    filename = f"{slug}-v{built.version.number}-{built.year}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def export(request: HttpRequest, slug: str, kind: str, fmt: str) -> HttpResponse:
+    strategy = get_object_or_404(Strategy, slug=slug)
+    if kind not in exports.KINDS or fmt not in exports.FORMATS:
+        raise Http404(_("There is no such export."))
+    try:
+        number = _int_parameter(request, "version")
+    except BadParameter as error:
+        return HttpResponseBadRequest(str(error))
+    version = _version(request, strategy, number)
+    content, content_type, filename = exports.export(version, kind, fmt)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
