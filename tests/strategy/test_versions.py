@@ -6,12 +6,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from gemeinsam.strategy import services
 from gemeinsam.strategy.models import (
     FieldOfAction,
     Goal,
+    Indicator,
     Measure,
     MeasureStatus,
     MeasureType,
@@ -212,3 +214,52 @@ def test_load_gdb_seeds_the_structure(db, structure, staff):
     with pytest.raises(StrategyError):
         services.load_gdb(structure)
     assert StrategyVersion.objects.filter(strategy=strategy).count() == 1
+
+
+def test_a_changed_target_and_goals_show_in_the_diff(published, staff):
+    version = published.versions.get()
+    draft = services.start_draft(published, staff)
+    measure = draft.measures.get()
+    goal = draft.goals.get()
+    indicator = services.add_item(
+        draft,
+        Indicator,
+        measure=measure,
+        name="Kiezboxen in Betrieb",
+        baseline_value=0,
+        baseline_date=date(2024, 1, 1),
+        target_value=40,
+        target_date=date(2028, 1, 1),
+    )
+    services.edit_item(measure, goals=[goal], longitude=13.4, latitude=52.5)
+    services.publish(draft, staff, "Indikator und Ziel")
+    second = services.start_draft(published, staff)
+    copied = second.indicators.get()
+    assert copied.key == indicator.key and copied.measure.key == measure.key
+    assert [g.key for g in second.measures.get().goals.all()] == [goal.key]
+    services.edit_item(copied, target_value=50, target_date=date(2029, 1, 1))
+    changes = services.diff(draft, second)
+    assert {(c.item_type, c.field, c.old, c.new) for c in changes} == {
+        ("indicator", "target_value", 40.0, 50.0),
+        ("indicator", "target_date", date(2028, 1, 1), date(2029, 1, 1)),
+    }
+    first_changes = services.diff(version, draft)
+    assert ("indicator", "added") in {(c.item_type, c.kind) for c in first_changes}
+    assert ("goals", [], [str(goal.key)]) in [
+        (c.field, c.old, c.new) for c in first_changes if c.item_type == "measure"
+    ]
+
+
+def test_an_indicator_deadline_must_follow_its_baseline(published, staff):
+    draft = services.start_draft(published, staff)
+    with pytest.raises(ValidationError):
+        services.add_item(
+            draft,
+            Indicator,
+            measure=draft.measures.get(),
+            name="Rückwärts",
+            baseline_value=0,
+            baseline_date=date(2028, 1, 1),
+            target_value=1,
+            target_date=date(2024, 1, 1),
+        )

@@ -210,7 +210,7 @@ PILOTS = [
                 Direction.HIGHER_IS_BETTER,
                 (date(2024, 1, 1), 1200.0),
                 (date(2027, 12, 31), 10000.0),
-                0.8,
+                0.93,
             ),
         ),
         team_scores=(2, 4, 2, 4),
