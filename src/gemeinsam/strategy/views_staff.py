@@ -1,0 +1,385 @@
+"""The strategy's staff area: city staff create strategies, edit a draft of the next version,
+review what changed and publish it (the measure's tracking pages are in views_staff_progress).
+
+Pages work without JavaScript and call the same services as the API and commands.
+"""
+
+import json
+from datetime import date
+from decimal import Decimal
+from functools import wraps
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from gemeinsam.core.models import Organisation
+from gemeinsam.strategy import services
+from gemeinsam.strategy.forms_staff import ITEM_FORMS, ITEM_MODELS, PublishForm, StrategyForm
+from gemeinsam.strategy.models import (
+    FieldOfAction,
+    Goal,
+    Indicator,
+    Measure,
+    Strategy,
+    StrategyVersion,
+    VersionFrozen,
+    VersionItem,
+)
+from gemeinsam.strategy.selectors import localized
+from gemeinsam.strategy.services import StrategyError
+
+
+def staff_only(view):
+    """Logged-in city staff and admins; everybody else gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not rules.has_perm("strategy.manage_strategy", request.user):
+            raise PermissionDenied("strategy.manage_strategy")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def item_title(item: VersionItem) -> str:
+    return getattr(item, "title", None) or getattr(item, "name", "")
+
+
+def _show_errors(form, error: ValidationError) -> None:
+    """A service's validation errors next to the form's fields where it has them."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+# Strategies and versions -----------------------------------------------------------------
+
+
+@staff_only
+def strategy_list(request: HttpRequest) -> HttpResponse:
+    form = StrategyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        strategy = services.create_strategy(
+            form.cleaned_data["name"],
+            slug=form.cleaned_data["slug"],
+            name_en=form.cleaned_data["name_en"],
+            user=request.user,
+        )
+        messages.success(
+            request, _("The strategy has been created with an empty draft as version 1.")
+        )
+        return redirect("strategy_staff:dashboard", strategy.slug)
+    rows = []
+    for strategy in Strategy.objects.prefetch_related("versions"):
+        versions = sorted(strategy.versions.all(), key=lambda v: v.number)
+        published = [v for v in versions if v.is_frozen]
+        draft = [v for v in versions if not v.is_frozen]
+        rows.append((strategy, published[-1] if published else None, draft[0] if draft else None))
+    return render(request, "strategy/staff/strategy_list.html", {"rows": rows, "form": form})
+
+
+@staff_only
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    strategy = get_object_or_404(Strategy, slug=slug)
+    versions = list(
+        strategy.versions.select_related("created_by", "published_by").order_by("-number")
+    )
+    published = next((v for v in versions if v.is_frozen), None)
+    draft = next((v for v in versions if not v.is_frozen), None)
+    measures = list(published.measures.all()) if published else []
+    return render(
+        request,
+        "strategy/staff/dashboard.html",
+        {
+            "strategy": strategy,
+            "versions": versions,
+            "published": published,
+            "draft": draft,
+            "measures": [(m, localized(m, "title")) for m in measures],
+        },
+    )
+
+
+@require_POST
+@staff_only
+def draft_start(request: HttpRequest, slug: str) -> HttpResponse:
+    strategy = get_object_or_404(Strategy, slug=slug)
+    try:
+        draft = services.start_draft(strategy, request.user)
+    except StrategyError as error:
+        messages.error(request, str(error))
+        return redirect("strategy_staff:dashboard", strategy.slug)
+    messages.success(
+        request,
+        _("Version %(number)s has been started as a draft.") % {"number": draft.number},
+    )
+    return redirect("strategy_staff:editor", strategy.slug)
+
+
+def _draft_or_redirect(request: HttpRequest, strategy: Strategy) -> StrategyVersion | None:
+    draft = strategy.draft
+    if draft is None:
+        messages.error(request, _("This strategy has no draft; start one to make changes."))
+    return draft
+
+
+@staff_only
+def editor(request: HttpRequest, slug: str) -> HttpResponse:
+    strategy = get_object_or_404(Strategy, slug=slug)
+    draft = _draft_or_redirect(request, strategy)
+    if draft is None:
+        return redirect("strategy_staff:dashboard", strategy.slug)
+    return render(
+        request,
+        "strategy/staff/editor.html",
+        {
+            "strategy": strategy,
+            "draft": draft,
+            "values": list(draft.values.all()),
+            "fields": list(draft.fields_of_action.all()),
+            "goals": list(draft.goals.select_related("field_of_action")),
+            "measures": list(draft.measures.all()),
+            "indicators": list(draft.indicators.select_related("measure")),
+        },
+    )
+
+
+def _kind_model(kind: str) -> type[VersionItem]:
+    if kind not in ITEM_MODELS:
+        raise Http404
+    return ITEM_MODELS[kind]
+
+
+ADD_HEADINGS = {
+    "value": gettext_lazy("Add a value"),
+    "field_of_action": gettext_lazy("Add a field of action"),
+    "goal": gettext_lazy("Add a goal"),
+    "measure": gettext_lazy("Add a measure"),
+    "indicator": gettext_lazy("Add an indicator"),
+}
+
+
+def _item_page(request, strategy, version, kind, form, item=None, title="") -> HttpResponse:
+    model = ITEM_MODELS[kind]
+    heading = ADD_HEADINGS[kind] if item is None else _("Edit “%(title)s”") % {"title": title}
+    return render(
+        request,
+        "strategy/staff/item_form.html",
+        {
+            "strategy": strategy,
+            "version": version,
+            "kind": kind,
+            "kind_name": model._meta.verbose_name,
+            "heading": heading,
+            "form": form,
+            "item": item,
+        },
+    )
+
+
+@staff_only
+def item_add(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    strategy = get_object_or_404(Strategy, slug=slug)
+    model = _kind_model(kind)
+    draft = _draft_or_redirect(request, strategy)
+    if draft is None:
+        return redirect("strategy_staff:dashboard", strategy.slug)
+    form = ITEM_FORMS[kind](request.POST if request.method == "POST" else None, version=draft)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_item(draft, model, **form.item_fields())
+        except ValidationError as error:
+            _show_errors(form, error)
+        except VersionFrozen as error:
+            messages.error(request, str(error))
+            return redirect("strategy_staff:dashboard", strategy.slug)
+        else:
+            messages.success(
+                request, _("The %(kind)s has been added.") % {"kind": model._meta.verbose_name}
+            )
+            return redirect("strategy_staff:editor", strategy.slug)
+    return _item_page(request, strategy, draft, kind, form)
+
+
+def _item(strategy: Strategy, kind: str, pk: int) -> VersionItem:
+    model = _kind_model(kind)
+    return get_object_or_404(
+        model.objects.select_related("version"), pk=pk, version__strategy=strategy
+    )
+
+
+@staff_only
+def item_edit(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
+    strategy = get_object_or_404(Strategy, slug=slug)
+    item = _item(strategy, kind, pk)
+    version = item.version
+    if version.is_frozen and request.method != "POST":
+        messages.error(
+            request,
+            _("Version %(number)s is published and cannot be changed; start a draft.")
+            % {"number": version.number},
+        )
+        return redirect("strategy_staff:dashboard", strategy.slug)
+    title = item_title(item)  # before the form writes the typed values into the item
+    form = ITEM_FORMS[kind](
+        request.POST if request.method == "POST" else None, instance=item, version=version
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_item(item, **form.item_fields())
+        except ValidationError as error:
+            _show_errors(form, error)
+        except VersionFrozen as error:
+            messages.error(request, str(error))
+            return redirect("strategy_staff:dashboard", strategy.slug)
+        else:
+            messages.success(request, _("Your changes have been saved."))
+            return redirect("strategy_staff:editor", strategy.slug)
+    return _item_page(request, strategy, version, kind, form, item, title)
+
+
+def _dependents(item: VersionItem) -> list[str]:
+    """What is removed with an item, in words, so that staff see it before they confirm."""
+    counts = []
+    if isinstance(item, FieldOfAction):
+        counts.append((item.goals.count(), FieldOfAction, Goal))
+    if isinstance(item, Measure):
+        counts.append((item.indicators.count(), Measure, Indicator))
+    return [
+        f"{related._meta.verbose_name_plural}: {count}"
+        for count, _owner, related in counts
+        if count
+    ]
+
+
+@staff_only
+def item_remove(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
+    strategy = get_object_or_404(Strategy, slug=slug)
+    item = _item(strategy, kind, pk)
+    if request.method == "POST":
+        try:
+            services.remove_item(item)
+        except VersionFrozen as error:
+            messages.error(request, str(error))
+            return redirect("strategy_staff:dashboard", strategy.slug)
+        messages.success(
+            request,
+            _("“%(title)s” has been removed from the draft.") % {"title": item_title(item)},
+        )
+        return redirect("strategy_staff:editor", strategy.slug)
+    return render(
+        request,
+        "strategy/staff/item_remove.html",
+        {
+            "strategy": strategy,
+            "item": item,
+            "title": item_title(item),
+            "kind_name": item._meta.verbose_name,
+            "dependents": _dependents(item),
+        },
+    )
+
+
+# Review and publish ----------------------------------------------------------------------
+
+
+class ReviewLine:
+    """One change of the diff in words: labels instead of keys, slugs and codes."""
+
+    def __init__(self, change: services.Change, names: dict[str, str]):
+        model = ITEM_MODELS[change.item_type]
+        self.change = change
+        self.kind = change.kind
+        self.item_type = model._meta.verbose_name
+        self.title = change.title
+        self.field = str(model._meta.get_field(change.field).verbose_name) if change.field else ""
+        self.old = self._text(model, change.field, change.old, names)
+        self.new = self._text(model, change.field, change.new, names)
+
+    @staticmethod
+    def _text(model, name: str, value, names: dict[str, str]) -> str:
+        if not name:
+            return str(value or "")
+        if value is None or value == "" or value == [] or value == {}:
+            return "—"
+        if isinstance(value, list):
+            return ", ".join(names.get(str(v), str(v)) for v in value)
+        if name in ("field_of_action", "measure", "lead_organisation"):
+            return names.get(str(value), str(value))
+        field = model._meta.get_field(name)
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        if isinstance(value, dict):
+            return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        if isinstance(value, date):
+            return formats.date_format(value, "SHORT_DATE_FORMAT")
+        if isinstance(value, float | Decimal | int):
+            return formats.localize(value, use_l10n=True)
+        return str(value)
+
+
+def review_lines(old: StrategyVersion | None, new: StrategyVersion) -> list[ReviewLine]:
+    changes = services.diff(old, new)
+    versions = [v for v in (old, new) if v is not None]
+    names: dict[str, str] = {}
+    for model in (FieldOfAction, Goal, Measure):
+        for item in model.objects.filter(version__in=versions).order_by("version__number"):
+            names[str(item.key)] = item_title(item)
+    slugs = {
+        s
+        for c in changes
+        if c.field in ("partners", "lead_organisation")
+        for s in (
+            (c.old if isinstance(c.old, list) else [c.old])
+            + (c.new if isinstance(c.new, list) else [c.new])
+        )
+    }
+    for organisation in Organisation.objects.filter(slug__in=[s for s in slugs if s]):
+        names[organisation.slug] = organisation.name
+    return [ReviewLine(change, names) for change in changes]
+
+
+@staff_only
+def review(request: HttpRequest, slug: str) -> HttpResponse:
+    strategy = get_object_or_404(Strategy, slug=slug)
+    draft = _draft_or_redirect(request, strategy)
+    if draft is None:
+        return redirect("strategy_staff:dashboard", strategy.slug)
+    published = strategy.published_version
+    form = PublishForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.publish(draft, request.user, form.cleaned_data["change_note"])
+        except (StrategyError, VersionFrozen) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("Version %(number)s is published; the public changelog shows it.")
+                % {"number": draft.number},
+            )
+            return redirect("strategy_staff:dashboard", strategy.slug)
+    return render(
+        request,
+        "strategy/staff/review.html",
+        {
+            "strategy": strategy,
+            "draft": draft,
+            "published": published,
+            "lines": review_lines(published, draft),
+            "form": form,
+        },
+    )

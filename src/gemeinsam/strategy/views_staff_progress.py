@@ -1,0 +1,350 @@
+"""The staff pages for what is tracked about a measure of the published version:
+measurements (typed, imported from CSV or fetched), the team's value-compass assessment,
+public surveys, the handbook checklist and links to processes.
+
+These rows are not versioned (strategy.models.tracking), so they are kept on the published
+version's measures; a form with errors is shown again on the measure's page.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from gemeinsam.strategy import imports, progress, selectors, sources
+from gemeinsam.strategy.forms_staff import (
+    CompassForm,
+    CsvImportForm,
+    LinkForm,
+    MeasurementForm,
+    SurveyForm,
+)
+from gemeinsam.strategy.indicators import Status
+from gemeinsam.strategy.models import (
+    CompassSurvey,
+    HandbookPhase,
+    HandbookStep,
+    Indicator,
+    Measure,
+    MeasureLink,
+    Strategy,
+)
+from gemeinsam.strategy.views_staff import staff_only
+
+
+def _measure(slug: str, key) -> tuple[Strategy, Measure]:
+    strategy = get_object_or_404(Strategy, slug=slug)
+    published = strategy.published_version
+    if published is None:
+        raise Http404
+    measure = get_object_or_404(
+        Measure.objects.select_related("version"), version=published, key=key
+    )
+    return strategy, measure
+
+
+def _indicator(measure: Measure, key) -> Indicator:
+    return get_object_or_404(Indicator.objects.select_related("version"), measure=measure, key=key)
+
+
+def _back(strategy: Strategy, measure: Measure, anchor: str = "") -> HttpResponse:
+    url = reverse("strategy_staff:measure", args=[strategy.slug, measure.key])
+    return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+STATUS_LABELS = {
+    Status.ON_TRACK: gettext_lazy("On track"),
+    Status.AT_RISK: gettext_lazy("At risk"),
+    Status.OFF_TRACK: gettext_lazy("Off track"),
+    Status.NO_DATA: gettext_lazy("No data yet"),
+}
+
+
+@dataclass
+class IndicatorRow:
+    view: selectors.IndicatorView
+    form: MeasurementForm
+    pulls: bool  # its values can be fetched ("sync now")
+
+    @property
+    def status(self) -> str:
+        return str(STATUS_LABELS[self.view.assessment.status])
+
+    @property
+    def rule(self) -> str:
+        assessment = self.view.assessment
+        text = _(assessment.rule_text)
+        return text % assessment.rule_params if assessment.rule_params else text
+
+
+def _compass_form(measure: Measure, data=None) -> CompassForm:
+    values = list(measure.version.values.all())
+    labels = [selectors.localized(value, "name") for value in values]
+    latest = progress.latest_rounds(progress.compass_history(measure.key)).get("team")
+    initial = {}
+    if latest is not None:
+        for value in values:
+            if value.key in latest.means:
+                initial[f"score_{value.key}"] = int(latest.means[value.key])
+                initial[f"justification_{value.key}"] = latest.justifications.get(value.key, "")
+    return CompassForm(data, values=values, labels=labels, initial=initial)
+
+
+def _measure_page(
+    request: HttpRequest,
+    strategy: Strategy,
+    measure: Measure,
+    *,
+    measurement_forms: dict | None = None,
+    compass_form: CompassForm | None = None,
+    survey_form: SurveyForm | None = None,
+    link_form: LinkForm | None = None,
+) -> HttpResponse:
+    progress.seed_handbook(strategy)  # a strategy without steps starts with the handbook's
+    views = selectors.indicator_views(list(measure.indicators.all()))
+    measurement_forms = measurement_forms or {}
+    indicators = [
+        IndicatorRow(
+            view,
+            measurement_forms.get(view.indicator.key)
+            or MeasurementForm(prefix=f"m-{view.indicator.key}"),
+            sources.source_for(view.indicator.source).pulls,
+        )
+        for view in views
+    ]
+    phases = dict(HandbookPhase.choices)
+    checklist = [
+        (phases[phase], [(item, selectors.localized(item.step, "title")) for item in items])
+        for phase, items in progress.checklist(measure).items()
+        if items
+    ]
+    surveys = list(CompassSurvey.objects.filter(measure_key=measure.key))
+    answers = {}
+    for survey in surveys:
+        answers[survey.pk] = survey.answers.count()
+    return render(
+        request,
+        "strategy/staff/measure.html",
+        {
+            "strategy": strategy,
+            "measure": measure,
+            "title": selectors.localized(measure, "title"),
+            "indicators": indicators,
+            "compass_form": compass_form or _compass_form(measure),
+            "history": [r for r in progress.compass_history(measure.key) if r.kind == "team"],
+            "survey_form": survey_form or SurveyForm(),
+            "surveys": [(survey, answers[survey.pk]) for survey in surveys],
+            "checklist": checklist,
+            "links": progress.linked_processes(measure.key),
+            "link_form": link_form or LinkForm(),
+        },
+    )
+
+
+@staff_only
+def measure(request: HttpRequest, slug: str, key) -> HttpResponse:
+    strategy, measure = _measure(slug, key)
+    return _measure_page(request, strategy, measure)
+
+
+# Measurements ----------------------------------------------------------------------------
+
+
+@require_POST
+@staff_only
+def measurement_add(request: HttpRequest, slug: str, key, indicator_key) -> HttpResponse:
+    strategy, measure = _measure(slug, key)
+    indicator = _indicator(measure, indicator_key)
+    form = MeasurementForm(request.POST, prefix=f"m-{indicator.key}")
+    if form.is_valid():
+        try:
+            _measurement, created = progress.record_measurement(
+                indicator,
+                form.cleaned_data["date"],
+                form.cleaned_data["value"],
+                user=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except progress.ProgressError as error:
+            form.add_error(None, str(error))
+        else:
+            if created:
+                messages.success(request, _("The measurement has been saved."))
+            else:
+                messages.success(
+                    request, _("The measurement of that date has been replaced by the new value.")
+                )
+            return _back(strategy, measure, f"indicator-{indicator.key}")
+    return _measure_page(request, strategy, measure, measurement_forms={indicator.key: form})
+
+
+@require_POST
+@staff_only
+def measurement_delete(
+    request: HttpRequest, slug: str, key, indicator_key, day: str
+) -> HttpResponse:
+    strategy, measure = _measure(slug, key)
+    indicator = _indicator(measure, indicator_key)
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        raise Http404 from None
+    if progress.delete_measurement(indicator, when):
+        messages.success(request, _("The measurement has been deleted."))
+    else:
+        messages.error(request, _("There was no measurement of that date."))
+    return _back(strategy, measure, f"indicator-{indicator.key}")
+
+
+@require_POST
+@staff_only
+def indicator_sync(request: HttpRequest, slug: str, key, indicator_key) -> HttpResponse:
+    strategy, measure = _measure(slug, key)
+    indicator = _indicator(measure, indicator_key)
+    try:
+        result = progress.sync_indicator(indicator)
+    except (sources.SourceError, progress.ProgressError) as error:
+        messages.error(request, str(error))
+    else:
+        if not sources.source_for(indicator.source).pulls:
+            messages.info(
+                request, _("This indicator's values are entered or imported; nothing to fetch.")
+            )
+        else:
+            messages.success(
+                request,
+                _("%(fetched)s values fetched: %(created)s new, %(updated)s updated.")
+                % {
+                    "fetched": result.fetched,
+                    "created": result.created,
+                    "updated": result.updated,
+                },
+            )
+    return _back(strategy, measure, f"indicator-{indicator.key}")
+
+
+@staff_only
+def measurements_import(request: HttpRequest, slug: str) -> HttpResponse:
+    strategy = get_object_or_404(Strategy, slug=slug)
+    form = CsvImportForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = imports.import_measurements(
+                strategy, upload.read(), filename=upload.name, user=request.user
+            )
+        except imports.ImportFailed as failure:
+            report = failure.report
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(file)s: %(rows)s rows imported, %(created)s new measurements, "
+                    "%(updated)s replaced."
+                )
+                % {
+                    "file": report.filename,
+                    "rows": report.rows,
+                    "created": report.created,
+                    "updated": report.updated,
+                },
+            )
+            return redirect("strategy_staff:import", strategy.slug)
+    return render(
+        request,
+        "strategy/staff/import.html",
+        {"strategy": strategy, "form": form, "report": report},
+        status=400 if report is not None and report.errors else 200,
+    )
+
+
+# Compass, survey, checklist, links ---------------------------------------------------------
+
+
+@require_POST
+@staff_only
+def compass(request: HttpRequest, slug: str, key) -> HttpResponse:
+    strategy, measure = _measure(slug, key)
+    form = _compass_form(measure, request.POST)
+    if form.is_valid():
+        try:
+            progress.assess_measure(measure, form.ratings(), user=request.user)
+        except progress.ProgressError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The team's assessment has been saved."))
+            return _back(strategy, measure, "compass")
+    return _measure_page(request, strategy, measure, compass_form=form)
+
+
+@require_POST
+@staff_only
+def survey_open(request: HttpRequest, slug: str, key) -> HttpResponse:
+    strategy, measure = _measure(slug, key)
+    form = SurveyForm(request.POST)
+    if form.is_valid():
+        try:
+            progress.open_survey(
+                measure,
+                opens_at=form.cleaned_data["opens_at"],
+                closes_at=form.cleaned_data["closes_at"],
+                user=request.user,
+            )
+        except progress.ProgressError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The survey has been scheduled."))
+            return _back(strategy, measure, "survey")
+    return _measure_page(request, strategy, measure, survey_form=form)
+
+
+@require_POST
+@staff_only
+def checklist(request: HttpRequest, slug: str, key) -> HttpResponse:
+    strategy, measure = _measure(slug, key)
+
+    def ids(name: str) -> set[int]:
+        return {int(v) for v in request.POST.getlist(name) if v.isdigit()}
+
+    # Only the steps the form showed: a step added meanwhile keeps its state.
+    shown, done = ids("shown"), ids("done")
+    for step in HandbookStep.objects.filter(strategy=strategy, pk__in=shown):
+        progress.set_step_done(measure, step, step.pk in done, user=request.user)
+    messages.success(request, _("The checklist has been saved."))
+    return _back(strategy, measure, "checklist")
+
+
+@require_POST
+@staff_only
+def link_add(request: HttpRequest, slug: str, key) -> HttpResponse:
+    strategy, measure = _measure(slug, key)
+    form = LinkForm(request.POST)
+    if form.is_valid():
+        try:
+            progress.link_process(measure, form.target_object(), user=request.user)
+        except progress.ProgressError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The link has been added."))
+            return _back(strategy, measure, "links")
+    return _measure_page(request, strategy, measure, link_form=form)
+
+
+@require_POST
+@staff_only
+def link_remove(request: HttpRequest, slug: str, key, pk: int) -> HttpResponse:
+    strategy, measure = _measure(slug, key)
+    link = get_object_or_404(MeasureLink, pk=pk, measure_key=measure.key)
+    progress.unlink_process(link)
+    messages.success(request, _("The link has been removed."))
+    return _back(strategy, measure, "links")
