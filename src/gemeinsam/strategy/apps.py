@@ -10,4 +10,8 @@ class StrategyConfig(AppConfig):
     verbose_name = _("Strategy and success control")
 
     def ready(self) -> None:
+        from gemeinsam.core.api import api
         from gemeinsam.strategy import rules  # noqa: F401 - registers the rules
+        from gemeinsam.strategy.api import router
+
+        api.add_router("/strategy", router)
