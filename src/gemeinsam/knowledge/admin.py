@@ -1,10 +1,11 @@
 """Admin for the knowledge store: documents are saved and deleted through the services,
-so that the search index follows."""
+so that the search index follows; attachments and links to measures are edited inline."""
 
 from django.contrib import admin
 
 from gemeinsam.knowledge import services
-from gemeinsam.knowledge.models import Document, Tag
+from gemeinsam.knowledge.forms import DocumentMeasureForm, DocumentMeasureFormSet
+from gemeinsam.knowledge.models import Attachment, Document, DocumentMeasure, Tag
 
 
 @admin.register(Tag)
@@ -14,6 +15,21 @@ class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    fields = ["title", "file", "size", "content_type", "uploaded_at"]
+    readonly_fields = ["size", "content_type", "uploaded_at"]
+    extra = 1
+
+
+class DocumentMeasureInline(admin.TabularInline):
+    model = DocumentMeasure
+    form = DocumentMeasureForm
+    formset = DocumentMeasureFormSet
+    fields = ["measure"]
+    extra = 1
+
+
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
     list_display = ["title", "published", "updated_at"]
@@ -21,6 +37,7 @@ class DocumentAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["tags"]
+    inlines = [AttachmentInline, DocumentMeasureInline]
 
     def save_model(self, request, obj, form, change):
         services.save_document(obj)

@@ -1,6 +1,8 @@
-"""App configuration for the knowledge store (Wissensspeicher)."""
+"""App configuration for the knowledge store (Wissensspeicher): the API router, the guard
+that keeps attachments out of /media/, and the removal of a deleted attachment's file."""
 
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +10,28 @@ class KnowledgeConfig(AppConfig):
     name = "gemeinsam.knowledge"
     label = "knowledge"
     verbose_name = _("Knowledge store")
+
+    def ready(self) -> None:
+        from gemeinsam.core.api import api
+        from gemeinsam.core.media import register_guard
+        from gemeinsam.knowledge.api import router
+
+        api.add_router("/knowledge", router)
+        # Attachments are downloaded through knowledge.views.attachment, which checks that
+        # the document is published; /media/ would serve a draft's pictures to anyone.
+        register_guard("knowledge", _never)
+        post_delete.connect(
+            _delete_file, sender="knowledge.Attachment", dispatch_uid="knowledge-delete-file"
+        )
+
+
+def _never(request, path: str) -> bool:
+    return False
+
+
+def _delete_file(sender, instance, **kwargs) -> None:
+    from django.db import transaction
+
+    if instance.file:
+        storage, name = instance.file.storage, instance.file.name
+        transaction.on_commit(lambda: storage.delete(name))

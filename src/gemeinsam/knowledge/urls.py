@@ -8,4 +8,5 @@ app_name = "knowledge"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<slug:slug>/", views.document, name="document"),
+    path("<slug:slug>/attachments/<int:pk>/", views.attachment, name="attachment"),
 ]
