@@ -6,6 +6,7 @@ so a report for a past year reads the same whenever it is generated. The HTML pa
 and `gemeinsam strategy report` all render what `build_report` returns.
 """
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -318,6 +319,10 @@ def published_versions(strategy) -> list[StrategyVersion]:
 def render_pdf(report: Report) -> bytes:
     """The report as a PDF (WeasyPrint), from the same body template as the page."""
     from django.contrib.staticfiles import finders
+
+    # WeasyPrint logs every layout step at INFO (from its import on); a command's output is
+    # no place for them.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     from weasyprint import CSS, HTML
 
     html = render_to_string("strategy/report_pdf.html", {"report": report})
