@@ -435,8 +435,8 @@ def test_review_shows_the_changes_in_words_and_publishing_needs_a_note(strategy,
         assert "Running" in text
         assert "inklusiv" in text
         assert "Offene Daten" in text
-        lines = page.context["lines"]
-        assert {line.kind for line in lines} == {"added", "removed", "changed"}
+        entry = page.context["entry"]
+        assert (entry.added, entry.changed, entry.removed) == (1, 1, 1)
         response = client.post(url("review", "test"), {"change_note": "   "})
     assert response.status_code == 200
     assert "change_note" in response.context["form"].errors
@@ -457,10 +457,11 @@ def test_review_names_related_items_by_title(strategy, client):
     field = services.add_item(draft, FieldOfAction, title="Verwaltung")
     measure = draft.measures.get()
     services.edit_item(measure, fields_of_action=[field])
-    page = client.get(url("review", "test"))
-    changed = [line for line in page.context["lines"] if line.change.field == "fields_of_action"]
-    assert changed[0].old == "Daten"
-    assert changed[0].new == "Verwaltung"
+    with translation.override("en"):
+        page = client.get(url("review", "test"))
+        measures = next(g for g in page.context["entry"].groups if g.label == "Measures")
+        (change,) = measures.items[0].fields
+    assert (change.old, change.new) == ("Daten", "Verwaltung")
 
 
 # Measurements ----------------------------------------------------------------------------
@@ -799,3 +800,16 @@ def test_measure_page_shows_status_and_measurements_in_a_few_queries(
     text = page.content.decode()
     assert "Kiezboxen im Betrieb" in text
     assert text.count("measurements/2025-0") == 6
+
+
+def test_the_first_version_is_reviewed_item_by_item_and_published(client):
+    client.post(url("strategies"), {"name": "Neu", "slug": "neu"})
+    strategy = Strategy.objects.get(slug="neu")
+    client.post(url("item_add", "neu", "value"), {"name": "offen", "order": 0})
+    with translation.override("en"):
+        page = client.get(url("review", "neu"))
+    assert "Everything in the first version" in page.content.decode()
+    assert "offen" in page.content.decode()
+    client.post(url("review", "neu"), {"change_note": "Erste Fassung"})
+    assert strategy.published_version.values.get().name == "offen"
+    assert client.get(url("editor", "neu"))["Location"] == url("dashboard", "neu")

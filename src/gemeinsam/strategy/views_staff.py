@@ -4,9 +4,6 @@ review what changed and publish it (the measure's tracking pages are in views_st
 Pages work without JavaScript and call the same services as the API and commands.
 """
 
-import json
-from datetime import date
-from decimal import Decimal
 from functools import wraps
 
 import rules
@@ -15,13 +12,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gemeinsam.core.models import Organisation
-from gemeinsam.strategy import services
+from gemeinsam.strategy import changelog, services
 from gemeinsam.strategy.forms_staff import ITEM_FORMS, ITEM_MODELS, PublishForm, StrategyForm
 from gemeinsam.strategy.models import (
     FieldOfAction,
@@ -294,64 +289,6 @@ def item_remove(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResp
 # Review and publish ----------------------------------------------------------------------
 
 
-class ReviewLine:
-    """One change of the diff in words: labels instead of keys, slugs and codes."""
-
-    def __init__(self, change: services.Change, names: dict[str, str]):
-        model = ITEM_MODELS[change.item_type]
-        self.change = change
-        self.kind = change.kind
-        self.item_type = model._meta.verbose_name
-        self.title = change.title
-        self.field = str(model._meta.get_field(change.field).verbose_name) if change.field else ""
-        self.old = self._text(model, change.field, change.old, names)
-        self.new = self._text(model, change.field, change.new, names)
-
-    @staticmethod
-    def _text(model, name: str, value, names: dict[str, str]) -> str:
-        if not name:
-            return str(value or "")
-        if value is None or value == "" or value == [] or value == {}:
-            return "—"
-        if isinstance(value, list):
-            return ", ".join(names.get(str(v), str(v)) for v in value)
-        if name in ("field_of_action", "measure", "lead_organisation"):
-            return names.get(str(value), str(value))
-        field = model._meta.get_field(name)
-        if field.choices:
-            return str(dict(field.flatchoices).get(value, value))
-        if isinstance(value, bool):
-            return _("yes") if value else _("no")
-        if isinstance(value, dict):
-            return json.dumps(value, ensure_ascii=False, sort_keys=True)
-        if isinstance(value, date):
-            return formats.date_format(value, "SHORT_DATE_FORMAT")
-        if isinstance(value, float | Decimal | int):
-            return formats.localize(value, use_l10n=True)
-        return str(value)
-
-
-def review_lines(old: StrategyVersion | None, new: StrategyVersion) -> list[ReviewLine]:
-    changes = services.diff(old, new)
-    versions = [v for v in (old, new) if v is not None]
-    names: dict[str, str] = {}
-    for model in (FieldOfAction, Goal, Measure):
-        for item in model.objects.filter(version__in=versions).order_by("version__number"):
-            names[str(item.key)] = item_title(item)
-    slugs = {
-        s
-        for c in changes
-        if c.field in ("partners", "lead_organisation")
-        for s in (
-            (c.old if isinstance(c.old, list) else [c.old])
-            + (c.new if isinstance(c.new, list) else [c.new])
-        )
-    }
-    for organisation in Organisation.objects.filter(slug__in=[s for s in slugs if s]):
-        names[organisation.slug] = organisation.name
-    return [ReviewLine(change, names) for change in changes]
-
-
 @staff_only
 def review(request: HttpRequest, slug: str) -> HttpResponse:
     strategy = get_object_or_404(Strategy, slug=slug)
@@ -379,7 +316,8 @@ def review(request: HttpRequest, slug: str) -> HttpResponse:
             "strategy": strategy,
             "draft": draft,
             "published": published,
-            "lines": review_lines(published, draft),
+            # The same words as the public changelog will use once the draft is published.
+            "entry": changelog.entries([v for v in (published, draft) if v is not None])[0],
             "form": form,
         },
     )
