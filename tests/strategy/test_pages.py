@@ -10,8 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from gemeinsam.budgeting.models import BudgetingProcess
 from gemeinsam.core.models import ActorGroup
 from gemeinsam.participation.models import Process
+from gemeinsam.sortition.models import Panel
 from gemeinsam.strategy import progress, services
 from gemeinsam.strategy.models import (
     CompassAssessment,
@@ -143,11 +145,13 @@ def test_index_lists_published_strategies_only(client, strategy, staff):
     other = services.create_strategy("Zweite Strategie", slug="zweite", user=staff)
     services.publish(other.versions.get(), staff, "Los")
     services.create_strategy("Nur Entwurf", slug="entwurf", user=staff)
+    services.start_draft(strategy, staff)
     response = client.get(reverse("strategy:index"))
     assert response.status_code == 200
     text = response.content.decode()
     assert "Teststrategie" in text and "Zweite Strategie" in text
     assert "Nur Entwurf" not in text
+    assert "Version 2" not in text  # the draft of Teststrategie is not counted
 
 
 def test_index_without_strategies_says_so(client, db):
@@ -332,6 +336,21 @@ def test_measure_page_links_visible_processes_only(client, strategy, staff):
     text = client.get(url("measure", strategy, measure.key)).content.decode()
     assert reverse("participation:process", args=["kiez"]) in text
     assert "Geschlossene Runde" not in text
+
+
+def test_measure_page_links_budgets_and_public_panels(client, login, strategy, staff):
+    measure = measure_of(strategy)
+    process = Process.objects.create(title="Kiezbudget", slug="kiezbudget", summary="s")
+    budget = BudgetingProcess.objects.create(process=process, budget=Decimal("10000"))
+    panel = Panel.objects.create(slug="rat", title="Bürgerrat Kiez", size=20)
+    hidden = Panel.objects.create(slug="still", title="Stiller Rat", size=20, public=False)
+    for target in (budget, panel, hidden):
+        progress.link_process(measure, target, user=staff)
+    text = client.get(url("measure", strategy, measure.key)).content.decode()
+    assert reverse("budgeting:process", args=["kiezbudget"]) in text
+    assert reverse("sortition:panel", args=["rat"]) in text and "Bürgerrat Kiez" in text
+    assert "Stiller Rat" not in text
+    assert "Stiller Rat" in login(staff).get(url("measure", strategy, measure.key)).content.decode()
 
 
 def test_measure_of_an_earlier_version(client, strategy, staff):

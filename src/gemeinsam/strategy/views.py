@@ -116,6 +116,8 @@ def _process_entry(request: HttpRequest, linked: progress.LinkedProcess) -> dict
             return None
         url, item = reverse("budgeting:process", args=[target.process.slug]), target.process
     else:
+        if not request.user.has_perm("sortition.view_transparency", target):
+            return None
         url, item = target.get_absolute_url(), target
     return {"kind": LINKABLE.get(linked.kind, linked.kind), "url": url, "item": item}
 
