@@ -3,7 +3,7 @@
 import pytest
 
 from gemeinsam.knowledge import demo, services
-from gemeinsam.knowledge.models import Document, Tag
+from gemeinsam.knowledge.models import Document, DocumentMeasure, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -31,3 +31,20 @@ def test_seed_puts_back_a_changed_demo_document():
     services.save_document(document)
     demo.seed()
     assert Document.objects.get(slug="methode-stadtgremium").title == "Methode: Stadtgremium"
+
+
+def test_demo_documents_belong_to_the_demo_pilots():
+    from gemeinsam.core.demo import load_demo_content as load_core
+    from gemeinsam.strategy.demo import load_demo_content as load_strategy
+
+    load_core()
+    strategy = load_strategy()
+    demo.seed()
+    pilots = {m.key: m.title for m in strategy.published_version.measures.all()}
+    linked = {
+        link.document.slug: pilots[link.measure_key]
+        for link in DocumentMeasure.objects.select_related("document")
+    }
+    assert linked["baeume-und-stadtgruen-im-klimawandel"].startswith("Smart Water")
+    demo.seed()
+    assert DocumentMeasure.objects.count() == len(linked)

@@ -103,3 +103,17 @@ def test_admin_links_a_measure_of_the_published_version(login, make_document, pu
     assert client.post(url, data).status_code == 302
     link = DocumentMeasure.objects.get()
     assert (link.document, link.strategy, link.measure_key) == (document, strategy, key)
+
+
+def test_the_measure_page_lists_its_published_documents(anonymous, make_document, publish_strategy):
+    strategy = publish_strategy({"title": "Smart Water"})
+    shown = make_document("Bäume im Klimawandel", slug="baeume")
+    hidden = make_document("Entwurf zum Gießen", slug="entwurf")
+    hidden.published = False
+    services.save_document(hidden)
+    link(shown, strategy, "Smart Water")
+    link(hidden, strategy, "Smart Water")
+    measure = strategy.published_version.measures.get()
+    html = anonymous.get(f"/strategy/{strategy.slug}/measures/{measure.key}/").content.decode()
+    assert shown.get_absolute_url() in html
+    assert "Entwurf zum Gießen" not in html

@@ -1,5 +1,6 @@
-"""App configuration for the knowledge store (Wissensspeicher): the API router, the guard
-that keeps attachments out of /media/, and the removal of a deleted attachment's file."""
+"""App configuration for the knowledge store (Wissensspeicher): the API router, the
+documents on a measure's page, the guard that keeps attachments out of /media/, and the
+removal of a deleted attachment's file."""
 
 from django.apps import AppConfig
 from django.db.models.signals import post_delete
@@ -15,14 +16,23 @@ class KnowledgeConfig(AppConfig):
         from gemeinsam.core.api import api
         from gemeinsam.core.media import register_guard
         from gemeinsam.knowledge.api import router
+        from gemeinsam.strategy.selectors import register_related
 
         api.add_router("/knowledge", router)
+        register_related(_measure_documents)
         # Attachments are downloaded through knowledge.views.attachment, which checks that
         # the document is published; /media/ would serve a draft's pictures to anyone.
         register_guard("knowledge", _never)
         post_delete.connect(
             _delete_file, sender="knowledge.Attachment", dispatch_uid="knowledge-delete-file"
         )
+
+
+def _measure_documents(measure_key) -> list[tuple[str, str]]:
+    """A measure's page lists the published documents linked to it."""
+    from gemeinsam.knowledge.services import documents_for_measure
+
+    return [(d.title, d.get_absolute_url()) for d in documents_for_measure(measure_key)]
 
 
 def _never(request, path: str) -> bool:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from gemeinsam.knowledge import services
-from gemeinsam.knowledge.models import Document, Tag
+from gemeinsam.knowledge.models import Document, DocumentMeasure, Tag
 
 
 @dataclass(frozen=True)
@@ -45,13 +45,14 @@ richtigen Fragen zu stellen und das Gelernte weiterzugeben.
         "methode-wertekompass-anwenden",
         "Methode: Wertekompass anwenden",
         ("Methode", "Wertekompass"),
-        """Der Wertekompass fasst die Werte der Strategie zusammen: Gemeinwohl, Teilhabe,
-Nachhaltigkeit, Offenheit, Sicherheit und Vertrauen. Jedes Projekt wird zu Beginn und am
-Ende daran gemessen.
+        """Der Wertekompass fasst die vier Leitwerte der Strategie zusammen: nachhaltig,
+gemeinwohlorientiert, resilient und kooperativ. Jedes Projekt wird zu Beginn und im Lauf der
+Umsetzung daran gemessen.
 
-So gehen Sie vor: Das Projektteam bewertet jeden Wert auf einer Skala von −2 bis +2 und
-begründet die Einschätzung in zwei, drei Sätzen. Anschließend bewerten Beteiligte aus der
-Stadtgesellschaft dasselbe Projekt. Große Abweichungen zwischen beiden Sichten sind kein
+So gehen Sie vor: Das Projektteam bewertet für jeden Wert, wie stark das Projekt zu ihm
+beiträgt, auf einer Skala von 0 (gar nicht) bis 4 (voll), und begründet die Einschätzung in
+zwei, drei Sätzen. Anschließend bewerten Beteiligte aus der Stadtgesellschaft dasselbe
+Projekt in einer kurzen Umfrage. Große Abweichungen zwischen beiden Sichten sind kein
 Fehler, sondern der Anlass für ein Gespräch.
 """,
     ),
@@ -139,7 +140,33 @@ def seed() -> list[Document]:
         services.save_document(document)
         document.tags.set([_tag(name) for name in item.tags])
         documents.append(document)
+    _link_to_pilots({document.slug: document for document in documents})
     return documents
+
+
+# Demo documents that belong to pilots of the demo strategy, by the pilot's place among them.
+PILOT_DOCUMENTS = {
+    "baeume-und-stadtgruen-im-klimawandel": 2,  # Smart Water
+    "leitfaden-offene-daten": 1,  # data and smart-city governance
+    "methode-ideenspeicher": 3,  # citizen budgeting and smart participation
+}
+
+
+def _link_to_pilots(documents: dict[str, Document]) -> None:
+    """Link documents to the pilots of the demo strategy, if it is loaded."""
+    from gemeinsam.strategy.demo import SLUG
+    from gemeinsam.strategy.models import Strategy
+
+    strategy = Strategy.objects.filter(slug=SLUG).first()
+    version = strategy.published_version if strategy else None
+    if version is None:
+        return
+    measures = list(version.measures.all())
+    for slug, index in PILOT_DOCUMENTS.items():
+        if slug in documents and index < len(measures):
+            DocumentMeasure.objects.get_or_create(
+                document=documents[slug], measure_key=measures[index].key, strategy=strategy
+            )
 
 
 def _tag(name: str) -> Tag:

@@ -14,6 +14,7 @@ from gemeinsam.budgeting.demo import load_demo_content as load_budgeting
 from gemeinsam.budgeting.services import code_is_usable
 from gemeinsam.core.demo import DEMO_PASSWORD, load_demo_content
 from gemeinsam.core.management.commands.serve import gunicorn_argv
+from gemeinsam.knowledge.demo import seed as load_knowledge
 from gemeinsam.participation.demo import load_demo_content as load_participation
 from gemeinsam.sensors.demo import load_demo as load_sensors
 from gemeinsam.sortition.demo import load_demo_content as load_sortition
@@ -45,6 +46,7 @@ class Command(BaseCommand):
         panel = load_sortition()
         load_sensors(self.stdout)
         load_strategy()
+        load_knowledge()
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for account, created in accounts:
             note = "" if created else " (already there)"
