@@ -813,3 +813,26 @@ def test_the_first_version_is_reviewed_item_by_item_and_published(client):
     client.post(url("review", "neu"), {"change_note": "Erste Fassung"})
     assert strategy.published_version.values.get().name == "offen"
     assert client.get(url("editor", "neu"))["Location"] == url("dashboard", "neu")
+
+
+def test_every_staff_page_renders_in_german(strategy, login, staff):
+    client = login(staff)  # no language cookie: German, the default
+    measure = published_measure(strategy)
+    progress.record_measurement(published_indicator(strategy), date(2025, 1, 1), 12)
+    services.start_draft(strategy)
+    draft_measure = strategy.draft.measures.get()
+    pages = [
+        url("strategies"),
+        url("dashboard", "test"),
+        url("editor", "test"),
+        url("item_add", "test", "indicator"),
+        url("item_edit", "test", "measure", draft_measure.pk),
+        url("item_remove", "test", "measure", draft_measure.pk),
+        url("review", "test"),
+        url("import", "test"),
+        url("measure", "test", measure.key),
+    ]
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert '<html lang="de">' in response.content.decode(), page

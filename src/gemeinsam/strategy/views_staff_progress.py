@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gemeinsam.strategy import imports, progress, selectors, sources
@@ -25,7 +24,6 @@ from gemeinsam.strategy.forms_staff import (
     MeasurementForm,
     SurveyForm,
 )
-from gemeinsam.strategy.indicators import Status
 from gemeinsam.strategy.models import (
     CompassSurvey,
     HandbookPhase,
@@ -58,23 +56,11 @@ def _back(strategy: Strategy, measure: Measure, anchor: str = "") -> HttpRespons
     return redirect(f"{url}#{anchor}" if anchor else url)
 
 
-STATUS_LABELS = {
-    Status.ON_TRACK: gettext_lazy("On track"),
-    Status.AT_RISK: gettext_lazy("At risk"),
-    Status.OFF_TRACK: gettext_lazy("Off track"),
-    Status.NO_DATA: gettext_lazy("No data yet"),
-}
-
-
 @dataclass
 class IndicatorRow:
     view: selectors.IndicatorView
     form: MeasurementForm
     pulls: bool  # its values can be fetched ("sync now")
-
-    @property
-    def status(self) -> str:
-        return str(STATUS_LABELS[self.view.assessment.status])
 
     @property
     def rule(self) -> str:
