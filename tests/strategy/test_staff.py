@@ -836,3 +836,19 @@ def test_every_staff_page_renders_in_german(strategy, login, staff):
         response = client.get(page)
         assert response.status_code == 200, page
         assert '<html lang="de">' in response.content.decode(), page
+
+
+def test_staff_pages_work_on_the_demo_strategy(login, staff):
+    from gemeinsam.core.demo import load_demo_content as load_core
+    from gemeinsam.strategy import demo
+
+    load_core()
+    strategy = demo.load_demo_content()
+    client = login(staff)
+    slug = strategy.slug
+    pages = [url("dashboard", slug), url("import", slug)]
+    pages += [url("measure", slug, m.key) for m in strategy.published_version.measures.all()]
+    services.start_draft(strategy)
+    pages += [url("editor", slug), url("review", slug)]
+    for page in pages:
+        assert client.get(page).status_code == 200, page
