@@ -13,9 +13,9 @@ def test_root_links_openapi_and_docs(anonymous):
 
 def test_root_lists_the_endpoints_and_each_answers(anonymous):
     endpoints = anonymous.get("/api/").json()["endpoints"]
-    assert set(endpoints) == {"districts", "processes", "me"}
+    assert set(endpoints) == {"districts", "processes", "strategy", "knowledge", "me"}
     assert endpoints["processes"].endswith("/api/processes")
-    for name in ("districts", "processes"):
+    for name in ("districts", "processes", "strategy", "knowledge"):
         assert anonymous.get(endpoints[name]).status_code == 200
     assert anonymous.get(endpoints["me"]).status_code == 401  # exists, asks to log in
 

@@ -14,6 +14,8 @@ OWN_COMMANDS = [
     ("sortition", "select a citizens' panel by lot from CSV files, or verify a published draw"),
     ("sta", "urban data hub: import air-quality measurements, issue access tokens"),
     ("mqtt", "bridge between the MQTT broker and the SensorThings API (ingest and publish)"),
+    ("strategy", "strategy: load GD:B, import measurements, sync sources, report PDF, export"),
+    ("reindex-knowledge", "rebuild the knowledge store's SQLite search index"),
 ]
 
 

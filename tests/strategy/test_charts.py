@@ -57,3 +57,20 @@ def test_radar_polygons_follow_the_ratings():
     public = _coordinates(radar.series[1][1])
     assert public[2] == (center, center)  # a missing rating is drawn at the centre
     assert radar.axes[1].anchor == "start" and radar.axes[3].anchor == "end"
+
+
+def test_tick_labels_use_the_decimal_separator_of_the_language():
+    from django.utils import translation
+
+    def labels(language):
+        with translation.override(language):
+            chart = charts.indicator_chart(
+                baseline=(date(2024, 1, 1), 0.0),
+                target=(date(2025, 1, 1), 1.0),
+                measurements=[],
+                today=date(2024, 6, 1),
+            )
+        return [tick.label for tick in chart.y_ticks]
+
+    assert "0.2" in labels("en")
+    assert "0,2" in labels("de")

@@ -100,6 +100,8 @@ def root(request: HttpRequest):
         "endpoints": {
             "districts": base + "districts",
             "processes": base + "processes",
+            "strategy": base + "strategy/",
+            "knowledge": base + "knowledge/documents",
             "me": base + "me",
         },
     }

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import formats
+
 from gemeinsam.sensors.chart import nice_step
 
 WIDTH, HEIGHT = 640, 260
@@ -107,7 +109,9 @@ def indicator_chart(
 
 
 def _number(value: float) -> str:
-    return f"{value:g}" if abs(value) < 1e6 else f"{value:.3g}"
+    """A tick label in the page's language (decimal comma in German)."""
+    text = f"{value:g}" if abs(value) < 1e6 else f"{value:.3g}"
+    return text.replace(".", formats.get_format("DECIMAL_SEPARATOR"))
 
 
 RADAR_SIZE = 320
