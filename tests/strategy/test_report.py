@@ -5,12 +5,13 @@ import io
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from gemeinsam.strategy import report, services
+from gemeinsam.strategy import progress, report, services
 from gemeinsam.strategy.indicators import Status
 from gemeinsam.strategy.models import Indicator, Measure, MeasureType
 from tests.conftest import UserFactory
@@ -151,6 +152,39 @@ def test_pdf_of_many_indicators_lists_them_all(staff):
     _pages, text = pdf_text(report.render_pdf(built))
     for name in names:
         assert name in text
+
+
+def english_pdf_key(version, year: int) -> str:
+    with translation.override("en"):
+        return report.pdf_cache_key(report.build_report(version, year))
+
+
+def test_pdf_is_kept_until_what_it_shows_changes(data, client):
+    client.cookies["gemeinsam_language"] = "en"
+    url = "/strategy/gd/report/1.pdf?year=2026"
+    key = english_pdf_key(data.strategy.published_version, 2026)
+    assert cache.get(key) is None
+    first = client.get(url).content
+    assert cache.get(key) == first
+    # A stand-in for the stored PDF is served as it is: the PDF is not made again.
+    cache.set(key, b"%PDF-stored")
+    assert client.get(url).content == b"%PDF-stored"
+    progress.record_measurement(data.pm10, date(2026, 3, 1), 24)
+    changed = english_pdf_key(data.strategy.published_version, 2026)
+    assert changed != key
+    second = client.get(url).content
+    assert second.startswith(b"%PDF-")
+    assert cache.get(changed) == second
+    assert "24 µg/m³" in pdf_text(second)[1]
+
+
+def test_pdf_in_another_language_is_another_pdf(data):
+    keys = set()
+    for language in ("en", "de"):
+        with translation.override(language):
+            built = report.build_report(data.strategy.published_version, 2024)
+            keys.add(report.pdf_cache_key(built))
+    assert len(keys) == 2
 
 
 def test_draft_reports_are_for_staff_only(data, client, login, staff, resident):

@@ -6,13 +6,17 @@ so a report for a past year reads the same whenever it is generated. The HTML pa
 and `gemeinsam strategy report` all render what `build_report` returns.
 """
 
+import hashlib
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from importlib import metadata
+from pathlib import Path
 from statistics import mean
 from uuid import UUID
 
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +54,10 @@ STATUS_SYMBOLS = {
 STATUS_ORDER = [Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.NO_DATA]
 # Years before the first baseline are not offered; nor more than this many years back.
 MAX_YEARS = 30
+PDF_TEMPLATE = "strategy/report_pdf.html"
+PDF_STYLESHEET = "strategy/report.css"
+# Keys change with the content, so an entry never goes stale; the cache culls old ones.
+PDF_CACHE_SECONDS = 30 * 24 * 3600
 
 
 class ReportUnavailable(ValueError):
@@ -97,6 +105,21 @@ class ReportIndicator:
     @property
     def status_symbol(self) -> str:
         return STATUS_SYMBOLS[self.status]
+
+    # The chart's grid lines and its dots each as one SVG path: WeasyPrint's time grows with
+    # the number of elements (styled, parsed and drawn one by one), not with a path's length.
+    @property
+    def grid_path(self) -> str:
+        chart = self.view.chart
+        rows = (f"M{chart.left} {t.position:g}H{chart.right}" for t in chart.y_ticks)
+        columns = (f"M{t.position:g} {chart.top}V{chart.bottom}" for t in chart.x_ticks)
+        return "".join([*rows, *columns])
+
+    @property
+    def dots_path(self) -> str:
+        """A zero-length segment per measurement: with round caps, SVG and PDF draw each as
+        a filled circle as wide as the stroke (SVG 1.1 §11.4, PDF 1.7 §8.5.3.2)."""
+        return "".join(f"M{x:g} {y:g}h0" for x, y in self.view.chart.dots)
 
 
 @dataclass
@@ -167,7 +190,7 @@ class Report:
     strategy_name: str
     year: int
     cutoff: date
-    generated_at: datetime
+    generated_at: datetime | None
     sections: list[ReportSection]
     indicators: list[tuple[ReportMeasure, ReportIndicator]]
     counts: list[StatusCount]
@@ -316,8 +339,32 @@ def published_versions(strategy) -> list[StrategyVersion]:
     return list(strategy.versions.filter(state=VersionState.PUBLISHED).order_by("-number"))
 
 
+def pdf_cache_key(report: Report) -> str:
+    """The cache key of the report's PDF: a hash of the HTML WeasyPrint would lay out and of
+    the stylesheet, so that any change in data, language, template or style gives a new key.
+    The time of generation is left out: it is when the PDF was made, not what it reports."""
+    from django.contrib.staticfiles import finders
+
+    html = render_to_string(PDF_TEMPLATE, {"report": replace(report, generated_at=None)})
+    digest = hashlib.sha256(html.encode())
+    digest.update(Path(finders.find(PDF_STYLESHEET)).read_bytes())
+    digest.update(metadata.version("weasyprint").encode())
+    return f"strategy:report-pdf:{digest.hexdigest()}"
+
+
 def render_pdf(report: Report) -> bytes:
-    """The report as a PDF (WeasyPrint), from the same body template as the page."""
+    """The report as a PDF (WeasyPrint), from the same body template as the page. Laying out a
+    large report takes seconds, so the PDF is kept in the cache under `pdf_cache_key` and
+    served from there while nothing it shows has changed."""
+    key = pdf_cache_key(report)
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = _weasyprint(render_to_string(PDF_TEMPLATE, {"report": report}))
+        cache.set(key, pdf, PDF_CACHE_SECONDS)
+    return pdf
+
+
+def _weasyprint(html: str) -> bytes:
     from django.contrib.staticfiles import finders
 
     # WeasyPrint logs every layout step at INFO (from its import on); a command's output is
@@ -325,6 +372,5 @@ def render_pdf(report: Report) -> bytes:
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     from weasyprint import CSS, HTML
 
-    html = render_to_string("strategy/report_pdf.html", {"report": report})
-    stylesheet = finders.find("strategy/report.css")
+    stylesheet = finders.find(PDF_STYLESHEET)
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=stylesheet)])
