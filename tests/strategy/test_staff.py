@@ -352,24 +352,24 @@ def test_add_an_indicator_with_a_decimal_comma(strategy, client):
 )
 def test_indicator_source_settings_are_checked_by_the_source(strategy, client, changes, message):
     draft = services.start_draft(strategy)
-    with translation.override("en"):
-        response = client.post(
-            url("item_add", "test", "indicator"),
-            indicator_data(draft.measures.get(), **changes),
-        )
-    assert response.status_code == 200
-    assert message in str(response.context["form"].errors["source_config"])
+    response = client.post(
+        url("item_add", "test", "indicator"),
+        indicator_data(draft.measures.get(), **changes),
+    )
+    with translation.override("en"):  # the request leaves its own language active
+        assert response.status_code == 200
+        assert message in str(response.context["form"].errors["source_config"])
     assert draft.indicators.count() == 1
 
 
 def test_an_indicator_deadline_before_its_baseline_is_a_form_error(strategy, client):
     draft = services.start_draft(strategy)
-    with translation.override("en"):
-        response = client.post(
-            url("item_add", "test", "indicator"),
-            indicator_data(draft.measures.get(), target_date="2023-01-01"),
-        )
-    assert "after the baseline date" in str(response.context["form"].errors["target_date"])
+    response = client.post(
+        url("item_add", "test", "indicator"),
+        indicator_data(draft.measures.get(), target_date="2023-01-01"),
+    )
+    with translation.override("en"):  # the request leaves its own language active
+        assert "after the baseline date" in str(response.context["form"].errors["target_date"])
 
 
 def test_edit_an_indicator_target(strategy, client):
@@ -737,14 +737,14 @@ def test_open_a_survey_and_an_overlapping_one_is_refused(strategy, client):
     response = client.post(url("survey", "test", measure.key), data)
     assert response.status_code == 302
     assert progress.open_survey_for(measure.key, now=now + timedelta(minutes=5)) is not None
-    with translation.override("en"):
-        again = client.post(url("survey", "test", measure.key), data)
-        backwards = client.post(
-            url("survey", "test", measure.key),
-            {"opens_at": local(now), "closes_at": local(now - timedelta(days=1))},
-        )
-    assert "Another survey" in str(again.context["survey_form"].non_field_errors())
-    assert "close after it opens" in str(backwards.context["survey_form"].errors["closes_at"])
+    again = client.post(url("survey", "test", measure.key), data)
+    backwards = client.post(
+        url("survey", "test", measure.key),
+        {"opens_at": local(now), "closes_at": local(now - timedelta(days=1))},
+    )
+    with translation.override("en"):  # the request leaves its own language active
+        assert "Another survey" in str(again.context["survey_form"].non_field_errors())
+        assert "close after it opens" in str(backwards.context["survey_form"].errors["closes_at"])
     assert CompassSurvey.objects.count() == 1
 
 

@@ -8,6 +8,7 @@ times are the city's local time, as in the participation staff forms.
 from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gemeinsam.core.models import Organisation
 from gemeinsam.participation.forms_staff import DATETIME_INPUT, TYPED_DATETIME_FORMATS
@@ -319,7 +320,7 @@ ITEM_MODELS: dict[str, type[VersionItem]] = {
 
 class MeasurementForm(forms.Form):
     date = date_field(_("Date"))
-    value = DecimalCommaFloatField(label=_("Value"))
+    value = DecimalCommaFloatField(label=pgettext_lazy("measurement", "Value"))
     note = forms.CharField(label=_("Note (optional)"), max_length=300, required=False)
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gemeinsam.core.models import Organisation
 
@@ -151,7 +152,7 @@ class Value(VersionItem):
     description = models.TextField(_("description"), blank=True)
 
     class Meta(VersionItem.Meta):
-        verbose_name = _("value")
+        verbose_name = pgettext_lazy("compass", "value")
         verbose_name_plural = _("values")
         constraints = [
             models.UniqueConstraint(fields=["version", "key"], name="strategy_value_key"),

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gemeinsam.strategy.models.structure import HandbookPhase, SourceKind, Strategy
 
@@ -24,7 +25,7 @@ class Measurement(models.Model):
     )
     indicator_key = models.UUIDField(_("indicator"))
     date = models.DateField(_("date"))
-    value = models.FloatField(_("value"))
+    value = models.FloatField(pgettext_lazy("measurement", "value"))
     source = models.CharField(
         _("source"), max_length=16, choices=SourceKind, default=SourceKind.MANUAL
     )
@@ -161,7 +162,7 @@ class CompassRating(models.Model):
         on_delete=models.CASCADE,
         related_name="ratings",
     )
-    value_key = models.UUIDField(_("value"))
+    value_key = models.UUIDField(pgettext_lazy("compass", "value"))
     score = models.PositiveSmallIntegerField(
         _("rating"), validators=[MinValueValidator(SCORE_MIN), MaxValueValidator(SCORE_MAX)]
     )
