@@ -116,3 +116,17 @@ def test_bad_export_requests_are_4xx(data, client, url, status):
 def test_a_strategy_without_a_published_version_has_no_export(db, client):
     services.create_strategy("Entwurf", slug="entwurf")
     assert client.get("/strategy/entwurf/export/measures.csv").status_code == 404
+
+
+def test_texts_that_a_spreadsheet_would_run_are_defused_but_numbers_are_not(data, client):
+    draft = services.start_draft(data.strategy)
+    services.add_item(
+        draft, Measure, title='=HYPERLINK("http://x.invalid")', type=MeasureType.CENTRAL
+    )
+    services.publish(draft, change_note="Formel im Titel")
+    rows = read_csv(client.get("/strategy/gd/export/measures.csv").content)
+    titles = [row["title"] for row in rows]
+    assert '\'=HYPERLINK("http://x.invalid")' in titles
+    assert exports._cell(-3.5) == "-3.5"
+    as_json = json.loads(client.get("/strategy/gd/export/measures.json").content)
+    assert '=HYPERLINK("http://x.invalid")' in [row["title"] for row in as_json["rows"]]

@@ -21,7 +21,8 @@ from gemeinsam.budgeting import results, services
 from gemeinsam.budgeting.models import BudgetingProcess, Proposal, Result, ResultState
 from gemeinsam.budgeting.rules.pabulib import election_as_pabulib, number
 from gemeinsam.budgeting.views import get_budgeting
-from gemeinsam.participation.views_data import map_context, spreadsheet_safe
+from gemeinsam.lib.spreadsheet import spreadsheet_safe
+from gemeinsam.participation.views_data import map_context
 
 
 def percent(part, whole) -> float:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from gemeinsam.core.models import District
 from gemeinsam.lib.geo import area_from_geojson
+from gemeinsam.lib.spreadsheet import spreadsheet_safe
 from gemeinsam.participation import selectors, visitor_cache
 from gemeinsam.participation.forms import IdeaFilterForm
 from gemeinsam.participation.models import IdeaStatus, Process
@@ -212,13 +213,6 @@ def _export_rows(request: HttpRequest, process: Process, ideas):
 
 def _filename(process: Process, extension: str) -> str:
     return f'attachment; filename="{process.slug}-ideas.{extension}"'
-
-
-def spreadsheet_safe(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def ideas_csv(request: HttpRequest, slug: str) -> HttpResponse:

@@ -22,6 +22,7 @@ from uuid import UUID
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from gemeinsam.lib.spreadsheet import spreadsheet_safe
 from gemeinsam.strategy import progress, services
 from gemeinsam.strategy.models import (
     AssessmentKind,
@@ -315,6 +316,8 @@ def _cell(value: Any) -> str:
         return "; ".join(_cell(item) for item in value)
     if isinstance(value, dict):
         return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, str):
+        return spreadsheet_safe(value)  # texts written by people; numbers stay numbers
     return str(value)
 
 
