@@ -251,22 +251,7 @@ class IndicatorForm(ItemForm):
 
     class Meta:
         model = Indicator
-        fields = [
-            "measure",
-            "name",
-            "name_en",
-            "description",
-            "unit",
-            "direction",
-            "baseline_value",
-            "baseline_date",
-            "target_value",
-            "target_date",
-            "source",
-            "source_config",
-            "is_example",
-            "order",
-        ]
+        fields = list(services.COMPARED[Indicator])  # every field the changelog compares
         field_classes = {
             "baseline_value": DecimalCommaFloatField,
             "target_value": (DecimalCommaFloatField),
