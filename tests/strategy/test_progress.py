@@ -286,3 +286,19 @@ def test_only_processes_can_be_linked(tracked):
     _strategy, measure, _indicator = tracked
     with translation.override("en"), pytest.raises(ProgressError, match="links to these kinds"):
         progress.link_process(measure, measure)
+
+
+def test_the_rule_is_written_with_the_numbers_and_dates_of_the_language(tracked):
+    from gemeinsam.strategy.selectors import rule_in_words
+
+    _strategy, _measure, indicator = tracked
+    for when, value in ((date(2024, 7, 1), 2.5), (date(2025, 1, 1), 7.25), (date(2025, 7, 1), 9.5)):
+        progress.record_measurement(indicator, when, value)
+    assessment = progress.indicator_status(indicator, today=date(2026, 1, 1))
+    with translation.override("de"):
+        german = rule_in_words(assessment)
+    with translation.override("en"):
+        english = rule_in_words(assessment)
+    assert "1.1.2028" in german or "01.01.2028" in german
+    assert "9,5" in german and "9.5" not in german
+    assert "9.5" in english and ("1/1/2028" in english or "01/01/2028" in english)

@@ -35,7 +35,7 @@ from gemeinsam.strategy.models import (
     Value,
     VersionState,
 )
-from gemeinsam.strategy.selectors import IndicatorView, indicator_view, localized
+from gemeinsam.strategy.selectors import IndicatorView, indicator_view, localized, rule_in_words
 
 STATUS_LABELS = {
     Status.ON_TRACK: gettext_lazy("On track"),
@@ -66,7 +66,7 @@ class ReportUnavailable(ValueError):
 
 def translated_rule(view: IndicatorView) -> str:
     """The status rule of an indicator in the active language."""
-    return format_message(_(view.assessment.rule_text), view.assessment.rule_params)
+    return rule_in_words(view.assessment)
 
 
 def report_years(version: StrategyVersion, *, today: date | None = None) -> list[int]:

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
-from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils import formats, timezone
+from django.utils.translation import get_language, gettext
 
 from gemeinsam.strategy import charts, progress, sources
 from gemeinsam.strategy.indicators import Assessment, Status
+from gemeinsam.strategy.indicators.messages import format_message
 from gemeinsam.strategy.models import (
     SCORE_MAX,
     AssessmentKind,
@@ -27,6 +28,19 @@ from gemeinsam.strategy.models import (
     StrategyVersion,
     Value,
 )
+
+
+def rule_in_words(assessment: Assessment) -> str:
+    """The rule behind an indicator's status in the active language, its numbers and dates
+    written as the language writes them (12,5 and 31.12.2027 in German)."""
+    params = {}
+    for name, value in assessment.rule_params.items():
+        if name.endswith("date") or name == "deadline":
+            value = formats.date_format(date.fromisoformat(str(value)), "SHORT_DATE_FORMAT")
+        elif isinstance(value, str):
+            value = formats.number_format(float(value), use_l10n=True)
+        params[name] = value
+    return format_message(gettext(assessment.rule_text), params)
 
 
 def localized(item, name: str) -> str:

@@ -64,9 +64,7 @@ class IndicatorRow:
 
     @property
     def rule(self) -> str:
-        assessment = self.view.assessment
-        text = _(assessment.rule_text)
-        return text % assessment.rule_params if assessment.rule_params else text
+        return selectors.rule_in_words(self.view.assessment)
 
 
 def _compass_form(measure: Measure, data=None) -> CompassForm:

@@ -5,7 +5,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import formats
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gemeinsam.strategy import selectors
@@ -47,8 +46,7 @@ def status_symbol(status) -> str:
 @register.filter
 def rule(assessment: Assessment) -> str:
     """The rule behind a status, translated, with its numbers."""
-    text = gettext(assessment.rule_text)
-    return text % assessment.rule_params if assessment.rule_params else text
+    return selectors.rule_in_words(assessment)
 
 
 @register.filter
