@@ -24,6 +24,7 @@ from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from gemeinsam.lib.messages import format_message
 from gemeinsam.sortition.algorithms import invitations as invitation_lottery
 from gemeinsam.sortition.algorithms.checks import Problem, check_instance, conflicting_quotas
 from gemeinsam.sortition.algorithms.distribution import ALGORITHM_VERSION, Distribution, gini
@@ -36,7 +37,6 @@ from gemeinsam.sortition.algorithms.io import (
     read_features,
     read_people,
 )
-from gemeinsam.sortition.algorithms.messages import format_message
 from gemeinsam.sortition.models import (
     SEATED,
     Algorithm,

@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gemeinsam.lib.messages import format_message
 from gemeinsam.strategy import progress
 from gemeinsam.strategy.indicators import Status, assess
-from gemeinsam.strategy.indicators.messages import format_message
 from gemeinsam.strategy.indicators.status import RULE
 from gemeinsam.strategy.models import (
     AssessmentKind,

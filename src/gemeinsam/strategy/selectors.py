@@ -14,9 +14,9 @@ from uuid import UUID
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext
 
+from gemeinsam.lib.messages import format_message
 from gemeinsam.strategy import charts, progress, sources
 from gemeinsam.strategy.indicators import Assessment, Status
-from gemeinsam.strategy.indicators.messages import format_message
 from gemeinsam.strategy.models import (
     SCORE_MAX,
     AssessmentKind,

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 import highspy
 
+from gemeinsam.lib.messages import format_message, gettext_noop
+
 from .instance import Instance, Quota
-from .messages import format_message, gettext_noop
 
 _TOLERANCE = 1e-6
 

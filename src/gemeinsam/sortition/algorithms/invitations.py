@@ -13,8 +13,9 @@ from fractions import Fraction
 from io import StringIO
 from pathlib import Path
 
+from gemeinsam.lib.messages import gettext_noop
+
 from .io import SortitionInputError, _cell, _check_width, _find_column, _header
-from .messages import gettext_noop
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (OWASP,
 # "CSV Injection"); the tab and carriage return smuggle one past a naive check.

@@ -10,8 +10,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gemeinsam.lib.messages import format_message, gettext_noop
+
 from .instance import Instance, Quota
-from .messages import format_message, gettext_noop
 
 # Header forms of the quota table, tried in order: (feature column, value column).
 # The paper's `category,feature` must come after `feature,value`: there `feature` is the value.

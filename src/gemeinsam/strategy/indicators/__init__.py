@@ -1,7 +1,7 @@
 """Success control of the strategy's indicators in plain Python (NumPy): no Django here.
 
 status.py judges an indicator on track, at risk, off track or without data from a linear
-trend projected to its deadline; messages.py marks the rule's wording for translation.
+trend projected to its deadline; its wording is marked for translation by gemeinsam.lib.messages.
 """
 
 from .status import Assessment, Direction, Measurement, Status, assess

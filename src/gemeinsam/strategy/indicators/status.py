@@ -32,7 +32,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from .messages import format_message, gettext_noop
+from gemeinsam.lib.messages import format_message, gettext_noop
 
 DAYS_PER_YEAR = 365.25
 

@@ -1,7 +1,8 @@
-"""Message templates of the indicator package, marked for translation without importing Django.
+"""Message templates of the pure packages (sortition/algorithms, strategy/indicators),
+marked for translation without importing Django.
 
-The same convention as sortition/algorithms/messages.py: an English template with %(name)s
-placeholders and its values kept apart, so the platform can format the translated template.
+A message is an English template with %(name)s placeholders and its values kept apart: the
+command line prints the English, the platform formats the translated template.
 """
 
 from collections.abc import Mapping
