@@ -83,3 +83,21 @@ def test_strategy_pages_fit_a_phone(page, demo, width):
     radar = page.locator("figure.radar > svg").bounding_box()
     assert radar is not None and radar["width"] <= width
     assert serious_violations(page) == []
+
+
+def test_the_report_pages_are_accessible_and_fit_a_phone(page, demo):
+    strategy, measure = demo
+    page.goto(f"/strategy/{strategy.slug}/report/")
+    assert serious_violations(page) == []
+    page.locator("a[href*='/report/2/?year=']").first.click()
+    page.wait_for_url(re.compile(r"/report/2/\?year=\d{4}$"))
+    names = [i.name for i in measure.version.indicators.all()]
+    text = page.locator("main").inner_text()
+    assert all(name in text for name in names)
+    assert serious_violations(page) == []
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert serious_violations(page) == []  # the tables that scroll can be reached by keyboard
+    page.goto(f"/strategy/{strategy.slug}/report/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
