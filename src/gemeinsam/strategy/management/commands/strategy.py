@@ -89,8 +89,10 @@ class Command(BaseCommand):
             strategy = services.load_gdb(structure, slug=options["slug"])
         except services.StrategyError as error:
             raise CommandError(str(error)) from error
-        except (KeyError, TypeError, AttributeError, ValueError) as error:
-            raise CommandError(f"{path}: not a GD:B structure file ({error!r})") from error
+        except KeyError as error:
+            raise CommandError(f"{path}: not a GD:B structure file (no key {error})") from error
+        except (TypeError, AttributeError, ValueError) as error:
+            raise CommandError(f"{path}: not a GD:B structure file ({error})") from error
         version = strategy.published_version
         self.stdout.write(
             self.style.SUCCESS(
@@ -150,22 +152,16 @@ class Command(BaseCommand):
             raise CommandError(f"{failed} of {len(pulled)} indicators could not be synced")
 
     def _report(self, options) -> None:
-        from gemeinsam.strategy.report import (
-            ReportUnavailable,
-            build_report,
-            render_pdf,
-            report_years,
-        )
+        from gemeinsam.strategy.report import build_report, render_pdf, report_years
 
         strategy = self._strategy(options["slug"])
         version = self._version(strategy, options["number"])
-        year = options["year"] or report_years(version)[0]
+        years = report_years(version)
+        year = options["year"] or years[0]
+        if year not in years:  # said here, in the command's English, not the report's language
+            raise CommandError(f"There is no report for {year} (years: {years[-1]} to {years[0]})")
         with translation.override(options["language"]):
-            try:
-                built = build_report(version, year)
-            except ReportUnavailable as error:
-                years = report_years(version)
-                raise CommandError(f"{error} (years: {years[-1]} to {years[0]})") from error
+            built = build_report(version, year)
             content = render_pdf(built)
         out = Path(options["pdf"])
         try:
