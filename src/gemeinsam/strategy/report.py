@@ -20,7 +20,6 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from gemeinsam.lib.messages import format_message
 from gemeinsam.strategy import progress
@@ -35,23 +34,17 @@ from gemeinsam.strategy.models import (
     Value,
     VersionState,
 )
-from gemeinsam.strategy.selectors import IndicatorView, indicator_view, localized, rule_in_words
+from gemeinsam.strategy.selectors import (
+    STATUS_LABELS,
+    STATUS_ORDER,
+    STATUS_SYMBOLS,
+    IndicatorView,
+    indicator_view,
+    localized,
+    rule_in_words,
+    worst_status,
+)
 
-STATUS_LABELS = {
-    Status.ON_TRACK: gettext_lazy("On track"),
-    Status.AT_RISK: gettext_lazy("At risk"),
-    Status.OFF_TRACK: gettext_lazy("Off track"),
-    Status.NO_DATA: gettext_lazy("No data yet"),
-}
-# A symbol beside the word, so a status is never told by colour alone (as on the pages).
-STATUS_SYMBOLS = {
-    Status.ON_TRACK: "✓",
-    Status.AT_RISK: "!",
-    Status.OFF_TRACK: "✗",
-    Status.NO_DATA: "–",
-}
-# Least favourable first: a measure shows the worst status of its indicators.
-STATUS_ORDER = [Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.NO_DATA]
 # Years before the first baseline are not offered; nor more than this many years back.
 MAX_YEARS = 30
 PDF_TEMPLATE = "strategy/report_pdf.html"
@@ -152,8 +145,7 @@ class ReportMeasure:
 
     @property
     def worst_status(self) -> Status:
-        statuses = {item.status for item in self.indicators}
-        return next((s for s in STATUS_ORDER if s in statuses), Status.NO_DATA)
+        return worst_status(item.status for item in self.indicators)
 
     @property
     def worst_status_label(self) -> str:

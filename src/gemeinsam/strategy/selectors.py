@@ -6,13 +6,13 @@ Queries are batched per kind, so a page costs the same few queries for any numbe
 """
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
 from django.utils import formats, timezone
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from gemeinsam.lib.messages import format_message
 from gemeinsam.strategy import charts, progress, sources
@@ -28,6 +28,28 @@ from gemeinsam.strategy.models import (
     StrategyVersion,
     Value,
 )
+
+# Least favourable first: the order of badges and counts, and how a measure's worst is found.
+STATUS_ORDER = [Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.NO_DATA]
+STATUS_LABELS = {
+    Status.ON_TRACK: gettext_lazy("On track"),
+    Status.AT_RISK: gettext_lazy("At risk"),
+    Status.OFF_TRACK: gettext_lazy("Off track"),
+    Status.NO_DATA: gettext_lazy("No data yet"),
+}
+# A symbol beside the word, so a status is never told by colour alone.
+STATUS_SYMBOLS = {
+    Status.ON_TRACK: "✓",
+    Status.AT_RISK: "!",
+    Status.OFF_TRACK: "✗",
+    Status.NO_DATA: "–",
+}
+
+
+def worst_status(statuses: Iterable[Status]) -> Status:
+    """The least favourable of some indicators' statuses; NO_DATA when there are none."""
+    found = set(statuses)
+    return next((status for status in STATUS_ORDER if status in found), Status.NO_DATA)
 
 
 def rule_in_words(assessment: Assessment) -> str:
@@ -96,9 +118,7 @@ class MeasureSummary:
     @property
     def worst_status(self) -> Status:
         """The least favourable status of its indicators, for the overview's badge."""
-        order = [Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.NO_DATA]
-        statuses = {view.assessment.status for view in self.indicators}
-        return next((status for status in order if status in statuses), Status.NO_DATA)
+        return worst_status(view.assessment.status for view in self.indicators)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from gemeinsam.strategy.models import (
     VersionState,
 )
 from gemeinsam.strategy.progress import ProgressError
-from gemeinsam.strategy.templatetags.strategy_pages import STATUS_LABELS
+from gemeinsam.strategy.selectors import STATUS_LABELS
 
 
 def _strategy(slug: str) -> Strategy:

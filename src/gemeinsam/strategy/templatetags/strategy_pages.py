@@ -5,26 +5,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import formats
-from django.utils.translation import gettext_lazy as _
 
 from gemeinsam.strategy import selectors
 from gemeinsam.strategy.indicators import Assessment, Status
 
 register = template.Library()
-
-STATUS_LABELS = {
-    Status.ON_TRACK: _("On track"),
-    Status.AT_RISK: _("At risk"),
-    Status.OFF_TRACK: _("Off track"),
-    Status.NO_DATA: _("No data yet"),
-}
-# A symbol beside the word, so the status is never told by colour alone.
-STATUS_SYMBOLS = {
-    Status.ON_TRACK: "✓",
-    Status.AT_RISK: "!",
-    Status.OFF_TRACK: "✗",
-    Status.NO_DATA: "–",
-}
 
 
 @register.filter
@@ -35,12 +20,12 @@ def localized(item, name: str) -> str:
 
 @register.filter
 def status_label(status) -> str:
-    return str(STATUS_LABELS.get(Status(status), status)) if status else ""
+    return str(selectors.STATUS_LABELS.get(Status(status), status)) if status else ""
 
 
 @register.filter
 def status_symbol(status) -> str:
-    return STATUS_SYMBOLS.get(Status(status), "") if status else ""
+    return selectors.STATUS_SYMBOLS.get(Status(status), "") if status else ""
 
 
 @register.filter
