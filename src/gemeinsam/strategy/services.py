@@ -23,7 +23,6 @@ from gemeinsam.strategy.models import (
     Strategy,
     StrategyVersion,
     Value,
-    VersionFrozen,
     VersionItem,
     VersionState,
 )
@@ -93,14 +92,6 @@ ITEM_TYPES: dict[type[VersionItem], str] = {
     Indicator: "indicator",
 }
 MANY_TO_MANY = ("partners", "fields_of_action", "goals")
-
-
-def ensure_draft(version: StrategyVersion) -> None:
-    if version.is_frozen:
-        raise VersionFrozen(
-            _("Version %(number)s is published and cannot be changed; start a draft.")
-            % {"number": version.number}
-        )
 
 
 # Drafts and publishing ------------------------------------------------------------------
@@ -198,7 +189,7 @@ def _copy_items(source: StrategyVersion, draft: StrategyVersion) -> None:
 def publish(version: StrategyVersion, user=None, change_note: str = "") -> StrategyVersion:
     """Freeze the draft with a note on what changed; from now on it is what the public sees."""
     version = StrategyVersion.objects.select_for_update().get(pk=version.pk)
-    ensure_draft(version)
+    version.ensure_draft()
     if not change_note.strip():
         raise StrategyError(_("Say in a change note what changed in this version."))
     version.state = VersionState.PUBLISHED
@@ -215,7 +206,7 @@ def publish(version: StrategyVersion, user=None, change_note: str = "") -> Strat
 @transaction.atomic
 def add_item(version: StrategyVersion, model: type[VersionItem], **fields) -> VersionItem:
     """A new value, field of action, goal or measure in a draft (many-to-many fields included)."""
-    ensure_draft(version)
+    version.ensure_draft()
     many = {name: fields.pop(name) for name in MANY_TO_MANY if name in fields}
     item = model(version=version, **fields)
     item.full_clean(exclude=["version"])
@@ -228,7 +219,7 @@ def add_item(version: StrategyVersion, model: type[VersionItem], **fields) -> Ve
 @transaction.atomic
 def edit_item(item: VersionItem, **changes) -> VersionItem:
     """Change fields of an item of a draft (many-to-many fields given as lists)."""
-    ensure_draft(StrategyVersion.objects.get(pk=item.version_id))
+    StrategyVersion.objects.get(pk=item.version_id).ensure_draft()  # fresh: not a stale copy
     for name in MANY_TO_MANY:
         if name in changes:
             getattr(item, name).set(changes.pop(name))
@@ -241,7 +232,7 @@ def edit_item(item: VersionItem, **changes) -> VersionItem:
 
 @transaction.atomic
 def remove_item(item: VersionItem) -> None:
-    ensure_draft(StrategyVersion.objects.get(pk=item.version_id))
+    StrategyVersion.objects.get(pk=item.version_id).ensure_draft()  # fresh: not a stale copy
     item.delete()
 
 

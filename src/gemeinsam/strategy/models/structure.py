@@ -106,6 +106,14 @@ class StrategyVersion(models.Model):
     def is_frozen(self) -> bool:
         return self.state == VersionState.PUBLISHED
 
+    def ensure_draft(self) -> None:
+        """Raise VersionFrozen if this version is published."""
+        if self.is_frozen:
+            raise VersionFrozen(
+                _("Version %(number)s is published and cannot be changed; start a draft.")
+                % {"number": self.number}
+            )
+
 
 class VersionItem(models.Model):
     """What every item of a version has: its stable key and its place in a list. Each kind
@@ -125,19 +133,11 @@ class VersionItem(models.Model):
         ordering = ["order", "pk"]
 
     def save(self, *args, **kwargs):
-        if self.version.is_frozen:
-            raise VersionFrozen(
-                _("Version %(number)s is published and cannot be changed; start a draft.")
-                % {"number": self.version.number}
-            )
+        self.version.ensure_draft()
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        if self.version.is_frozen:
-            raise VersionFrozen(
-                _("Version %(number)s is published and cannot be changed; start a draft.")
-                % {"number": self.version.number}
-            )
+        self.version.ensure_draft()
         return super().delete(*args, **kwargs)
 
 
