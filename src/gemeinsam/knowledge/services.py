@@ -120,6 +120,19 @@ def search_vector() -> SearchVector:
     )
 
 
+def _headline(expression, ts_query: SearchQuery) -> SearchHeadline:
+    """PostgreSQL's snippet of a match, marked as the SQLite path marks it."""
+    return SearchHeadline(
+        expression,
+        ts_query,
+        config="german",
+        start_sel=text.START,
+        stop_sel=text.STOP,
+        min_words=15,
+        max_words=35,
+    )
+
+
 def _search_postgres(query: str, documents, limit: int) -> list[Hit]:
     vector = search_vector()
     ts_query = SearchQuery(query, config="german", search_type="websearch")
@@ -127,15 +140,7 @@ def _search_postgres(query: str, documents, limit: int) -> list[Hit]:
         documents.annotate(
             search=vector,
             rank=SearchRank(vector, ts_query),
-            headline=SearchHeadline(
-                "body",
-                ts_query,
-                config="german",
-                start_sel=text.START,
-                stop_sel=text.STOP,
-                min_words=15,
-                max_words=35,
-            ),
+            headline=_headline("body", ts_query),
         )
         .filter(search=ts_query)
         .order_by("-rank", "title", "pk")[:limit]
@@ -358,15 +363,7 @@ def _ranked_postgres(
         queryset.annotate(
             search=vector,
             rank=SearchRank(vector, ts_query),
-            headline=SearchHeadline(
-                Concat(*parts[:-1], output_field=models.TextField()),
-                ts_query,
-                config="german",
-                start_sel=text.START,
-                stop_sel=text.STOP,
-                min_words=15,
-                max_words=35,
-            ),
+            headline=_headline(Concat(*parts[:-1], output_field=models.TextField()), ts_query),
         )
         .filter(search=ts_query)
         .order_by("-rank", "title", "pk")[:limit]
