@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from gemeinsam.core.geo import map_settings
 from gemeinsam.core.models import District
 from gemeinsam.lib.geo import area_from_geojson
 from gemeinsam.lib.spreadsheet import spreadsheet_safe
@@ -93,13 +94,7 @@ def district_outline(process: Process) -> dict | None:
 
 def map_context(process: Process, *, outline: bool = False) -> dict:
     """What a map needs to start: tiles, attribution, centre, and the districts' outline."""
-    return {
-        "tiles": settings.MAP_TILE_URL,
-        "attribution": settings.MAP_ATTRIBUTION,
-        "center": ",".join(str(v) for v in settings.MAP_CENTER),
-        "zoom": settings.MAP_ZOOM,
-        "outline": district_outline(process) if outline else None,
-    }
+    return {**map_settings(), "outline": district_outline(process) if outline else None}
 
 
 def idea_map(request: HttpRequest, slug: str) -> HttpResponse:

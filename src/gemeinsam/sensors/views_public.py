@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import pgettext
 
+from gemeinsam.core.geo import map_settings
+
 from .chart import line_chart
 from .models import Datastream, Observation, Thing
 
@@ -36,15 +38,6 @@ def _point(location) -> tuple[float, float] | None:
     ):
         return float(coordinates[0]), float(coordinates[1])
     return None
-
-
-def _map_context() -> dict:
-    return {
-        "tiles": settings.MAP_TILE_URL,
-        "attribution": settings.MAP_ATTRIBUTION,
-        "center": ",".join(str(v) for v in settings.MAP_CENTER),
-        "zoom": settings.MAP_ZOOM,
-    }
 
 
 def thing_list(request: HttpRequest) -> HttpResponse:
@@ -76,7 +69,7 @@ def thing_list(request: HttpRequest) -> HttpResponse:
             "things": things,
             "geojson": {"type": "FeatureCollection", "features": features},
             "placed": sum(1 for thing in things if thing.points),
-            "map": _map_context(),
+            "map": map_settings(),
             "api_things": f"{API}/Things",
         },
     )
@@ -155,7 +148,7 @@ def thing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "api_thing": f"{API}/Things({thing.pk})",
             "api_observations": f"{API}/Datastreams({chosen.pk})/Observations" if chosen else "",
             "api_datastream": f"{API}/Datastreams({chosen.pk})" if chosen else "",
-            "map": _map_context(),
+            "map": map_settings(),
             "geojson": {
                 "type": "FeatureCollection",
                 "features": [

@@ -3,7 +3,6 @@ survey."""
 
 import re
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -13,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from gemeinsam.core.geo import map_settings
 from gemeinsam.strategy import changelog as changelog_entries
 from gemeinsam.strategy import progress, selectors
 from gemeinsam.strategy.forms import SurveyForm
@@ -199,7 +199,7 @@ def measure(request: HttpRequest, slug: str, key) -> HttpResponse:
             "compass": _compass(page),
             "processes": processes,
             "geojson": geojson,
-            "map": _map_settings(),
+            "map": map_settings(),
             "version_query": _version_query(request, version),
         },
     )
@@ -262,15 +262,6 @@ def survey(request: HttpRequest, slug: str, key) -> HttpResponse:
     )
 
 
-def _map_settings() -> dict:
-    return {
-        "tiles": settings.MAP_TILE_URL,
-        "attribution": settings.MAP_ATTRIBUTION,
-        "center": ",".join(str(v) for v in settings.MAP_CENTER),
-        "zoom": settings.MAP_ZOOM,
-    }
-
-
 def _geojson(request: HttpRequest, strategy: Strategy, measures: list[Measure]) -> dict:
     """Located measures as a GeoJSON FeatureCollection (coordinates: longitude, latitude)."""
     query = _version_query(request, measures[0].version) if measures else ""
@@ -315,7 +306,7 @@ def measure_map(request: HttpRequest, slug: str) -> HttpResponse:
             "measures": located,
             "total": total,
             "geojson_url": reverse("strategy:map_data", args=[strategy.slug]) + query,
-            "map": _map_settings(),
+            "map": map_settings(),
             "version_query": query,
         },
     )
