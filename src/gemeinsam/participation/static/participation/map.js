@@ -3,18 +3,6 @@
 (function () {
   "use strict";
 
-  // Leaflet finds its marker images by parsing its CSS, which fails once the static
-  // files carry content hashes in their names; the page names them instead.
-  var icons = document.currentScript && document.currentScript.dataset;
-  if (icons && icons.markerIcon) {
-    L.Icon.Default.imagePath = "";
-    L.Icon.Default.mergeOptions({
-      iconUrl: icons.markerIcon,
-      iconRetinaUrl: icons.markerIcon2x,
-      shadowUrl: icons.markerShadow
-    });
-  }
-
   function readJson(id) {
     var element = id && document.getElementById(id);
     return element ? JSON.parse(element.textContent) : null;

@@ -4,18 +4,6 @@
   "use strict";
   if (typeof L === "undefined") { return; }
 
-  // Leaflet finds its marker images by parsing its CSS, which fails once the static
-  // files carry content hashes in their names; the page names them instead.
-  var icons = document.currentScript && document.currentScript.dataset;
-  if (icons && icons.markerIcon) {
-    L.Icon.Default.imagePath = "";
-    L.Icon.Default.mergeOptions({
-      iconUrl: icons.markerIcon,
-      iconRetinaUrl: icons.markerIcon2x,
-      shadowUrl: icons.markerShadow
-    });
-  }
-
   function popup(properties) {
     var box = document.createElement("div");
     var heading = document.createElement("strong");
