@@ -48,9 +48,8 @@ def _indicators(strategy: Strategy) -> tuple[dict[UUID, Indicator], dict[str, In
     """Each indicator key and name with its newest definition (later versions win)."""
     by_key: dict[UUID, Indicator] = {}
     by_name: dict[str, Indicator] = {}
-    for indicator in Indicator.objects.filter(version__strategy=strategy).order_by(
-        "version__number"
-    ):
+    indicators = Indicator.objects.filter(version__strategy=strategy).select_related("version")
+    for indicator in indicators.order_by("version__number"):
         by_key[indicator.key] = indicator
         by_name[indicator.name.strip().casefold()] = indicator
     return by_key, by_name

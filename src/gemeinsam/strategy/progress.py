@@ -68,9 +68,7 @@ def record_measurement(
         )
     if when > timezone.localdate():
         raise ProgressError(_("The date lies in the future."))
-    strategy_id = StrategyVersion.objects.values_list("strategy_id", flat=True).get(
-        pk=indicator.version_id
-    )
+    strategy_id = indicator.version.strategy_id  # loaded once per indicator object
     measurement, created = Measurement.objects.update_or_create(
         indicator_key=indicator.key,
         date=when,

@@ -204,8 +204,7 @@ class CompassView:
     radar: charts.RadarChart | None
 
 
-def compass_view(version: StrategyVersion, measure_key: UUID, labels: list[str]) -> CompassView:
-    values = list(version.values.all())
+def compass_view(values: list[Value], measure_key: UUID, labels: list[str]) -> CompassView:
     history = progress.compass_history(measure_key)
     latest = progress.latest_rounds(history)
     team, public = latest.get(AssessmentKind.TEAM), latest.get(AssessmentKind.PUBLIC)
@@ -239,7 +238,7 @@ def measure_page(measure: Measure, *, today: date | None = None) -> MeasurePage:
     return MeasurePage(
         measure=measure,
         indicators=indicator_views(list(measure.indicators.all()), today=today),
-        compass=compass_view(version, measure.key, labels),
+        compass=compass_view(values, measure.key, labels),
         checklist=progress.checklist(measure),
         processes=progress.linked_processes(measure.key),
         related=related,
