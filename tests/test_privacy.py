@@ -5,7 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from gemeinsam.core import privacy
+from gemeinsam.core import hooks
 from gemeinsam.core.models import User
 from gemeinsam.core.roles import Role, assign_role
 
@@ -28,11 +28,11 @@ def test_download_contains_profile_roles_and_addresses(login, resident, berlin):
 
 
 def test_download_includes_sections_registered_by_apps(login, resident):
-    privacy.register("test_notes", export=lambda user: [f"note of {user.email}"])
+    hooks.register_personal_data("test_notes", export=lambda user: [f"note of {user.email}"])
     try:
         data = json.loads(login(resident).get(reverse("core:download_data")).content)
     finally:
-        privacy._sections.pop("test_notes")
+        hooks._personal_data.pop("test_notes")
     assert data["test_notes"] == [f"note of {resident.email}"]
 
 
@@ -51,7 +51,9 @@ def test_delete_needs_the_right_password(login, resident):
 
 def test_delete_removes_account_and_runs_erasers(login, resident):
     erased = []
-    privacy.register("test_erase", export=lambda user: None, erase=lambda u: erased.append(u.pk))
+    hooks.register_personal_data(
+        "test_erase", export=lambda user: None, erase=lambda u: erased.append(u.pk)
+    )
     client = login(resident)
     pk = resident.pk
     try:
@@ -59,7 +61,7 @@ def test_delete_removes_account_and_runs_erasers(login, resident):
             reverse("core:delete_account"), {"password": PASSWORD, "confirm": "on"}
         )
     finally:
-        privacy._sections.pop("test_erase")
+        hooks._personal_data.pop("test_erase")
     assert response.status_code == 302
     assert not User.objects.filter(pk=pk).exists()
     assert erased == [pk]

@@ -49,6 +49,12 @@ def main(argv: list[str] | None = None) -> None:
 
         print(__version__)
         return
+    if argv[1] == "demo":
+        django.setup()
+        from gemeinsam import demo
+
+        demo.main(argv[2:])
+        return
     if not argv[1].startswith("-"):
         argv[1] = argv[1].replace("-", "_")  # import-districts -> import_districts
     execute_from_command_line(argv)

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from gemeinsam.budgeting import services
 from gemeinsam.budgeting.models import Ballot, BallotItem, Feasibility, Proposal
+from gemeinsam.core.predicates import can
 from gemeinsam.participation.models import PhaseType
 
 from .test_ballots import ids, make_budgeting
@@ -35,7 +36,7 @@ def test_permission_matrix(db, request, persona, phase_type):
         "budgeting.manage_codes": is_staff,
         "budgeting.enter_paper_ballot": is_staff and voting,
     }
-    actual = {perm: services.can(user, perm, budgeting) for perm in expected}
+    actual = {perm: can(user, perm, budgeting) for perm in expected}
     assert actual == expected
 
 
@@ -44,7 +45,7 @@ def test_blocked_participant_cannot_vote(resident):
 
     budgeting = make_budgeting()
     Block.objects.create(process=budgeting.process, user=resident, reason="Spam")
-    assert not services.can(resident, "budgeting.vote", budgeting)
+    assert not can(resident, "budgeting.vote", budgeting)
 
 
 def test_process_page_lists_proposals_with_costs_and_public_reasons(db, anonymous, staff):

@@ -8,6 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from gemeinsam.core.models import User
+from gemeinsam.core.predicates import can
 from gemeinsam.core.roles import Role, assign_role
 from gemeinsam.participation import services
 from gemeinsam.participation.models import (
@@ -107,7 +108,7 @@ def test_api_follows_the_permission_matrix(world, role, state, action):
     process.moderators.add(world["moderator"])
     idea = Idea.objects.create(process=process, author=world["author"], title="T", description="D")
     user = world[role] or AnonymousUser()
-    allowed = services.can(user, PERMS[action], idea if action != "submit" else process)
+    allowed = can(user, PERMS[action], idea if action != "submit" else process)
     assert allowed is expected(role, state, action)
 
     response = act(client_for(world[role]), action, process, idea)

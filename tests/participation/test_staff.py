@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from gemeinsam.core.predicates import can
 from gemeinsam.participation import services
 from gemeinsam.participation.models import (
     Category,
@@ -332,7 +333,7 @@ def test_moderators_are_added_by_email_and_removed(staff, login, resident):
     add = reverse("participation_staff:moderator_add", args=[process.slug])
     assert client.post(add, {"email": "ALICE@example.org"}).status_code == 302
     assert list(process.moderators.all()) == [resident]
-    assert services.can(resident, "participation.moderate_process", process)
+    assert can(resident, "participation.moderate_process", process)
 
     response = client.post(add, {"email": "niemand@example.org"}, follow=True)
     assert [m.level_tag for m in response.context["messages"]][-1] == "error"

@@ -15,6 +15,7 @@ from ninja.security import django_auth
 
 from gemeinsam.budgeting import results, services
 from gemeinsam.budgeting.models import BudgetingProcess, Result
+from gemeinsam.core.predicates import can
 from gemeinsam.participation import selectors
 
 router = Router(tags=["budgeting"])
@@ -95,7 +96,7 @@ def my_ballot(request: HttpRequest, slug: str):
 )
 def cast(request: HttpRequest, slug: str, payload: BallotIn):
     budgeting = _budgeting(request, slug)
-    if not services.can(request.user, "budgeting.vote", budgeting):
+    if not can(request.user, "budgeting.vote", budgeting):
         raise PermissionDenied(_("Voting is not possible now or not for you."))
     choices: dict[int, int] = {}
     for item in payload.items:
@@ -136,7 +137,7 @@ def published_result(request: HttpRequest, slug: str, provisional: bool = False)
     budgeting = _budgeting(request, slug)
     result = results.published(budgeting)
     if provisional:
-        if not services.can(request.user, "budgeting.view_provisional_results", budgeting):
+        if not can(request.user, "budgeting.view_provisional_results", budgeting):
             raise PermissionDenied(_("Only staff see provisional counts."))
         result = results.newest(budgeting)
     if result is None:

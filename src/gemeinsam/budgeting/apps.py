@@ -12,10 +12,9 @@ class BudgetingConfig(AppConfig):
     verbose_name = _("Participatory budgeting")
 
     def ready(self) -> None:
-        from gemeinsam.budgeting import permissions  # noqa: F401 - registers the rules
         from gemeinsam.budgeting.api import router
         from gemeinsam.core.api import api
-        from gemeinsam.participation.extensions import phases_changed, register_process_link
+        from gemeinsam.core.hooks import phases_changed, register_process_link
 
         api.add_router("/budgeting", router)
         register_process_link(budgeting_link)

@@ -26,7 +26,7 @@ PABULIB_SLUG = "echte-daten-budapest-jozsefvaros-2022"
 PABULIB_FILE = Path(__file__).parent / "data" / "Hungary_Budapest_2022_VIII_Jozsefvaros.pb"
 
 # Printed by `gemeinsam demo` so that voting without an account can be tried; stored hashed
-# like every code. Letters and digits from services.CODE_ALPHABET.
+# like every code. Letters and digits from lib/codes.py.
 DEMO_CODES = ["PANK-DEMX-2345", "PANK-DEMX-6789", "PANK-DEMX-RSTU"]
 
 CATEGORIES = {

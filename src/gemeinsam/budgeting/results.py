@@ -45,6 +45,7 @@ from gemeinsam.budgeting.rules.greedy import greedy_utilitarian
 from gemeinsam.budgeting.rules.mes import equal_shares
 from gemeinsam.budgeting.rules.pabulib import format_number
 from gemeinsam.budgeting.rules.phragmen import sequential_phragmen
+from gemeinsam.core.predicates import require
 from gemeinsam.participation.models import PhaseType, Process
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def stuck_after() -> timedelta:
 
 def request_count(user, budgeting: BudgetingProcess) -> Result:
     """Staff's "count now": final once voting closed, else provisional. Joins a pending one."""
-    services.require(user, "budgeting.count_results", budgeting)
+    require(user, "budgeting.count_results", budgeting)
     return _queue(budgeting, final=voting_closed(budgeting.process), requested_by=user)
 
 

@@ -1,18 +1,16 @@
 """Budgeting actions: proposals, review, ballots (online, by code, on paper), voting codes.
 
-Each action checks its permission (budgeting/permissions.py) and runs in one transaction.
+Each action checks its permission (budgeting/predicates.py) and runs in one transaction.
 """
 
 import hashlib
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-import rules
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import formats, timezone
@@ -30,22 +28,14 @@ from gemeinsam.budgeting.models import (
     VotingCode,
 )
 from gemeinsam.core.models import District
+from gemeinsam.core.predicates import require
+from gemeinsam.lib import codes
 from gemeinsam.participation import services as participation
 from gemeinsam.participation.models import Idea
 
 # Codes are read off paper: no 0/O, 1/I/L. 12 of 31 symbols are about 59 bits.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
 MAX_CODES_PER_BATCH = 5000
-
-
-def can(user, perm: str, obj=None) -> bool:
-    return rules.has_perm(perm, user, obj)
-
-
-def require(user, perm: str, obj=None) -> None:
-    if not can(user, perm, obj):
-        raise PermissionDenied(perm)
 
 
 def money(amount: Decimal | Fraction | int, currency: str) -> str:
@@ -264,8 +254,7 @@ def cast_ballot(voter, budgeting: BudgetingProcess, choices: Mapping[int, int]) 
 
 
 def code_hash(code: str) -> str:
-    normalised = "".join(c for c in code.upper() if c.isalnum())
-    return hashlib.sha256(normalised.encode()).hexdigest()
+    return hashlib.sha256(codes.normalise(code).encode()).hexdigest()
 
 
 def _cast_with_code(code: str, budgeting: BudgetingProcess, choices: Mapping[int, int]) -> Ballot:
@@ -330,10 +319,6 @@ def enter_paper_ballot(
 # Voting codes ---------------------------------------------------------------------------
 
 
-def format_code(raw: str) -> str:
-    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
-
-
 @transaction.atomic
 def generate_codes(staff, budgeting: BudgetingProcess, count: int) -> tuple[int, list[str]]:
     """Make `count` new codes as one printed batch; the codes are returned once, never stored."""
@@ -344,15 +329,12 @@ def generate_codes(staff, budgeting: BudgetingProcess, count: int) -> tuple[int,
         )
     BudgetingProcess.objects.select_for_update().filter(pk=budgeting.pk).first()
     batch = (budgeting.codes.aggregate(m=Max("batch"))["m"] or 0) + 1
-    codes = [
-        format_code("".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)))
-        for _ in range(count)
-    ]
+    printed = [codes.grouped(codes.new_code(CODE_LENGTH), 4) for _ in range(count)]
     VotingCode.objects.bulk_create(
         VotingCode(budgeting=budgeting, code_hash=code_hash(c), batch=batch, created_by=staff)
-        for c in codes
+        for c in printed
     )
-    return batch, codes
+    return batch, printed
 
 
 # Proposals ------------------------------------------------------------------------------

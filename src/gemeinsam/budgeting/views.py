@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from gemeinsam.budgeting import results, services
 from gemeinsam.budgeting.forms import ProposalForm, parse_choices
 from gemeinsam.budgeting.models import BallotKind, BudgetingProcess, Feasibility, Proposal
+from gemeinsam.core.predicates import can
 from gemeinsam.participation import selectors
 from gemeinsam.participation.views_data import map_context
 
@@ -46,16 +47,16 @@ def process(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "pending": [p for p in proposals if p.feasibility == Feasibility.PENDING],
             "rejected": [p for p in proposals if p.feasibility == Feasibility.NOT_FEASIBLE],
-            "can_submit": services.can(user, "budgeting.submit_proposal", budgeting),
-            "can_vote": services.can(user, "budgeting.vote", budgeting)
-            or services.can(user, "budgeting.vote_with_code", budgeting),
-            "can_review": services.can(user, "budgeting.review_proposal", budgeting),
-            "can_manage_codes": services.can(user, "budgeting.manage_codes", budgeting),
-            "can_enter_paper": services.can(user, "budgeting.enter_paper_ballot", budgeting),
+            "can_submit": can(user, "budgeting.submit_proposal", budgeting),
+            "can_vote": can(user, "budgeting.vote", budgeting)
+            or can(user, "budgeting.vote_with_code", budgeting),
+            "can_review": can(user, "budgeting.review_proposal", budgeting),
+            "can_manage_codes": can(user, "budgeting.manage_codes", budgeting),
+            "can_enter_paper": can(user, "budgeting.enter_paper_ballot", budgeting),
             "my_ballot": services.my_ballot(user, budgeting),
             "has_results": results.published(budgeting) is not None
             or results.voting_closed(budgeting.process)
-            or services.can(user, "budgeting.view_provisional_results", budgeting),
+            or can(user, "budgeting.view_provisional_results", budgeting),
         },
     )
 
@@ -63,7 +64,7 @@ def process(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def proposal_create(request: HttpRequest, slug: str) -> HttpResponse:
     budgeting = get_budgeting(request, slug)
-    if not services.can(request.user, "budgeting.submit_proposal", budgeting):
+    if not can(request.user, "budgeting.submit_proposal", budgeting):
         raise PermissionDenied
     process = budgeting.process
     form = ProposalForm(request.POST or None, request.FILES or None, process=process)
@@ -120,7 +121,7 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
     if not user.is_authenticated and not with_code:
         return redirect_to_login(request.get_full_path())
     perm = "budgeting.vote_with_code" if with_code else "budgeting.vote"
-    allowed = services.can(user, perm, budgeting)
+    allowed = can(user, perm, budgeting)
     proposals = list(services.ballot_proposals(budgeting))
     existing = services.my_ballot(user, budgeting)
     errors: list[str] = []
@@ -181,6 +182,6 @@ def ballot_done(request: HttpRequest, slug: str) -> HttpResponse:
             "chosen": [(p, choices[p.pk]) for p in proposals],
             "check": check,
             "BallotKind": BallotKind,
-            "can_change": services.can(user, "budgeting.vote", budgeting),
+            "can_change": can(user, "budgeting.vote", budgeting),
         },
     )

@@ -21,6 +21,7 @@ from gemeinsam.budgeting import results, services
 from gemeinsam.budgeting.models import BudgetingProcess, Proposal, Result, ResultState
 from gemeinsam.budgeting.rules.pabulib import election_as_pabulib, number
 from gemeinsam.budgeting.views import get_budgeting
+from gemeinsam.core.predicates import can
 from gemeinsam.lib.spreadsheet import spreadsheet_safe
 from gemeinsam.participation.views_data import map_context
 
@@ -196,9 +197,7 @@ def _districts(winners: list[Row], spent: Fraction) -> list[DistrictShare]:
 def _result_for(request: HttpRequest, budgeting: BudgetingProcess, pk: int) -> Result:
     """A count's data: published ones for everyone, others for staff only."""
     result = get_object_or_404(budgeting.results, pk=pk, state=ResultState.DONE)
-    if not result.final and not services.can(
-        request.user, "budgeting.view_provisional_results", budgeting
-    ):
+    if not result.final and not can(request.user, "budgeting.view_provisional_results", budgeting):
         raise Http404
     return result
 
@@ -206,7 +205,7 @@ def _result_for(request: HttpRequest, budgeting: BudgetingProcess, pk: int) -> R
 def results_page(request: HttpRequest, slug: str) -> HttpResponse:
     budgeting = get_budgeting(request, slug)
     user = request.user
-    staff = services.can(user, "budgeting.view_provisional_results", budgeting)
+    staff = can(user, "budgeting.view_provisional_results", budgeting)
     pending = results.ensure_final(budgeting)
     result = results.published(budgeting)
     if staff:
@@ -230,7 +229,7 @@ def results_page(request: HttpRequest, slug: str) -> HttpResponse:
         "voting_end": results.voting_end(budgeting.process),
         "voting_closed": results.voting_closed(budgeting.process),
         "staff": staff,
-        "can_count": services.can(user, "budgeting.count_results", budgeting),
+        "can_count": can(user, "budgeting.count_results", budgeting),
         "history": list(budgeting.results.all()[:8]) if staff else [],
         "has_ballot": bool(mine),
         "currency": budgeting.currency,

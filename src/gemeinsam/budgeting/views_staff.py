@@ -13,11 +13,12 @@ from gemeinsam.budgeting import services
 from gemeinsam.budgeting.forms import CodeBatchForm, ReviewForm, parse_choices
 from gemeinsam.budgeting.models import BallotSource, Proposal
 from gemeinsam.budgeting.views import ballot_context, get_budgeting
+from gemeinsam.core.predicates import can
 
 
 def _staff_budgeting(request: HttpRequest, slug: str, perm: str):
     budgeting = get_budgeting(request, slug)
-    if not services.can(request.user, perm, budgeting):
+    if not can(request.user, perm, budgeting):
         raise PermissionDenied
     return budgeting
 

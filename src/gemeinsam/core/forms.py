@@ -1,9 +1,37 @@
-"""Forms of core: the profile and the account deletion confirmation."""
+"""Forms of core (the profile, the account deletion confirmation) and the form helpers
+every app's pages share: what a form is bound to, and date-time fields in local time."""
 
 from django import forms
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from gemeinsam.core.models import User
+
+# Dates and times are entered in the city's local time (settings.TIME_ZONE): an HTML5
+# datetime-local input where the browser has one, typed text (German or ISO) elsewhere.
+DATETIME_INPUT = "%Y-%m-%dT%H:%M"
+TYPED_DATETIME_FORMATS = ["%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+
+
+def form_data(request: HttpRequest):
+    """What a form is bound to: the POST data, even when empty (so that it says what is
+    missing), or nothing on GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def form_files(request: HttpRequest):
+    return request.FILES if request.method == "POST" else None
+
+
+def datetime_field(label, **kwargs) -> forms.DateTimeField:
+    """A date and time in local time, with an example in the help text unless given one."""
+    kwargs.setdefault("help_text", _("Local time in Berlin, e.g. 2026-03-01 09:00"))
+    return forms.DateTimeField(
+        label=label,
+        input_formats=TYPED_DATETIME_FORMATS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
+        **kwargs,
+    )
 
 
 class ProfileForm(forms.ModelForm):

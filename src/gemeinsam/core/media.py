@@ -6,7 +6,6 @@ never come back as a page or a script.
 """
 
 import posixpath
-from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -14,6 +13,8 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 from django.views.static import serve
+
+from gemeinsam.core import hooks
 
 # Extension → the content type the file is sent with; anything else is not served.
 CONTENT_TYPES = {
@@ -26,16 +27,6 @@ CONTENT_TYPES = {
 }
 
 
-# Folder → who may see a file in it: apps register a check (request, path) -> bool, so
-# that a private process's pictures are not served to anyone who learns their address.
-Guard = Callable[[HttpRequest, str], bool]
-_guards: dict[str, Guard] = {}
-
-
-def register_guard(folder: str, guard: Guard) -> None:
-    _guards[folder.strip("/") + "/"] = guard
-
-
 @require_safe
 def serve_media(request: HttpRequest, path: str) -> HttpResponse:
     normalised = posixpath.normpath(path)
@@ -44,7 +35,9 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponse:
     content_type = CONTENT_TYPES.get(PurePosixPath(normalised).suffix.lower())
     if content_type is None:
         raise Http404
-    guard = next((g for folder, g in _guards.items() if normalised.startswith(folder)), None)
+    # Apps register who may see a folder's files (core.hooks), so that a private process's
+    # pictures are not served to anyone who learns their address.
+    guard = hooks.media_guard(normalised)
     if guard is not None and not guard(request, normalised):
         raise Http404  # as for a missing file: the address tells outsiders nothing
     try:

@@ -5,6 +5,7 @@ district assembly, so most participation is tagged with the Bezirk it concerns.
 """
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.functional import cached_property
@@ -174,3 +175,38 @@ class User(AbstractUser):
     def role_names(self) -> frozenset[str]:
         """The user's groups, read once per loaded user (i.e. once per request)."""
         return frozenset(self.groups.values_list("name", flat=True))
+
+
+class AuditEvent(models.Model):
+    """One write that matters: who did what to which object, and when (pretix's log_action).
+
+    Written by `core.audit.record` from the services. `data` holds the facts of the change
+    (a version number, a count, a seed), never personal data: the target is referenced by
+    type and id, so that erasing a person's data leaves nothing of it here.
+    """
+
+    actor = models.ForeignKey(
+        "core.User",
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verb = models.CharField(_("action"), max_length=60)
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"
+    )
+    target_id = models.CharField(max_length=64)
+    target = GenericForeignKey("target_type", "target_id")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.target_type_id}:{self.target_id}"

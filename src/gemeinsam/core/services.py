@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from gemeinsam.core import privacy
+from gemeinsam.core import hooks
 from gemeinsam.core.models import District
 from gemeinsam.lib.geo import GeometryError, parse_area
 
@@ -186,7 +186,7 @@ def export_user_data(user) -> dict[str, Any]:
             for a in EmailAddress.objects.filter(user=user).order_by("email")
         ],
     }
-    for section in privacy.sections():
+    for section in hooks.personal_data_sections():
         data[section.key] = section.export(user)
     return data
 
@@ -206,7 +206,7 @@ def delete_account(user) -> None:
         .exists()
     ):
         raise LastAdminError("the last administrator cannot delete their account")
-    for section in privacy.sections():
+    for section in hooks.personal_data_sections():
         if section.erase is not None:
             section.erase(user)
     user.delete()

@@ -11,4 +11,5 @@ urlpatterns = [
     path("profile/my-data.json", views.download_data, name="download_data"),
     path("profile/delete/", views.delete_account, name="delete_account"),
     path("language/", views.set_language, name="set_language"),
+    path("staff/audit/", views.audit_log, name="audit_log"),
 ]

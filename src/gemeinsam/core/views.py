@@ -2,10 +2,12 @@
 
 import json
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,14 +18,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from gemeinsam.core import services
+from gemeinsam.core import audit, services
+from gemeinsam.core.decorators import permission_required
 from gemeinsam.core.forms import DeleteAccountForm, LanguageForm, ProfileForm
 from gemeinsam.core.models import District
 
 
 def home(request: HttpRequest) -> HttpResponse:
     # Later apps contribute their running processes here (see active_processes()).
-    from gemeinsam.core.registry import active_processes
+    from gemeinsam.core.hooks import active_processes
 
     return render(
         request,
@@ -142,3 +145,25 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception as exc:  # any database failure means "not healthy"
         return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+AUDIT_EVENTS_PER_PAGE = 100
+
+
+@permission_required("core.view_audit_log", no_store=True)
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Every audit event, newest first, optionally of one app."""
+    apps = [
+        (c.label, c.verbose_name)
+        for c in django_apps.get_app_configs()
+        if c.name.startswith("gemeinsam.")
+    ]
+    app = request.GET.get("app", "")
+    if app not in {label for label, _name in apps}:
+        app = ""
+    page = Paginator(audit.events(app=app).prefetch_related("target"), AUDIT_EVENTS_PER_PAGE)
+    return render(
+        request,
+        "core/audit_log.html",
+        {"page": page.get_page(request.GET.get("page")), "apps": apps, "app": app},
+    )

@@ -15,7 +15,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from gemeinsam.knowledge import services
 from gemeinsam.knowledge.models import Document
-from gemeinsam.knowledge.rules import visible_documents
+from gemeinsam.knowledge.predicates import visible_documents
 
 router = Router(tags=["knowledge"])
 

@@ -14,15 +14,14 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self) -> None:
         from gemeinsam.core.api import api
-        from gemeinsam.core.media import register_guard
+        from gemeinsam.core.hooks import register_measure_related, register_media_guard
         from gemeinsam.knowledge.api import router
-        from gemeinsam.strategy.selectors import register_related
 
         api.add_router("/knowledge", router)
-        register_related(_measure_documents)
+        register_measure_related(_measure_documents)
         # Attachments are downloaded through knowledge.views.attachment, which checks that
         # the document is published; /media/ would serve a draft's pictures to anyone.
-        register_guard("knowledge", _never)
+        register_media_guard("knowledge", _never)
         post_delete.connect(
             _delete_file, sender="knowledge.Attachment", dispatch_uid="knowledge-delete-file"
         )

@@ -19,8 +19,8 @@ from django.db import connection, models, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Concat
 from django.urls import reverse
-from django.utils.translation import get_language
 
+from gemeinsam.core.i18n import localized
 from gemeinsam.knowledge import text
 from gemeinsam.knowledge.models import Attachment, Document, measure_url
 from gemeinsam.participation import selectors
@@ -174,15 +174,6 @@ def add_attachment(document: Document, file, title: str = "") -> Attachment:
     return attachment
 
 
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
-
-
-def localized_title(item) -> str:
-    """The English title when the page is in English and one is given, else the German."""
-    return (item.title_en if _english() else "") or item.title
-
-
 def published_measures() -> QuerySet[Measure]:
     """The measures of each strategy's published version: what the public sees."""
     latest = (
@@ -223,7 +214,7 @@ def linked_measures(document: Document) -> list[LinkedMeasure]:
                 LinkedMeasure(
                     strategy=link.strategy,
                     key=link.measure_key,
-                    title=localized_title(measure),
+                    title=localized(measure, "title"),
                     url=measure_url(link.strategy.slug, link.measure_key),
                 )
             )
@@ -310,7 +301,7 @@ def search_all(query: str, *, limit: int = 20) -> SearchResults:
             MeasureHit(
                 measure=m,
                 strategy=m.version.strategy,
-                title=localized_title(m),
+                title=localized(m, "title"),
                 url=measure_url(m.version.strategy.slug, m.key),
                 rank=rank,
                 snippet=snippet,
@@ -320,7 +311,7 @@ def search_all(query: str, *, limit: int = 20) -> SearchResults:
         processes=[
             ProcessHit(
                 process=p,
-                title=localized_title(p),
+                title=localized(p, "title"),
                 url=reverse("participation:process", args=[p.slug]),
                 rank=rank,
                 snippet=snippet,

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from gemeinsam.knowledge import services
 from gemeinsam.knowledge.models import Attachment, Document
-from gemeinsam.knowledge.rules import can_see_document
+from gemeinsam.knowledge.predicates import can_see_document
 
 MAX_QUERY = 200
 

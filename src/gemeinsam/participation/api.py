@@ -14,6 +14,7 @@ from ninja.security import django_auth
 
 from gemeinsam.core.api import api
 from gemeinsam.core.models import User
+from gemeinsam.core.predicates import can
 from gemeinsam.participation import selectors, services, visitor_cache
 from gemeinsam.participation.models import (
     Action,
@@ -24,7 +25,7 @@ from gemeinsam.participation.models import (
     IdeaStatus,
     Process,
 )
-from gemeinsam.participation.rules import process_of
+from gemeinsam.participation.predicates import process_of
 from gemeinsam.participation.schemas import (
     CommentIn,
     CommentOut,
@@ -81,7 +82,7 @@ def _idea(request: HttpRequest, slug: str, idea_id: int) -> Idea:
     if idea is None:
         raise _not_found()
     idea.process = process
-    if idea.is_hidden and not services.can(request.user, "participation.moderate_process", process):
+    if idea.is_hidden and not can(request.user, "participation.moderate_process", process):
         raise _not_found()
     return idea
 
@@ -128,7 +129,7 @@ def refusal(user, perm: str, obj) -> str:
 
 def _require(user, perm: str, obj) -> None:
     """The service checks again; this check only explains a refusal before any other work."""
-    if not services.can(user, perm, obj):
+    if not can(user, perm, obj):
         raise PermissionDenied(refusal(user, perm, obj))
 
 
@@ -160,10 +161,10 @@ def get_process(request: HttpRequest, slug: str):
     process = _process(request, slug)
     user = request.user
     process.permissions = {
-        "submit": services.can(user, "participation.submit_idea", process),
-        "comment": services.can(user, "participation.comment_idea", process),
-        "rate": services.can(user, "participation.rate_idea", process),
-        "moderate": services.can(user, "participation.moderate_process", process),
+        "submit": can(user, "participation.submit_idea", process),
+        "comment": can(user, "participation.comment_idea", process),
+        "rate": can(user, "participation.rate_idea", process),
+        "moderate": can(user, "participation.moderate_process", process),
     }
     return process
 
@@ -252,11 +253,11 @@ def _list_ideas(request: HttpRequest, slug: str, filters: IdeaFilters) -> HttpRe
 def _idea_detail(request: HttpRequest, idea: Idea) -> Idea:
     user = request.user
     idea.permissions = {
-        "change": services.can(user, "participation.change_idea", idea),
-        "comment": services.can(user, "participation.comment_idea", idea),
-        "rate": services.can(user, "participation.rate_idea", idea),
-        "report": services.can(user, "participation.report_content", idea),
-        "moderate": services.can(user, "participation.moderate_process", idea.process),
+        "change": can(user, "participation.change_idea", idea),
+        "comment": can(user, "participation.comment_idea", idea),
+        "rate": can(user, "participation.rate_idea", idea),
+        "report": can(user, "participation.report_content", idea),
+        "moderate": can(user, "participation.moderate_process", idea.process),
     }
     idea.my_rating = (
         idea.ratings.filter(user=user).values_list("value", flat=True).first()
@@ -393,7 +394,7 @@ def _comment_out(comment: Comment, can_moderate: bool) -> dict:
 
 
 def _moderates(request: HttpRequest, idea: Idea) -> bool:
-    return services.can(request.user, "participation.moderate_process", idea.process)
+    return can(request.user, "participation.moderate_process", idea.process)
 
 
 @router.get(

@@ -10,17 +10,16 @@ class ParticipationConfig(AppConfig):
     verbose_name = _("Participation")
 
     def ready(self) -> None:
-        from gemeinsam.core import media, privacy
+        from gemeinsam.core import hooks
         from gemeinsam.core.api import api
-        from gemeinsam.core.registry import register_process_source
         from gemeinsam.participation import media as participation_media
         from gemeinsam.participation import personal_data, visitor_cache
         from gemeinsam.participation.api import router
         from gemeinsam.participation.selectors import running_process_cards
 
-        register_process_source(running_process_cards)
+        hooks.register_process_source(running_process_cards)
         api.add_router("/processes", router)
-        privacy.register("participation", personal_data.export, personal_data.erase)
+        hooks.register_personal_data("participation", personal_data.export, personal_data.erase)
         visitor_cache.connect()
-        media.register_guard("ideas", participation_media.may_see_idea_picture)
-        media.register_guard("processes", participation_media.may_see_process_image)
+        hooks.register_media_guard("ideas", participation_media.may_see_idea_picture)
+        hooks.register_media_guard("processes", participation_media.may_see_process_image)

@@ -1,7 +1,6 @@
 """Forms of the staff area and the moderation pages: processes, phases, categories, people.
 
-Dates and times are entered in the city's local time (settings.TIME_ZONE, Europe/Berlin):
-an HTML5 datetime-local input where the browser has one, plain text elsewhere.
+Dates and times are entered in the city's local time (core.forms.datetime_field).
 """
 
 from django import forms
@@ -9,12 +8,10 @@ from django.contrib.auth import get_user_model
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from gemeinsam.core.forms import datetime_field
 from gemeinsam.core.models import District
 from gemeinsam.participation import services
 from gemeinsam.participation.models import PhaseType, Process
-
-DATETIME_INPUT = "%Y-%m-%dT%H:%M"
-TYPED_DATETIME_FORMATS = ["%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
 
 
 def users_by_email(addresses: list[str]) -> tuple[list, list[str]]:
@@ -103,18 +100,8 @@ class PhaseForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    starts_at = forms.DateTimeField(
-        label=_("Starts"),
-        input_formats=TYPED_DATETIME_FORMATS,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
-        help_text=_("Local time in Berlin, e.g. 2026-03-01 09:00"),
-    )
-    ends_at = forms.DateTimeField(
-        label=_("Ends"),
-        input_formats=TYPED_DATETIME_FORMATS,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
-        help_text=_("Local time in Berlin, e.g. 2026-03-31 18:00"),
-    )
+    starts_at = datetime_field(_("Starts"))
+    ends_at = datetime_field(_("Ends"), help_text=_("Local time in Berlin, e.g. 2026-03-31 18:00"))
 
     def clean(self):
         data = super().clean()

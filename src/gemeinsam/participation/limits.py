@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from gemeinsam.core.rules import is_moderator
+from gemeinsam.core.predicates import is_moderator
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def _recent(kind: str, user, since):
 
 
 def _exempt(user, where) -> bool:
-    from gemeinsam.participation.rules import is_process_moderator
+    from gemeinsam.participation.predicates import is_process_moderator
 
     return is_moderator(user) or (where is not None and is_process_moderator(user, where))
 

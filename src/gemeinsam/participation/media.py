@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 
-from gemeinsam.participation import services
+from gemeinsam.core.predicates import can
 from gemeinsam.participation.models import IdeaImage, Process
 
 
@@ -11,13 +11,11 @@ def may_see_idea_picture(request: HttpRequest, path: str) -> bool:
     if picture is None:
         return False
     idea = picture.idea
-    if not services.can(request.user, "participation.view_process", idea.process):
+    if not can(request.user, "participation.view_process", idea.process):
         return False
-    return not idea.is_hidden or services.can(
-        request.user, "participation.moderate_process", idea.process
-    )
+    return not idea.is_hidden or can(request.user, "participation.moderate_process", idea.process)
 
 
 def may_see_process_image(request: HttpRequest, path: str) -> bool:
     process = Process.objects.filter(image=path).first()
-    return process is not None and services.can(request.user, "participation.view_process", process)
+    return process is not None and can(request.user, "participation.view_process", process)

@@ -81,7 +81,7 @@ def running_process_cards(request) -> list:
     from django.utils.formats import date_format
     from django.utils.translation import gettext as _
 
-    from gemeinsam.core.registry import ProcessCard
+    from gemeinsam.core.hooks import ProcessCard
 
     cards = []
     for process in visible_processes(request.user):

@@ -4,7 +4,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import rules
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -13,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gemeinsam.core.geo import district_at
+from gemeinsam.core.hooks import phases_changed
+from gemeinsam.core.predicates import can, require
 from gemeinsam.participation import limits
-from gemeinsam.participation.extensions import phases_changed
 from gemeinsam.participation.images import MAX_IMAGES, PreparedImage
 from gemeinsam.participation.models import (
     Block,
@@ -31,16 +31,6 @@ from gemeinsam.participation.models import (
     Rating,
     Report,
 )
-
-
-def can(user, perm: str, obj=None) -> bool:
-    """The rule itself, not user.has_perm: superusers too follow the phases."""
-    return rules.has_perm(perm, user, obj)
-
-
-def require(user, perm: str, obj=None) -> None:
-    if not can(user, perm, obj):
-        raise PermissionDenied(perm)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gemeinsam.participation import extensions, selectors, services, visitor_cache
+from gemeinsam.core import hooks
+from gemeinsam.core.predicates import can
+from gemeinsam.participation import selectors, services, visitor_cache
 from gemeinsam.participation.forms import (
     CommentForm,
     IdeaForm,
@@ -36,7 +38,7 @@ def _idea(request: HttpRequest, slug: str, pk: int) -> Idea:
         pk=pk,
     )
     idea.process = process
-    if idea.is_hidden and not services.can(request.user, "participation.moderate_process", process):
+    if idea.is_hidden and not can(request.user, "participation.moderate_process", process):
         raise Http404
     return idea
 
@@ -83,14 +85,12 @@ def _process_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "phase": phase,
             "state": process.state_at(),
             "outlook": process.outlook(),
-            "extension_links": extensions.process_links(process),
+            "extension_links": hooks.process_links(process),
             "PhaseState": PhaseState,
             "version": version if version in {"easy"} else "",
             "districts": process.districts.all(),
-            "can_submit": services.can(request.user, "participation.submit_idea", process),
-            "can_view_statistics": services.can(
-                request.user, "participation.view_statistics", process
-            ),
+            "can_submit": can(request.user, "participation.submit_idea", process),
+            "can_view_statistics": can(request.user, "participation.view_statistics", process),
             "is_following": request.user.is_authenticated
             and process.followers.filter(pk=request.user.pk).exists(),
             "query": request.GET.copy(),
@@ -114,7 +114,7 @@ def _results(request: HttpRequest, filtering: dict) -> tuple[str, int]:
 @login_required
 def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(request, slug)
-    if not services.can(request.user, "participation.submit_idea", process):
+    if not can(request.user, "participation.submit_idea", process):
         raise PermissionDenied
     form = IdeaForm(request.POST or None, request.FILES or None, process=process)
     if request.method == "POST" and form.is_valid():
@@ -161,11 +161,11 @@ def idea_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "response_form": ResponseForm(
                 initial={"status": idea.status, "statement": idea.statement}
             ),
-            "can_change": services.can(user, "participation.change_idea", idea),
-            "can_comment": services.can(user, "participation.comment_idea", idea),
-            "can_rate": services.can(user, "participation.rate_idea", idea),
-            "can_moderate": services.can(user, "participation.moderate_process", idea.process),
-            "can_report": services.can(user, "participation.report_content", idea),
+            "can_change": can(user, "participation.change_idea", idea),
+            "can_comment": can(user, "participation.comment_idea", idea),
+            "can_rate": can(user, "participation.rate_idea", idea),
+            "can_moderate": can(user, "participation.moderate_process", idea.process),
+            "can_report": can(user, "participation.report_content", idea),
         },
     )
 

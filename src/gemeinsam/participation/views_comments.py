@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from gemeinsam.core.predicates import can
 from gemeinsam.participation import services
 from gemeinsam.participation.forms_staff import CommentEditForm
 from gemeinsam.participation.views import _comment, _idea
@@ -17,7 +18,7 @@ from gemeinsam.participation.views import _comment, _idea
 def comment_edit(request: HttpRequest, slug: str, pk: int, comment_pk: int) -> HttpResponse:
     idea = _idea(request, slug, pk)
     comment = _comment(idea, comment_pk)
-    if not services.can(request.user, "participation.change_comment", comment):
+    if not can(request.user, "participation.change_comment", comment):
         raise PermissionDenied
     form = CommentEditForm(request.POST or None, initial={"text": comment.text})
     if request.method == "POST" and form.is_valid():

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gemeinsam.core.predicates import can
 from gemeinsam.participation import selectors, services
 from gemeinsam.participation.digest import read_unfollow_token
 from gemeinsam.participation.models import Process
@@ -21,7 +22,7 @@ def _process(request: HttpRequest, slug: str) -> Process:
 
 def statistics(request: HttpRequest, slug: str) -> HttpResponse:
     process = _process(request, slug)
-    if not services.can(request.user, "participation.view_statistics", process):
+    if not can(request.user, "participation.view_statistics", process):
         raise PermissionDenied
     return render(
         request,

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from gemeinsam.core.predicates import can
 from gemeinsam.participation import services
 from gemeinsam.participation.forms import IdeaEditForm
 from gemeinsam.participation.views import _idea
@@ -16,7 +17,7 @@ from gemeinsam.participation.views_data import map_context
 @login_required
 def idea_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     idea = _idea(request, slug, pk)
-    if not services.can(request.user, "participation.change_idea", idea):
+    if not can(request.user, "participation.change_idea", idea):
         raise PermissionDenied
     form = IdeaEditForm(request.POST or None, request.FILES or None, idea=idea)
     if request.method == "POST" and form.is_valid():

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gemeinsam.core.predicates import require
 from gemeinsam.participation import selectors, services
 from gemeinsam.participation.forms import ReasonForm
 from gemeinsam.participation.forms_staff import BlockForm, DismissForm
@@ -27,7 +28,7 @@ REPORTS_PER_PAGE = 25
 def _moderated_process(request: HttpRequest, slug: str) -> Process:
     """404 for a process the user may not see at all, 403 for one they may not moderate."""
     process = get_object_or_404(selectors.visible_processes(request.user), slug=slug)
-    services.require(request.user, "participation.moderate_process", process)
+    require(request.user, "participation.moderate_process", process)
     return process
 
 

@@ -4,10 +4,7 @@ Not the Django admin: these pages follow the same rules, services and design as 
 public pages, and work without JavaScript.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gemeinsam.core.decorators import permission_required
+from gemeinsam.core.predicates import can
 from gemeinsam.participation import selectors, services
 from gemeinsam.participation.forms_staff import (
     CategoryFormSet,
@@ -27,16 +26,8 @@ from gemeinsam.participation.models import PhaseState, Process
 EVENTS_PER_PAGE = 50
 
 
-def staff_only(view):
-    """Logged-in city staff and admins; everybody else gets 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        services.require(request.user, "participation.manage_processes")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+# Signed-in city staff and admins; everybody else gets 403.
+staff_only = permission_required("participation.manage_processes")
 
 
 @staff_only
@@ -127,7 +118,7 @@ def process_create(request: HttpRequest) -> HttpResponse:
 @staff_only
 def process_edit(request: HttpRequest, slug: str) -> HttpResponse:
     process = get_object_or_404(Process.objects.prefetch_related("phases"), slug=slug)
-    if not services.can(request.user, "participation.change_process", process):
+    if not can(request.user, "participation.change_process", process):
         raise PermissionDenied
     return _save(request, process)
 

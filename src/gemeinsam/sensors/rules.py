@@ -18,7 +18,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
-from gemeinsam.core.rules import is_city_staff
+from gemeinsam.core.predicates import is_city_staff
 
 from . import models as m
 from .entities import EntityType

@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from gemeinsam.core.predicates import can, require
 from gemeinsam.sortition import services
 from gemeinsam.sortition.models import Algorithm, Panel, SelectionRun
 
@@ -75,7 +76,7 @@ class RunIn(Schema):
 
 def _panel(request: HttpRequest, slug: str) -> Panel:
     panel = Panel.objects.filter(slug=slug).first()
-    if panel is None or not services.can(request.user, "sortition.view_transparency", panel):
+    if panel is None or not can(request.user, "sortition.view_transparency", panel):
         raise HttpError(404, _("Not found, or not visible to you."))
     return panel
 
@@ -102,7 +103,7 @@ def _run_out(run: SelectionRun) -> RunOut:
 
 @router.get("/panels", response=list[PanelOut], summary="Public citizens' panels")
 def panels(request: HttpRequest):
-    staff = services.can(request.user, "sortition.manage_panel")
+    staff = can(request.user, "sortition.manage_panel")
     found = Panel.objects.all() if staff else Panel.objects.filter(public=True)
     drawn = set(
         SelectionRun.objects.filter(drawn_at__isnull=False).values_list("panel_id", flat=True)
@@ -122,7 +123,7 @@ def transparency(request: HttpRequest, slug: str):
 @router.get("/panels/{slug}/runs", response=list[RunOut], auth=django_auth, summary="Runs (staff)")
 def runs(request: HttpRequest, slug: str):
     panel = _panel(request, slug)
-    services.require(request.user, "sortition.manage_panel", panel)
+    require(request.user, "sortition.manage_panel", panel)
     return [_run_out(run) for run in panel.runs.all()]
 
 
@@ -131,7 +132,7 @@ def runs(request: HttpRequest, slug: str):
 )
 def run_detail(request: HttpRequest, slug: str, run_id: int):
     panel = _panel(request, slug)
-    if not services.can(request.user, "sortition.manage_panel", panel):
+    if not can(request.user, "sortition.manage_panel", panel):
         raise PermissionDenied(_("Only staff see runs."))
     run = panel.runs.filter(pk=run_id).first()
     if run is None:

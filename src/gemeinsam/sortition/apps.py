@@ -11,7 +11,6 @@ class SortitionConfig(AppConfig):
 
     def ready(self) -> None:
         from gemeinsam.core.api import api
-        from gemeinsam.sortition import permissions  # noqa: F401 - registers the rules
         from gemeinsam.sortition.api import router
 
         api.add_router("/sortition", router)

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import io
 import logging
-import secrets
 import tempfile
 import time
 from collections import Counter
@@ -16,14 +15,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import rules
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from gemeinsam.core.predicates import require
+from gemeinsam.lib import codes
 from gemeinsam.lib.messages import format_message
 from gemeinsam.sortition.algorithms import invitations as invitation_lottery
 from gemeinsam.sortition.algorithms.checks import Problem, check_instance, conflicting_quotas
@@ -54,22 +54,12 @@ from gemeinsam.sortition.models import (
 logger = logging.getLogger(__name__)
 
 # Invitation codes are typed from a letter: no 0/O, 1/I/L. 10 of 31 symbols are ~50 bits.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
 MAX_INVITATIONS = 100_000
 LEGACY_DRAWS = 2000
 # The published people file: this column holds the keyed household hash.
 HOUSEHOLD_COLUMN = "household"
 ID_COLUMN = "id"
-
-
-def can(user, perm: str, obj=None) -> bool:
-    return rules.has_perm(perm, user, obj)
-
-
-def require(user, perm: str, obj=None) -> None:
-    if not can(user, perm, obj):
-        raise PermissionDenied(perm)
 
 
 def _locked(panel: Panel) -> Panel:
@@ -150,18 +140,9 @@ def feature_choices(panel: Panel) -> dict[str, list[str]]:
 # Stage 1: the invitation lottery --------------------------------------------------------
 
 
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def format_code(raw: str) -> str:
-    """What people type: spaces, dashes and case do not matter."""
-    return "".join(ch for ch in raw.upper() if ch.isalnum())
-
-
 def shown_code(code: str) -> str:
     """A code as printed: groups of five, e.g. ABCDE-FGHJK."""
-    return "-".join(code[i : i + 5] for i in range(0, len(code), 5))
+    return codes.grouped(code, 5)
 
 
 @transaction.atomic
@@ -207,7 +188,7 @@ def draw_invitations(
                 address=address.address,
                 stratum=address.stratum,
                 extra=dict(address.extra),
-                code=new_code(),
+                code=codes.new_code(CODE_LENGTH),
                 position=start + offset,
             )
         )
@@ -318,7 +299,7 @@ def _create_volunteer(
 
 def invitation_for(panel: Panel, code: str) -> Invitation | None:
     """The unused invitation of this panel with this code, or None."""
-    code = format_code(code)
+    code = codes.normalise(code)
     if not code:
         return None
     return panel.invitations.filter(code=code, used_at__isnull=True).first()

@@ -7,6 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from gemeinsam.core.forms import form_data
+from gemeinsam.core.predicates import can
 from gemeinsam.sortition import services
 from gemeinsam.sortition.forms import RegistrationForm
 from gemeinsam.sortition.models import Algorithm, Panel, RunState, SelectionRun
@@ -17,20 +19,10 @@ CODE_GUESSES = {"invitation_code": "10/10m/ip,50/d/ip"}
 RATE_LIMIT_APP = "gemeinsam.sortition"
 
 
-def form_data(request: HttpRequest):
-    """What a form is bound to: the POST data, even when empty (so that it says what is
-    missing), or nothing on GET."""
-    return request.POST if request.method == "POST" else None
-
-
-def form_files(request: HttpRequest):
-    return request.FILES if request.method == "POST" else None
-
-
 def get_panel(request: HttpRequest, slug: str) -> Panel:
     """A panel whose transparency page the user may see (public, or staff), else 404."""
     panel = get_object_or_404(Panel, slug=slug)
-    if not services.can(request.user, "sortition.view_transparency", panel):
+    if not can(request.user, "sortition.view_transparency", panel):
         raise Http404
     return panel
 
@@ -60,7 +52,7 @@ def transparency(request: HttpRequest, slug: str) -> HttpResponse:
             "shortfall": sum(r["shortfall"] for r in replacements),
             "unkept": [quota for r in replacements for quota in r["unkept"]],
         },
-        "staff": services.can(request.user, "sortition.manage_panel", panel),
+        "staff": can(request.user, "sortition.manage_panel", panel),
     }
     return render(request, "sortition/transparency.html", context)
 

@@ -2,10 +2,7 @@
 draw, replacements and the deletion of personal data. City staff only; every page may show
 personal data, so none is stored by browsers or proxies."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
@@ -17,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from gemeinsam.core.decorators import permission_required
+from gemeinsam.core.forms import form_data, form_files
 from gemeinsam.sortition import services
 from gemeinsam.sortition.forms import (
     DrawForm,
@@ -39,25 +38,15 @@ from gemeinsam.sortition.models import (
     Status,
     Volunteer,
 )
-from gemeinsam.sortition.views import form_data, form_files, probability_figures
+from gemeinsam.sortition.views import probability_figures
 
 VOLUNTEERS_PER_PAGE = 100
 PENDING = (RunState.QUEUED, RunState.RUNNING)
 IN_POOL = [status for status in Status.values if status != Status.WITHDRAWN]
 
 
-def staff_only(view):
-    """Logged-in city staff; everybody else gets 403. Responses are never stored."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        services.require(request.user, "sortition.manage_panel")
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        return response
-
-    return wrapped
+# Signed-in city staff and admins; everybody else gets 403; responses are never stored.
+staff_only = permission_required("sortition.manage_panel", no_store=True)
 
 
 def _panel(slug: str) -> Panel:

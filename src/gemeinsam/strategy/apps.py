@@ -11,7 +11,6 @@ class StrategyConfig(AppConfig):
 
     def ready(self) -> None:
         from gemeinsam.core.api import api
-        from gemeinsam.strategy import rules  # noqa: F401 - registers the rules
         from gemeinsam.strategy.api import router
 
         api.add_router("/strategy", router)

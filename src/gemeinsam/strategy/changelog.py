@@ -13,8 +13,9 @@ from django.db import models
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from gemeinsam.core.i18n import localized
 from gemeinsam.core.models import Organisation
-from gemeinsam.strategy import selectors, services
+from gemeinsam.strategy import services
 from gemeinsam.strategy.models import (
     FieldOfAction,
     Goal,
@@ -72,7 +73,7 @@ def _titles(versions: list[StrategyVersion]) -> dict[str, str]:
             model.objects.filter(version__in=versions), key=lambda i: order[i.version_id]
         )
         for item in items:
-            titles[str(item.key)] = selectors.localized(item, name)
+            titles[str(item.key)] = localized(item, name)
     return titles
 
 

@@ -10,8 +10,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gemeinsam.core.forms import datetime_field
 from gemeinsam.core.models import Organisation
-from gemeinsam.participation.forms_staff import DATETIME_INPUT, TYPED_DATETIME_FORMATS
 from gemeinsam.strategy import services, sources
 from gemeinsam.strategy.models import (
     LINKABLE,
@@ -48,16 +48,6 @@ def date_field(label, **kwargs) -> forms.DateField:
         label=label,
         input_formats=DATE_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        **kwargs,
-    )
-
-
-def datetime_field(label, **kwargs) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        input_formats=TYPED_DATETIME_FORMATS,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
-        help_text=_("Local time in Berlin, e.g. 2026-03-01 09:00"),
         **kwargs,
     )
 

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gemeinsam.core.i18n import localized
 from gemeinsam.lib.messages import format_message
 from gemeinsam.strategy import progress
 from gemeinsam.strategy.indicators import Status, assess
@@ -40,7 +41,6 @@ from gemeinsam.strategy.selectors import (
     STATUS_SYMBOLS,
     IndicatorView,
     indicator_view,
-    localized,
     rule_in_words,
     worst_status,
 )

@@ -6,14 +6,16 @@ Queries are batched per kind, so a page costs the same few queries for any numbe
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
 from django.utils import formats, timezone
-from django.utils.translation import get_language, gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
+from gemeinsam.core import hooks
+from gemeinsam.core.i18n import localized
 from gemeinsam.lib.messages import format_message
 from gemeinsam.strategy import charts, progress, sources
 from gemeinsam.strategy.indicators import Assessment, Status
@@ -63,15 +65,6 @@ def rule_in_words(assessment: Assessment) -> str:
             value = formats.number_format(float(value), use_l10n=True)
         params[name] = value
     return format_message(gettext(assessment.rule_text), params)
-
-
-def localized(item, name: str) -> str:
-    """The English text of a field when the page is English and one is given."""
-    if (get_language() or "de").startswith("en"):
-        english = getattr(item, f"{name}_en", "")
-        if english:
-            return english
-    return getattr(item, name)
 
 
 @dataclass
@@ -184,17 +177,6 @@ def overview(version: StrategyVersion, *, today: date | None = None) -> Overview
     return Overview(version, values, nodes, unassigned, list(summaries.values()), counts)
 
 
-# Extension point: other apps (the knowledge store) list what they hold about a measure.
-MeasureRelated = Callable[[UUID], list[tuple[str, str]]]  # measure key -> [(title, url)]
-_related: list[MeasureRelated] = []
-
-
-def register_related(source: MeasureRelated) -> None:
-    """Register a function measure key -> [(title, url)] (call from AppConfig.ready)."""
-    if source not in _related:
-        _related.append(source)
-
-
 @dataclass
 class CompassView:
     values: list[Value]
@@ -234,7 +216,7 @@ def measure_page(measure: Measure, *, today: date | None = None) -> MeasurePage:
     version = measure.version
     values = list(version.values.all())
     labels = [localized(value, "name") for value in values]
-    related = [entry for source in _related for entry in source(measure.key)]
+    related = hooks.measure_related(measure.key)
     return MeasurePage(
         measure=measure,
         indicators=indicator_views(list(measure.indicators.all()), today=today),

@@ -4,7 +4,7 @@ A source turns an indicator's `source_config` into dated values. Staff entry and
 push values in (services.record_measurement, imports.import_measurements); a source that can
 pull them itself, such as a SensorThings datastream, implements `fetch`, and
 `services.sync_indicator` stores what it returns. A new kind of source registers itself with
-`register` under a SourceKind value.
+`core.hooks.register_indicator_source` under a SourceKind value.
 """
 
 from collections.abc import Callable, Mapping
@@ -19,6 +19,7 @@ from django.db.models.functions import TruncDay, TruncMonth, TruncYear
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gemeinsam.core import hooks
 from gemeinsam.strategy.models import Indicator, SourceKind
 
 
@@ -131,22 +132,19 @@ class SensorThingsSource:
         ]
 
 
-_sources: dict[str, MeasurementSource] = {
-    SourceKind.MANUAL: PushedSource(SourceKind.MANUAL),
-    SourceKind.CSV: PushedSource(SourceKind.CSV),
-    SourceKind.SENSORTHINGS: SensorThingsSource(),
-}
-
-
-def register(source: MeasurementSource) -> None:
-    _sources[source.kind] = source
+for _builtin in (
+    PushedSource(SourceKind.MANUAL),
+    PushedSource(SourceKind.CSV),
+    SensorThingsSource(),
+):
+    hooks.register_indicator_source(_builtin)
 
 
 def source_for(kind: str) -> MeasurementSource:
-    try:
-        return _sources[kind]
-    except KeyError:
-        raise SourceError(_("Unknown source of measurements: %(kind)s.") % {"kind": kind}) from None
+    source = hooks.indicator_source(kind)
+    if source is None:
+        raise SourceError(_("Unknown source of measurements: %(kind)s.") % {"kind": kind})
+    return source
 
 
 def describe(indicator: Indicator) -> str:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gemeinsam.core.geo import map_settings
+from gemeinsam.core.i18n import localized
 from gemeinsam.strategy import changelog as changelog_entries
 from gemeinsam.strategy import progress, selectors
 from gemeinsam.strategy.forms import SurveyForm
@@ -225,7 +226,7 @@ def survey(request: HttpRequest, slug: str, key) -> HttpResponse:
     if request.method == "POST" and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     values = list(version.values.all())
-    labels = [selectors.localized(value, "name") for value in values]
+    labels = [localized(value, "name") for value in values]
     earlier = None
     if request.user.is_authenticated:
         earlier = (
@@ -273,7 +274,7 @@ def _geojson(request: HttpRequest, strategy: Strategy, measures: list[Measure]) 
                 "geometry": {"type": "Point", "coordinates": [m.longitude, m.latitude]},
                 "properties": {
                     "key": str(m.key),
-                    "title": selectors.localized(m, "title"),
+                    "title": localized(m, "title"),
                     "place": m.location_name,
                     "status": m.status,
                     "status_label": str(m.get_status_display()),

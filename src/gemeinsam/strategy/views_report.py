@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gemeinsam.core.i18n import localized
 from gemeinsam.strategy import exports
 from gemeinsam.strategy.models import Strategy, StrategyVersion
 from gemeinsam.strategy.report import (
@@ -15,7 +16,6 @@ from gemeinsam.strategy.report import (
     render_pdf,
     report_years,
 )
-from gemeinsam.strategy.selectors import localized
 
 EXPORT_LABELS = {
     "measures": gettext_lazy("Measures"),

@@ -4,18 +4,16 @@ review what changed and publish it (the measure's tracking pages are in views_st
 Pages work without JavaScript and call the same services as the API and commands.
 """
 
-from functools import wraps
-
-import rules
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from gemeinsam.core.decorators import permission_required
+from gemeinsam.core.i18n import localized
 from gemeinsam.strategy import changelog, services
 from gemeinsam.strategy.forms_staff import ITEM_FORMS, ITEM_MODELS, PublishForm, StrategyForm
 from gemeinsam.strategy.models import (
@@ -28,21 +26,10 @@ from gemeinsam.strategy.models import (
     VersionFrozen,
     VersionItem,
 )
-from gemeinsam.strategy.selectors import localized
 from gemeinsam.strategy.services import StrategyError
 
-
-def staff_only(view):
-    """Logged-in city staff and admins; everybody else gets 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not rules.has_perm("strategy.manage_strategy", request.user):
-            raise PermissionDenied("strategy.manage_strategy")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+# Signed-in city staff and admins; everybody else gets 403.
+staff_only = permission_required("strategy.manage_strategy")
 
 
 def item_title(item: VersionItem) -> str:

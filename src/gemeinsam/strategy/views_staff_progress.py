@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gemeinsam.core.i18n import localized
 from gemeinsam.strategy import imports, progress, selectors, sources
 from gemeinsam.strategy.forms_staff import (
     CompassForm,
@@ -69,7 +70,7 @@ class IndicatorRow:
 
 def _compass_form(measure: Measure, data=None) -> CompassForm:
     values = list(measure.version.values.all())
-    labels = [selectors.localized(value, "name") for value in values]
+    labels = [localized(value, "name") for value in values]
     latest = progress.latest_rounds(progress.compass_history(measure.key)).get("team")
     initial = {}
     if latest is not None:
@@ -104,7 +105,7 @@ def _measure_page(
     ]
     phases = dict(HandbookPhase.choices)
     checklist = [
-        (phases[phase], [(item, selectors.localized(item.step, "title")) for item in items])
+        (phases[phase], [(item, localized(item.step, "title")) for item in items])
         for phase, items in progress.checklist(measure).items()
         if items
     ]
@@ -118,7 +119,7 @@ def _measure_page(
         {
             "strategy": strategy,
             "measure": measure,
-            "title": selectors.localized(measure, "title"),
+            "title": localized(measure, "title"),
             "indicators": indicators,
             "compass_form": compass_form or _compass_form(measure),
             "history": [r for r in progress.compass_history(measure.key) if r.kind == "team"],

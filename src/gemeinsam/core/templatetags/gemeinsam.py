@@ -1,9 +1,12 @@
-"""Template helpers shared by all apps: sanitised Markdown, query-string editing."""
+"""Template helpers shared by all apps: sanitised Markdown, query-string editing, content
+in the page's language."""
 
 import markdown as markdown_lib
 import nh3
 from django import template
 from django.utils.safestring import mark_safe
+
+from gemeinsam.core import audit, i18n
 
 register = template.Library()
 
@@ -50,3 +53,26 @@ def query_with(query, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def localized(obj, field: str) -> str:
+    """`obj.<field>_en` on an English page when it is filled, else `obj.<field>`."""
+    return i18n.localized(obj, field) if obj is not None else ""
+
+
+@register.filter
+def audit_description(event) -> str:
+    """An audit event's action in the page's language."""
+    return audit.describe(event)
+
+
+@register.inclusion_tag("core/_audit_trail.html")
+def audit_trail(obj, limit: int = 20) -> dict:
+    """The newest audit events of one object, for its staff page."""
+    events = list(audit.events_for(obj)[:limit]) if obj is not None else []
+    return {
+        "events": events,
+        "show_target": False,
+        "caption_id": f"{obj._meta.label_lower}-{obj.pk}",
+    }

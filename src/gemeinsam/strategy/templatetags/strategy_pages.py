@@ -1,5 +1,5 @@
-"""Template helpers of the strategy's pages: English texts where given, indicator statuses
-as words, the indicator rule in the page's language, amounts in euros."""
+"""Template helpers of the strategy's pages: indicator statuses as words, the indicator
+rule in the page's language, amounts in euros."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -10,12 +10,6 @@ from gemeinsam.strategy import selectors
 from gemeinsam.strategy.indicators import Assessment, Status
 
 register = template.Library()
-
-
-@register.filter
-def localized(item, name: str) -> str:
-    """`item.<name>_en` on an English page when it is filled, else `item.<name>`."""
-    return selectors.localized(item, name) if item is not None else ""
 
 
 @register.filter

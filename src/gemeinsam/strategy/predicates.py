@@ -7,7 +7,7 @@ One place for pages and API alike; tests/strategy/test_rules.py checks the matri
 
 import rules
 
-from gemeinsam.core.rules import is_city_staff, is_participant
+from gemeinsam.core.predicates import is_city_staff, is_participant
 from gemeinsam.strategy.models import StrategyVersion
 
 

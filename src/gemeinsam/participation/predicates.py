@@ -5,7 +5,7 @@ One place for pages and API alike; tests/participation/test_rules.py checks the 
 
 import rules
 
-from gemeinsam.core.rules import is_city_staff
+from gemeinsam.core.predicates import is_city_staff
 from gemeinsam.participation.models import Action, Block, Comment, Idea, Process, Visibility
 
 

@@ -3,7 +3,7 @@ transparency page is public when the panel says so."""
 
 import rules
 
-from gemeinsam.core.rules import is_city_staff
+from gemeinsam.core.predicates import is_city_staff
 
 
 @rules.predicate

@@ -1,14 +1,14 @@
 """Who may do what in budgeting, by role and phase (django-rules predicates).
 
-Named permissions.py, not rules.py, because budgeting.rules is the package of voting rules.
+Not rules.py: budgeting.rules is the package of voting rules.
 """
 
 import rules
 
 from gemeinsam.budgeting.models import Ballot, BudgetingProcess, Proposal
-from gemeinsam.core.rules import is_city_staff
+from gemeinsam.core.predicates import is_city_staff
 from gemeinsam.participation.models import Action, Process
-from gemeinsam.participation.rules import can_see_process, is_blocked
+from gemeinsam.participation.predicates import can_see_process, is_blocked
 
 
 def process_of(obj) -> Process | None:

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from gemeinsam.core.predicates import can
 from gemeinsam.core.roles import Role, assign_role
 from gemeinsam.participation import services
 from gemeinsam.participation.models import Idea, Rating
@@ -65,7 +66,7 @@ def test_rules_matrix(world, role, state):
         ("change_idea", idea),
         ("moderate_process", process),
     ):
-        allowed = services.can(user, f"participation.{action}", obj)
+        allowed = can(user, f"participation.{action}", obj)
         assert allowed is expected(role, state, action), action
 
 
@@ -85,14 +86,14 @@ def test_moderator_of_another_process_cannot_moderate_this_one(world):
     process = make_process()
     other = make_process(slug="andere")
     other.moderators.add(world["moderator"])
-    assert not services.can(world["moderator"], "participation.moderate_process", process)
+    assert not can(world["moderator"], "participation.moderate_process", process)
 
 
 def test_blocked_person_can_no_longer_take_part(world):
     process = make_process()
     process.moderators.add(world["moderator"])
     services.block_user(world["moderator"], process, world["participant"], "Beleidigungen")
-    assert not services.can(world["participant"], "participation.submit_idea", process)
+    assert not can(world["participant"], "participation.submit_idea", process)
 
 
 def test_private_process_is_hidden_from_the_uninvited(world, client):

@@ -1,6 +1,8 @@
-"""Permission predicates for core, shared by the later apps (django-rules)."""
+"""Who may do what: core's predicates shared by every app (django-rules), and the one
+`can` / `require` pair with which services and views ask them."""
 
 import rules
+from django.core.exceptions import PermissionDenied
 
 from gemeinsam.core.roles import Role
 
@@ -31,3 +33,15 @@ def is_self(user, other) -> bool:
 rules.add_perm("core.view_own_data", is_self)
 rules.add_perm("core.delete_account", is_self)
 rules.add_perm("core.access_admin", is_city_staff)
+rules.add_perm("core.view_audit_log", is_city_staff)
+
+
+def can(user, perm: str, obj=None) -> bool:
+    """Whether `user` may `perm` (an "app.action" rule of some app's predicates.py)."""
+    return rules.has_perm(perm, user, obj)
+
+
+def require(user, perm: str, obj=None) -> None:
+    """Raise PermissionDenied (403) unless `user` may `perm`; services call it first."""
+    if not can(user, perm, obj):
+        raise PermissionDenied(perm)
