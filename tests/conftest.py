@@ -30,7 +30,12 @@ def shared_data() -> Path:
     pytest.fail("shared data not found: set GEMEINSAM_SHARED_DATA to the shared/data folder")
 
 
-PURE_PACKAGES = ("/budgeting/rules/", "/sortition/algorithms/", "/strategy/indicators/")
+PURE_PACKAGES = (
+    "/budgeting/rules/",
+    "/sortition/algorithms/",
+    "/sensors/query/",
+    "/strategy/indicators/",
+)
 
 
 def pytest_collection_modifyitems(config, items):
