@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gemeinsam.budgeting.models import Feasibility, Proposal
 from gemeinsam.budgeting.services import MAX_CODES_PER_BATCH
-from gemeinsam.participation.forms import IdeaForm
+from gemeinsam.participation.forms.public import IdeaForm
 
 
 class ProposalForm(IdeaForm):

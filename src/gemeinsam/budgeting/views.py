@@ -13,7 +13,7 @@ from gemeinsam.budgeting.forms import ProposalForm, parse_choices
 from gemeinsam.budgeting.models import BallotKind, BudgetingProcess, Feasibility, Proposal
 from gemeinsam.core.predicates import can
 from gemeinsam.participation import selectors
-from gemeinsam.participation.views_data import map_context
+from gemeinsam.participation.selectors import map_context
 
 CODE_SESSION_KEY = "budgeting-code-ballot"
 

@@ -23,7 +23,7 @@ from gemeinsam.budgeting.rules.pabulib import election_as_pabulib, number
 from gemeinsam.budgeting.views import get_budgeting
 from gemeinsam.core.predicates import can
 from gemeinsam.lib.spreadsheet import spreadsheet_safe
-from gemeinsam.participation.views_data import map_context
+from gemeinsam.participation.selectors import map_context
 
 
 def percent(part, whole) -> float:

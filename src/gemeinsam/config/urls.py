@@ -10,6 +10,7 @@ from django.urls import include, path, re_path
 from gemeinsam.core import views as core_views
 from gemeinsam.core.api import api
 from gemeinsam.core.media import serve_media
+from gemeinsam.participation import urls as participation_urls
 
 admin.site.login = secure_admin_login(admin.site.login)  # throttled, like every login
 admin.site.site_header = "Gemeinsam"
@@ -17,7 +18,10 @@ admin.site.site_header = "Gemeinsam"
 urlpatterns = [
     path("", include("gemeinsam.core.urls")),
     path("processes/", include("gemeinsam.participation.urls")),
-    path("staff/processes/", include("gemeinsam.participation.urls_staff")),
+    path(
+        "staff/processes/",
+        include((participation_urls.staff_urlpatterns, participation_urls.staff_app_name)),
+    ),
     path("budgeting/", include("gemeinsam.budgeting.urls")),
     path("panels/", include("gemeinsam.sortition.urls")),
     path("strategy/", include("gemeinsam.strategy.urls")),

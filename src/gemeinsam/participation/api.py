@@ -72,26 +72,21 @@ def _process(request: HttpRequest, slug: str, *, only_id: bool = False) -> Proce
     return process
 
 
-def _idea(request: HttpRequest, slug: str, idea_id: int) -> Idea:
-    process = _process(request, slug)
-    idea = (
-        Idea.objects.select_related("author", "category", "district")
-        .filter(process=process, pk=idea_id)
-        .first()
-    )
+def _idea(request: HttpRequest, slug: str, idea_id: int, perm: str = "") -> Idea:
+    """An idea the user may see (hidden ones only for moderators); with `perm`, refused with
+    the reason unless the user may do that to it."""
+    idea = selectors.idea_in(_process(request, slug), idea_id, request.user)
     if idea is None:
         raise _not_found()
-    idea.process = process
-    if idea.is_hidden and not can(request.user, "participation.moderate_process", process):
-        raise _not_found()
+    if perm:
+        _require(request.user, perm, idea)
     return idea
 
 
 def _comment(idea: Idea, comment_id: int) -> Comment:
-    comment = Comment.objects.filter(idea=idea, pk=comment_id).first()
+    comment = selectors.comment_on(idea, comment_id)
     if comment is None:
         raise _not_found()
-    comment.idea = idea  # with its process already loaded and checked
     return comment
 
 
@@ -259,11 +254,7 @@ def _idea_detail(request: HttpRequest, idea: Idea) -> Idea:
         "report": can(user, "participation.report_content", idea),
         "moderate": can(user, "participation.moderate_process", idea.process),
     }
-    idea.my_rating = (
-        idea.ratings.filter(user=user).values_list("value", flat=True).first()
-        if user.is_authenticated
-        else None
-    )
+    idea.my_rating = selectors.my_rating(idea, user)
     return idea
 
 
@@ -299,8 +290,7 @@ def create_idea(request: HttpRequest, slug: str, payload: IdeaIn):
     summary="Change your idea",
 )
 def update_idea(request: HttpRequest, slug: str, idea_id: Id, payload: IdeaPatch):
-    idea = _idea(request, slug, idea_id)
-    _require(request.user, "participation.change_idea", idea)
+    idea = _idea(request, slug, idea_id, "participation.change_idea")
     sent = payload.model_dump(exclude_unset=True)
     category = _category(idea.process, sent["category"]) if "category" in sent else idea.category
     if "longitude" in sent or "latitude" in sent:
@@ -323,7 +313,10 @@ def update_idea(request: HttpRequest, slug: str, idea_id: Id, payload: IdeaPatch
 # Ratings and reports -----------------------------------------------------------------
 
 
-def _rating(idea: Idea, value: int | None) -> dict:
+def _rate(request: HttpRequest, slug: str, idea_id: int, value: int | None) -> dict:
+    """Set or withdraw (None) the user's vote; the idea's new counts and the vote."""
+    idea = _idea(request, slug, idea_id, "participation.rate_idea")
+    services.rate_idea(request.user, idea, value)
     return {
         "rating_up": idea.rating_up,
         "rating_down": idea.rating_down,
@@ -339,10 +332,7 @@ def _rating(idea: Idea, value: int | None) -> dict:
     summary="Rate an idea (+1 or -1); rating again replaces your vote",
 )
 def rate_idea(request: HttpRequest, slug: str, idea_id: Id, payload: RatingIn):
-    idea = _idea(request, slug, idea_id)
-    _require(request.user, "participation.rate_idea", idea)
-    services.rate_idea(request.user, idea, payload.value)
-    return _rating(idea, payload.value)
+    return _rate(request, slug, idea_id, payload.value)
 
 
 @router.delete(
@@ -352,10 +342,7 @@ def rate_idea(request: HttpRequest, slug: str, idea_id: Id, payload: RatingIn):
     summary="Withdraw your rating",
 )
 def withdraw_rating(request: HttpRequest, slug: str, idea_id: Id):
-    idea = _idea(request, slug, idea_id)
-    _require(request.user, "participation.rate_idea", idea)
-    services.rate_idea(request.user, idea, None)
-    return _rating(idea, None)
+    return _rate(request, slug, idea_id, None)
 
 
 def _report(request: HttpRequest, target: Idea | Comment, reason: str):
@@ -405,15 +392,12 @@ def _moderates(request: HttpRequest, idea: Idea) -> bool:
 def list_comments(request: HttpRequest, slug: str, idea_id: Id):
     idea = _idea(request, slug, idea_id)
     can_moderate = _moderates(request, idea)
-    comments = list(idea.comments.select_related("author").order_by("created_at", "id"))
-    replies: dict[int, list[dict]] = {}
-    for comment in comments:
-        if comment.parent_id:
-            replies.setdefault(comment.parent_id, []).append(_comment_out(comment, can_moderate))
     return [
-        {**_comment_out(c, can_moderate), "replies": replies.get(c.pk, [])}
-        for c in comments
-        if c.parent_id is None
+        {
+            **_comment_out(thread, can_moderate),
+            "replies": [_comment_out(reply, can_moderate) for reply in thread.thread_replies],
+        }
+        for thread in selectors.comment_threads(idea)
     ]
 
 
@@ -424,11 +408,10 @@ def list_comments(request: HttpRequest, slug: str, idea_id: Id):
     summary="Comment on an idea, or reply to a comment",
 )
 def create_comment(request: HttpRequest, slug: str, idea_id: Id, payload: CommentIn):
-    idea = _idea(request, slug, idea_id)
-    _require(request.user, "participation.comment_idea", idea)
+    idea = _idea(request, slug, idea_id, "participation.comment_idea")
     parent = None
     if payload.parent is not None:
-        parent = Comment.objects.filter(idea=idea, pk=payload.parent).first()
+        parent = selectors.comment_on(idea, payload.parent)
         if parent is None:
             raise ValidationError({"parent": _("The comment you reply to does not exist.")})
     comment = services.add_comment(request.user, idea, payload.text, parent)

@@ -15,6 +15,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from gemeinsam.core.i18n import localized
+from gemeinsam.core.predicates import can
 from gemeinsam.participation.models import Comment, Idea, Process
 
 # A first digest, or one after a long pause, looks back at most this far.
@@ -98,13 +100,10 @@ def collect_news(process: Process, start: datetime, end: datetime) -> ProcessNew
 
 def _render(user, news: list[ProcessNews]) -> tuple[str, str]:
     with translation.override(user.language):
-        english = translation.get_language() == "en"
         sections = [
             {
                 "news": item,
-                "title": item.process.title_en
-                if english and item.process.title_en
-                else item.process.title,
+                "title": localized(item.process, "title"),
                 "url": settings.SITE_URL
                 + reverse("participation:process", args=[item.process.slug]),
                 "unfollow_url": settings.SITE_URL
@@ -128,7 +127,6 @@ def send_digests(now: datetime | None = None) -> int:
     The mails leave after the commit: if anything fails, no period is claimed either.
     """
     from gemeinsam.core.tasks import send_email
-    from gemeinsam.participation.services import can
 
     now = now or timezone.now()
     news_of: dict[int, ProcessNews] = {}

@@ -1,12 +1,22 @@
-"""Who may do what in participation, by role and by the phase a process is in.
+"""Who may do what in participation, by role and by the phase a process is in, and who
+may see an uploaded picture.
 
-One place for pages and API alike; tests/participation/test_rules.py checks the matrix.
+One place for pages and API alike; tests/participation/test_predicates.py checks the matrix.
 """
 
 import rules
+from django.http import HttpRequest
 
-from gemeinsam.core.predicates import is_city_staff
-from gemeinsam.participation.models import Action, Block, Comment, Idea, Process, Visibility
+from gemeinsam.core.predicates import can, is_city_staff
+from gemeinsam.participation.models import (
+    Action,
+    Block,
+    Comment,
+    Idea,
+    IdeaImage,
+    Process,
+    Visibility,
+)
 
 
 def process_of(obj) -> Process | None:
@@ -87,3 +97,21 @@ rules.add_perm(
     may_take_part & is_author & is_visible_content & _phase_allows(Action.COMMENT),
 )
 rules.add_perm("participation.report_content", may_take_part & is_visible_content)
+
+
+# Uploaded pictures (core's media guards): the same people who may see their process and idea.
+
+
+def may_see_idea_picture(request: HttpRequest, path: str) -> bool:
+    picture = IdeaImage.objects.select_related("idea__process").filter(image=path).first()
+    if picture is None:
+        return False
+    idea = picture.idea
+    if not can(request.user, "participation.view_process", idea.process):
+        return False
+    return not idea.is_hidden or can(request.user, "participation.moderate_process", idea.process)
+
+
+def may_see_process_image(request: HttpRequest, path: str) -> bool:
+    process = Process.objects.filter(image=path).first()
+    return process is not None and can(request.user, "participation.view_process", process)

@@ -1,13 +1,24 @@
-"""Read-side queries shared by pages, API and exports: visible processes, filtered ideas."""
+"""Read-side queries shared by pages, API and exports: visible processes, filtered ideas,
+the lookups of one process, idea or comment, the map's outline, the moderation queue."""
 
+import json
+import threading
 from dataclasses import dataclass, field
 
+import shapely
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
 
+from gemeinsam.core.geo import map_settings
+from gemeinsam.core.predicates import can
+from gemeinsam.lib.geo import area_from_geojson
 from gemeinsam.participation.models import (
+    Block,
     Comment,
     Idea,
     ModerationEvent,
@@ -15,6 +26,9 @@ from gemeinsam.participation.models import (
     Report,
     Visibility,
 )
+
+# About 10 m: enough for an outline on a city map, a fraction of the original size.
+OUTLINE_TOLERANCE = 0.0001
 
 SORT_ORDER = {
     "new": ["-created_at", "-id"],
@@ -31,6 +45,72 @@ def visible_processes(user) -> QuerySet[Process]:
     if not user.is_authenticated:
         return processes.filter(public)
     return processes.filter(public | Q(members=user) | Q(moderators=user)).distinct()
+
+
+def get_process_for(request: HttpRequest, slug: str) -> Process:
+    """The process the user may see, else 404: a private one is as unknown as a missing one."""
+    return get_object_or_404(visible_processes(request.user), slug=slug)
+
+
+def idea_in(process: Process, pk, user) -> Idea | None:
+    """An idea of the process, or None; a hidden one only for the process's moderators."""
+    idea = (
+        Idea.objects.select_related("author", "category", "district")
+        .defer("district__geometry")
+        .filter(process=process, pk=pk)
+        .first()
+    )
+    if idea is None:
+        return None
+    idea.process = process
+    if idea.is_hidden and not can(user, "participation.moderate_process", process):
+        return None
+    return idea
+
+
+def get_idea_for(request: HttpRequest, slug: str, pk: int) -> Idea:
+    """An idea in a process the user may see, else 404 (hidden ones for moderators only)."""
+    idea = idea_in(get_process_for(request, slug), pk, request.user)
+    if idea is None:
+        raise Http404
+    return idea
+
+
+def comment_on(idea: Idea, pk) -> Comment | None:
+    """A comment on the idea, which comes with its process already loaded and checked."""
+    if not str(pk).isdigit():
+        return None
+    comment = Comment.objects.filter(idea=idea, pk=pk).first()
+    if comment is not None:
+        comment.idea = idea
+    return comment
+
+
+def get_comment_on(idea: Idea, pk) -> Comment:
+    comment = comment_on(idea, pk)
+    if comment is None:
+        raise Http404
+    return comment
+
+
+def comment_threads(idea: Idea) -> list[Comment]:
+    """The idea's comments without a parent, oldest first, each with its `thread_replies`."""
+    comments = list(idea.comments.select_related("author"))
+    replies: dict[int, list[Comment]] = {}
+    for comment in comments:
+        if comment.parent_id:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    threads = [comment for comment in comments if comment.parent_id is None]
+    for thread in threads:
+        thread.thread_replies = replies.get(thread.pk, [])
+    return threads
+
+
+def my_rating(idea: Idea, user) -> int | None:
+    """The user's vote on the idea (+1 or -1), or None."""
+    if not user.is_authenticated:
+        return None
+    return idea.ratings.filter(user=user).values_list("value", flat=True).first()
 
 
 def filtered_ideas(
@@ -101,6 +181,40 @@ def running_process_cards(request) -> list:
     return cards
 
 
+_outline_lock = threading.Lock()
+_outlines: dict[tuple, dict] = {}
+
+
+def district_outline(process: Process) -> dict | None:
+    """The process's districts as simplified GeoJSON, cached per district version."""
+    versions = tuple(process.districts.order_by("pk").values_list("pk", "updated_at"))
+    if not versions:
+        return None
+    with _outline_lock:
+        cached = _outlines.get(versions)
+    if cached is not None:
+        return cached
+    features = []
+    for name, geometry in process.districts.order_by("pk").values_list("name", "geometry"):
+        simple = shapely.simplify(area_from_geojson(geometry), OUTLINE_TOLERANCE)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(shapely.to_geojson(simple, indent=None)),
+                "properties": {"name": name},
+            }
+        )
+    outline = {"type": "FeatureCollection", "features": features}
+    with _outline_lock:
+        _outlines[versions] = outline
+    return outline
+
+
+def map_context(process: Process, *, outline: bool = False) -> dict:
+    """What a map needs to start: tiles, attribution, centre, and the districts' outline."""
+    return {**map_settings(), "outline": district_outline(process) if outline else None}
+
+
 # Moderation and staff area: the report queue, hidden content, the audit log.
 
 
@@ -153,6 +267,21 @@ def hidden_content(process: Process) -> tuple[QuerySet[Idea], QuerySet[Comment]]
     return ideas, comments
 
 
+def blocks(process: Process) -> QuerySet[Block]:
+    """The people blocked from the process, with their accounts."""
+    return Block.objects.filter(process=process).select_related("user")
+
+
+def contributor_in(process: Process, user_pk: int):
+    """The account if it wrote an idea or comment in the process, else None: only
+    contributors can be blocked from a process."""
+    contributed = (
+        Idea.objects.filter(process=process, author_id=user_pk).exists()
+        or Comment.objects.filter(idea__process=process, author_id=user_pk).exists()
+    )
+    return get_user_model().objects.filter(pk=user_pk).first() if contributed else None
+
+
 def moderation_log(process: Process | None = None) -> QuerySet[ModerationEvent]:
     events = ModerationEvent.objects.select_related("moderator", "process", "idea")
     return events.filter(process=process) if process is not None else events
@@ -161,33 +290,14 @@ def moderation_log(process: Process | None = None) -> QuerySet[ModerationEvent]:
 def staff_processes() -> QuerySet[Process]:
     """Every process, private ones too, with the counts the staff overview shows."""
 
-    def count(model, path: str):
-        rows = model.objects.filter(**{path: OuterRef("pk")}).order_by()
+    def count(rows: QuerySet, path: str):
+        rows = rows.filter(**{path: OuterRef("pk")}).order_by()
         return Coalesce(Subquery(rows.values(path).annotate(n=Count("pk")).values("n")), 0)
 
-    open_on_ideas = Report.objects.filter(resolved_at__isnull=True, idea__isnull=False)
-    open_on_comments = Report.objects.filter(resolved_at__isnull=True, comment__isnull=False)
+    unresolved = Report.objects.filter(resolved_at__isnull=True)
     return Process.objects.prefetch_related("phases").annotate(
-        idea_count=count(Idea, "process"),
-        comment_total=count(Comment, "idea__process"),
-        report_count=Coalesce(
-            Subquery(
-                open_on_ideas.filter(idea__process=OuterRef("pk"))
-                .order_by()
-                .values("idea__process")
-                .annotate(n=Count("pk"))
-                .values("n")
-            ),
-            0,
-        )
-        + Coalesce(
-            Subquery(
-                open_on_comments.filter(comment__idea__process=OuterRef("pk"))
-                .order_by()
-                .values("comment__idea__process")
-                .annotate(n=Count("pk"))
-                .values("n")
-            ),
-            0,
-        ),
+        idea_count=count(Idea.objects.all(), "process"),
+        comment_total=count(Comment.objects.all(), "idea__process"),
+        report_count=count(unresolved.filter(idea__isnull=False), "idea__process")
+        + count(unresolved.filter(comment__isnull=False), "comment__idea__process"),
     )

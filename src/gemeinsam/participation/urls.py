@@ -1,65 +1,83 @@
-"""URLs of participation pages."""
+"""URLs of participation: the public pages at /processes/ (`urlpatterns`, namespace
+"participation") and the staff area at /staff/processes/ (`staff_urlpatterns`, namespace
+"participation_staff"); config/urls.py mounts both."""
 
 from django.urls import path
 
-from gemeinsam.participation import (
-    views,
-    views_comments,
-    views_data,
-    views_engage,
-    views_ideas,
-    views_moderation,
+from gemeinsam.participation.views import (
+    comments,
+    data,
+    engage,
+    ideas,
+    moderation,
+    public,
+    staff,
 )
 
 app_name = "participation"
 urlpatterns = [
-    path("", views.process_list, name="processes"),
-    path("<slug:slug>/", views.process_detail, name="process"),
-    path("<slug:slug>/ideas/new/", views.idea_create, name="idea_create"),
-    path("<slug:slug>/ideas/<int:pk>/", views.idea_detail, name="idea"),
-    path("<slug:slug>/ideas/<int:pk>/edit/", views_ideas.idea_edit, name="idea_edit"),
-    path("<slug:slug>/ideas/<int:pk>/rate/", views.rate, name="rate"),
-    path("<slug:slug>/ideas/<int:pk>/comment/", views.comment, name="comment"),
+    path("", public.process_list, name="processes"),
+    path("<slug:slug>/", public.process_detail, name="process"),
+    path("<slug:slug>/ideas/new/", ideas.idea_create, name="idea_create"),
+    path("<slug:slug>/ideas/<int:pk>/", ideas.idea_detail, name="idea"),
+    path("<slug:slug>/ideas/<int:pk>/edit/", ideas.idea_edit, name="idea_edit"),
+    path("<slug:slug>/ideas/<int:pk>/rate/", ideas.rate, name="rate"),
+    path("<slug:slug>/ideas/<int:pk>/comment/", comments.comment, name="comment"),
     path(
         "<slug:slug>/ideas/<int:pk>/comments/<int:comment_pk>/delete/",
-        views.comment_delete,
+        comments.comment_delete,
         name="comment_delete",
     ),
-    path("<slug:slug>/ideas/<int:pk>/report/", views.report, name="report"),
-    path("<slug:slug>/ideas/<int:pk>/hide/", views.hide, name="hide"),
-    path("<slug:slug>/ideas/<int:pk>/respond/", views.respond, name="respond"),
+    path("<slug:slug>/ideas/<int:pk>/report/", ideas.report, name="report"),
+    path("<slug:slug>/ideas/<int:pk>/hide/", ideas.hide, name="hide"),
+    path("<slug:slug>/ideas/<int:pk>/respond/", ideas.respond, name="respond"),
 ]
 
 # Moderation: queue, audit log, blocks.
 urlpatterns += [
-    path("<slug:slug>/moderation/", views_moderation.queue, name="moderation"),
-    path("<slug:slug>/moderation/hide/", views_moderation.hide, name="moderation_hide"),
-    path("<slug:slug>/moderation/restore/", views_moderation.restore, name="moderation_restore"),
-    path("<slug:slug>/moderation/dismiss/", views_moderation.dismiss, name="moderation_dismiss"),
-    path("<slug:slug>/moderation/block/", views_moderation.block, name="moderation_block"),
+    path("<slug:slug>/moderation/", moderation.queue, name="moderation"),
+    path("<slug:slug>/moderation/hide/", moderation.hide, name="moderation_hide"),
+    path("<slug:slug>/moderation/restore/", moderation.restore, name="moderation_restore"),
+    path("<slug:slug>/moderation/dismiss/", moderation.dismiss, name="moderation_dismiss"),
+    path("<slug:slug>/moderation/block/", moderation.block, name="moderation_block"),
     path(
         "<slug:slug>/moderation/unblock/<int:user_pk>/",
-        views_moderation.unblock,
+        moderation.unblock,
         name="moderation_unblock",
     ),
-    path("<slug:slug>/moderation/log/", views_moderation.log, name="moderation_log"),
+    path("<slug:slug>/moderation/log/", moderation.log, name="moderation_log"),
     path(
         "<slug:slug>/ideas/<int:pk>/comments/<int:comment_pk>/edit/",
-        views_comments.comment_edit,
+        comments.comment_edit,
         name="comment_edit",
     ),
 ]
 
 # Map, search and open data: map view, GeoJSON, CSV.
 urlpatterns += [
-    path("<slug:slug>/map/", views_data.idea_map, name="idea_map"),
-    path("<slug:slug>/ideas.geojson", views_data.ideas_geojson, name="ideas_geojson"),
-    path("<slug:slug>/ideas.csv", views_data.ideas_csv, name="ideas_csv"),
+    path("<slug:slug>/map/", data.idea_map, name="idea_map"),
+    path("<slug:slug>/ideas.geojson", data.ideas_geojson, name="ideas_geojson"),
+    path("<slug:slug>/ideas.csv", data.ideas_csv, name="ideas_csv"),
 ]
 
 # Statistics and following.
 urlpatterns += [
-    path("<slug:slug>/statistics/", views_engage.statistics, name="statistics"),
-    path("<slug:slug>/follow/", views_engage.follow, name="follow"),
-    path("<slug:slug>/unfollow/<str:token>/", views_engage.unfollow_link, name="unfollow_link"),
+    path("<slug:slug>/statistics/", engage.statistics, name="statistics"),
+    path("<slug:slug>/follow/", engage.follow, name="follow"),
+    path("<slug:slug>/unfollow/<str:token>/", engage.unfollow_link, name="unfollow_link"),
+]
+
+# The staff area: processes and the moderation log of all of them.
+staff_app_name = "participation_staff"
+staff_urlpatterns = [
+    path("", staff.process_list, name="processes"),
+    path("new/", staff.process_create, name="process_create"),
+    path("log/", staff.audit_log, name="audit_log"),
+    path("<slug:slug>/edit/", staff.process_edit, name="process_edit"),
+    path("<slug:slug>/moderators/", staff.moderator_add, name="moderator_add"),
+    path(
+        "<slug:slug>/moderators/<int:user_pk>/remove/",
+        staff.moderator_remove,
+        name="moderator_remove",
+    ),
 ]

@@ -195,9 +195,3 @@ class BlockForm(forms.Form):
 
 class DismissForm(forms.Form):
     note = forms.CharField(label=_("Note for the log (optional)"), max_length=300, required=False)
-
-
-class CommentEditForm(forms.Form):
-    text = forms.CharField(
-        label=_("Your comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
-    )

@@ -4,8 +4,9 @@ Open to the process's moderators, city staff and admins; every action goes throu
 service that writes the audit log.
 """
 
+from collections.abc import Callable
+
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -17,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from gemeinsam.core.predicates import require
 from gemeinsam.participation import selectors, services
-from gemeinsam.participation.forms import ReasonForm
-from gemeinsam.participation.forms_staff import BlockForm, DismissForm
+from gemeinsam.participation.forms.public import ReasonForm
+from gemeinsam.participation.forms.staff import BlockForm, DismissForm
 from gemeinsam.participation.models import Block, Comment, Idea, Process
 
 EVENTS_PER_PAGE = 50
@@ -27,7 +28,7 @@ REPORTS_PER_PAGE = 25
 
 def _moderated_process(request: HttpRequest, slug: str) -> Process:
     """404 for a process the user may not see at all, 403 for one they may not moderate."""
-    process = get_object_or_404(selectors.visible_processes(request.user), slug=slug)
+    process = selectors.get_process_for(request, slug)
     require(request.user, "participation.moderate_process", process)
     return process
 
@@ -55,7 +56,7 @@ def _back(request: HttpRequest, process: Process) -> HttpResponse:
     return redirect("participation:moderation", process.slug)
 
 
-def _act(request: HttpRequest, process: Process, action, success: str) -> HttpResponse:
+def _act(request: HttpRequest, process: Process, action: Callable, success: str) -> HttpResponse:
     try:
         action()
     except ValidationError as error:
@@ -63,6 +64,18 @@ def _act(request: HttpRequest, process: Process, action, success: str) -> HttpRe
     else:
         messages.success(request, success)
     return _back(request, process)
+
+
+def _act_on_target(request: HttpRequest, slug: str, action: Callable, success: str):
+    """Run `action(target)` on the idea or comment the form names, in a process the user
+    moderates, and go back."""
+    process = _moderated_process(request, slug)
+    target = _target(request, process)
+    return _act(request, process, lambda: action(target), success)
+
+
+def _optional(form, name: str) -> str:
+    return form.cleaned_data[name] if form.is_valid() else ""
 
 
 @login_required
@@ -80,7 +93,7 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
             "query": request.GET.copy(),
             "hidden_ideas": hidden_ideas,
             "hidden_comments": hidden_comments,
-            "blocks": Block.objects.filter(process=process).select_related("user"),
+            "blocks": selectors.blocks(process),
         },
     )
 
@@ -88,14 +101,11 @@ def queue(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def hide(request: HttpRequest, slug: str) -> HttpResponse:
-    process = _moderated_process(request, slug)
-    target = _target(request, process)
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _act(
+    reason = _optional(ReasonForm(request.POST), "reason")
+    return _act_on_target(
         request,
-        process,
-        lambda: services.set_hidden(request.user, target, True, reason),
+        slug,
+        lambda target: services.set_hidden(request.user, target, True, reason),
         _("The contribution is hidden."),
     )
 
@@ -103,12 +113,10 @@ def hide(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def restore(request: HttpRequest, slug: str) -> HttpResponse:
-    process = _moderated_process(request, slug)
-    target = _target(request, process)
-    return _act(
+    return _act_on_target(
         request,
-        process,
-        lambda: services.set_hidden(request.user, target, False),
+        slug,
+        lambda target: services.set_hidden(request.user, target, False),
         _("The contribution is visible again."),
     )
 
@@ -116,27 +124,13 @@ def restore(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def dismiss(request: HttpRequest, slug: str) -> HttpResponse:
-    process = _moderated_process(request, slug)
-    target = _target(request, process)
-    form = DismissForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    return _act(
+    note = _optional(DismissForm(request.POST), "note")
+    return _act_on_target(
         request,
-        process,
-        lambda: services.resolve_report(request.user, target, note),
+        slug,
+        lambda target: services.resolve_report(request.user, target, note),
         _("The report has been dismissed; the contribution stays visible."),
     )
-
-
-def _contributor(process: Process, pk: int):
-    """Only people who wrote something in this process can be blocked from it."""
-    contributed = (
-        Idea.objects.filter(process=process, author_id=pk).exists()
-        or Comment.objects.filter(idea__process=process, author_id=pk).exists()
-    )
-    if not contributed:
-        raise Http404
-    return get_object_or_404(get_user_model(), pk=pk)
 
 
 @require_POST
@@ -149,7 +143,10 @@ def block(request: HttpRequest, slug: str) -> HttpResponse:
             raise Http404
         messages.error(request, _("Give a reason for the block."))
         return _back(request, process)
-    person = _contributor(process, form.cleaned_data["user"])
+    # Only people who wrote something in this process can be blocked from it.
+    person = selectors.contributor_in(process, form.cleaned_data["user"])
+    if person is None:
+        raise Http404
     return _act(
         request,
         process,

@@ -3,27 +3,21 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gemeinsam.core.predicates import can
+from gemeinsam.core.predicates import require
 from gemeinsam.participation import selectors, services
 from gemeinsam.participation.digest import read_unfollow_token
 from gemeinsam.participation.models import Process
 from gemeinsam.participation.statistics import FEW_PERCENT, process_statistics
 
 
-def _process(request: HttpRequest, slug: str) -> Process:
-    return get_object_or_404(selectors.visible_processes(request.user), slug=slug)
-
-
 def statistics(request: HttpRequest, slug: str) -> HttpResponse:
-    process = _process(request, slug)
-    if not can(request.user, "participation.view_statistics", process):
-        raise PermissionDenied
+    process = selectors.get_process_for(request, slug)
+    require(request.user, "participation.view_statistics", process)
     return render(
         request,
         "participation/statistics.html",
@@ -34,7 +28,7 @@ def statistics(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def follow(request: HttpRequest, slug: str) -> HttpResponse:
-    process = _process(request, slug)
+    process = selectors.get_process_for(request, slug)
     following = request.POST.get("follow", "1") == "1"
     services.set_following(request.user, process, following)
     if following:

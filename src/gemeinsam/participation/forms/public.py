@@ -1,4 +1,4 @@
-"""Forms of participation: ideas, comments, reports, moderation."""
+"""Forms of the public pages: ideas, comments, reports, responses and the idea filters."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -6,6 +6,12 @@ from django.utils.translation import gettext_lazy as _
 from gemeinsam.participation import images
 from gemeinsam.participation.models import Category, IdeaStatus
 from gemeinsam.participation.services import Point
+
+
+def _coordinate(label, limit: int, help_text) -> forms.FloatField:
+    return forms.FloatField(
+        label=label, required=False, min_value=-limit, max_value=limit, help_text=help_text
+    )
 
 
 class IdeaForm(forms.Form):
@@ -16,20 +22,8 @@ class IdeaForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.none(), required=False
     )
-    longitude = forms.FloatField(
-        label=_("Longitude"),
-        required=False,
-        min_value=-180,
-        max_value=180,
-        help_text=_("Optional, e.g. 13.3329"),
-    )
-    latitude = forms.FloatField(
-        label=_("Latitude"),
-        required=False,
-        min_value=-90,
-        max_value=90,
-        help_text=_("Optional, e.g. 52.5065"),
-    )
+    longitude = _coordinate(_("Longitude"), 180, _("Optional, e.g. 13.3329"))
+    latitude = _coordinate(_("Latitude"), 90, _("Optional, e.g. 52.5065"))
 
     def __init__(self, *args, process, **kwargs):
         super().__init__(*args, **kwargs)
@@ -129,6 +123,12 @@ class CommentForm(forms.Form):
         label=_("Your comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class CommentEditForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
+    )
 
 
 class ReasonForm(forms.Form):

@@ -5,7 +5,7 @@ public pages, and work without JavaScript.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gemeinsam.core.decorators import permission_required
-from gemeinsam.core.predicates import can
+from gemeinsam.core.forms import form_data, form_files
+from gemeinsam.core.predicates import require
 from gemeinsam.participation import selectors, services
-from gemeinsam.participation.forms_staff import (
+from gemeinsam.participation.forms.staff import (
     CategoryFormSet,
     ModeratorForm,
     PhaseFormSet,
@@ -41,8 +42,7 @@ def process_list(request: HttpRequest) -> HttpResponse:
 
 
 def _forms(request: HttpRequest, process: Process | None):
-    data = request.POST if request.method == "POST" else None
-    files = request.FILES if request.method == "POST" else None
+    data, files = form_data(request), form_files(request)
     phases_initial = categories_initial = None
     if process is not None:
         phases_initial = [
@@ -118,8 +118,7 @@ def process_create(request: HttpRequest) -> HttpResponse:
 @staff_only
 def process_edit(request: HttpRequest, slug: str) -> HttpResponse:
     process = get_object_or_404(Process.objects.prefetch_related("phases"), slug=slug)
-    if not can(request.user, "participation.change_process", process):
-        raise PermissionDenied
+    require(request.user, "participation.change_process", process)
     return _save(request, process)
 
 
