@@ -102,3 +102,23 @@ def test_the_list_reads_a_page_in_a_fixed_number_of_queries(
     client.get(reverse("core:audit_log"))  # warm the session
     with django_assert_max_num_queries(12):
         assert client.get(reverse("core:audit_log")).status_code == 200
+
+
+def test_changed_fields_are_shown_in_the_pages_language(staff, organisation):
+    hooks.register_audit_verbs({"test.changed": "Changed: %(fields)s"})
+    try:
+        event = audit.record(staff, "test.changed", organisation, fields=["name", "gone"])
+        with translation.override("de"):
+            german = audit.describe(event)
+        with translation.override("en"):
+            english = audit.describe(event)
+    finally:
+        hooks._audit_verbs.pop("test.changed")
+    name = str(Organisation._meta.get_field("name").verbose_name)
+    assert english == f"Changed: {name}, gone"
+    assert german.startswith("Changed: ") and german.endswith(", gone")
+
+
+def test_a_fact_may_be_called_user_or_actor(staff, organisation):
+    event = audit.record(staff, "test.renamed", organisation, user=1, actor=2)
+    assert event.data == {"user": 1, "actor": 2}

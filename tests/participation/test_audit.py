@@ -87,7 +87,7 @@ def test_changed_fields_are_named_without_their_values(staff, created):
     )
     event = audit.events_for(created).first()
     assert event.verb == "participation.change"
-    assert event.data == {"fields": "title, summary"}
+    assert event.data == {"fields": ["title", "summary"]}
     with translation.override("en"):
         assert audit.describe(event) == "Process changed: title, summary"
 
@@ -203,5 +203,5 @@ def test_saving_the_staff_form_unchanged_records_nothing(staff, login):
     events = list(audit.events_for(process)[:2])
     assert [(e.verb, e.data) for e in reversed(events)] == [
         ("participation.restrict", {"visibility": "private"}),
-        ("participation.change", {"fields": "summary"}),
+        ("participation.change", {"fields": ["summary"]}),
     ]

@@ -6,6 +6,7 @@ Staff read it per object (the `audit_trail` tag) and in one list at /staff/audit
 """
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
 
 from gemeinsam.core import hooks
@@ -13,9 +14,14 @@ from gemeinsam.core.models import AuditEvent
 from gemeinsam.lib.messages import format_message
 
 
-def record(user, verb: str, obj: Model, **data) -> AuditEvent:
-    """Log that `user` did `verb` to `obj`; `data` must be JSON and hold no personal data."""
-    actor = user if user is not None and getattr(user, "is_authenticated", False) else None
+def record(actor, verb: str, obj: Model, /, **data) -> AuditEvent:
+    """Log that `actor` (a user; anonymous or None for the system) did `verb` to `obj`.
+
+    `data` must be JSON and hold no personal data. Under the key `fields`, a list of the
+    target's field names is shown in their translated names.
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        actor = None
     return AuditEvent.objects.create(
         actor=actor,
         verb=verb,
@@ -49,7 +55,22 @@ def describe(event: AuditEvent) -> str:
     label = hooks.audit_verbs().get(event.verb)
     if label is None:
         return event.verb
+    data = dict(event.data)
+    if isinstance(data.get("fields"), list):
+        data["fields"] = ", ".join(field_names(event, data["fields"]))
     try:
-        return format_message(str(label), event.data)
+        return format_message(str(label), data)
     except (KeyError, TypeError, ValueError):  # an event older than its label's placeholders
         return str(label)
+
+
+def field_names(event: AuditEvent, names: list[str]) -> list[str]:
+    """The verbose names of the target model's fields, as the page's language says them."""
+    model = event.target_type.model_class()
+    shown = []
+    for name in names:
+        try:
+            shown.append(str(model._meta.get_field(name).verbose_name))
+        except (AttributeError, FieldDoesNotExist):  # a model or field removed since
+            shown.append(name)
+    return shown

@@ -187,7 +187,7 @@ def _record_changes(user, process: Process, created: bool, changed: list[str]) -
         audit.record(user, "participation.set_members", process, count=process.members.count())
         changed.remove("members")
     if changed:
-        audit.record(user, "participation.change", process, fields=", ".join(changed))
+        audit.record(user, "participation.change", process, fields=changed)
 
 
 @transaction.atomic
