@@ -34,8 +34,8 @@ def _refresh_process_page(sender, instance, **kwargs) -> None:
 
 def _schedule_count(sender, process, **kwargs) -> None:
     """New phases, new end of voting: queue the final count for it."""
-    from gemeinsam.budgeting import results
     from gemeinsam.budgeting.models import BudgetingProcess
+    from gemeinsam.budgeting.services import results
 
     budgeting = BudgetingProcess.objects.filter(process=process).first()
     if budgeting is not None:

@@ -12,9 +12,10 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from gemeinsam.budgeting import results, services
 from gemeinsam.budgeting.models import BudgetingProcess, Feasibility, Proposal, VotingCode
 from gemeinsam.budgeting.rules.pabulib import read_pabulib
+from gemeinsam.budgeting.services import ballots, imports, results
+from gemeinsam.budgeting.services.codes import code_hash
 from gemeinsam.core.demo import demo_users
 from gemeinsam.core.geo import district_at
 from gemeinsam.core.models import District, User
@@ -213,8 +214,7 @@ def _voting(accounts: dict[Role, User | None]) -> BudgetingProcess:
         voting_codes=True,
     )
     VotingCode.objects.bulk_create(
-        VotingCode(budgeting=budgeting, code_hash=services.code_hash(code), batch=1)
-        for code in DEMO_CODES
+        VotingCode(budgeting=budgeting, code_hash=code_hash(code), batch=1) for code in DEMO_CODES
     )
     proposals = _proposals(budgeting, accounts, now)
     _ballots(accounts, budgeting, proposals)
@@ -291,7 +291,7 @@ def _ballots(
     """The demo accounts vote online; staff type in a pile of paper ballots."""
     for role, numbers in ACCOUNT_BALLOTS.items():
         if accounts[role]:
-            services.cast_ballot(accounts[role], budgeting, {proposals[n].pk: 1 for n in numbers})
+            ballots.cast_ballot(accounts[role], budgeting, {proposals[n].pk: 1 for n in numbers})
     staff = accounts[Role.STAFF]
     if staff is None:
         return
@@ -301,7 +301,7 @@ def _ballots(
         chosen: set[int] = set()
         while len(chosen) < wanted:
             chosen.add(rng.choices(proposals, weights=PAPER_WEIGHTS)[0].pk)
-        services.enter_paper_ballot(
+        ballots.enter_paper_ballot(
             staff, budgeting, dict.fromkeys(chosen, 1), reference=f"P-{number:03d}"
         )
 
@@ -366,7 +366,7 @@ def _real_result(accounts: dict[Role, User | None]) -> BudgetingProcess:
         currency=election.meta["currency"],
         max_projects=int(election.meta["max_length"]),
     )
-    services.import_election(budgeting, election)
+    imports.import_election(budgeting, election)
     process.ideas.update(created_at=begin)
     results.count_now(budgeting)  # voting closed in 2022: the published final result
     return budgeting
