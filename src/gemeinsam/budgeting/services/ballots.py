@@ -27,6 +27,7 @@ from gemeinsam.budgeting.models import (
 )
 from gemeinsam.budgeting.selectors import Part, parts
 from gemeinsam.budgeting.services.codes import code_hash
+from gemeinsam.core import audit
 from gemeinsam.core.predicates import require
 
 # The check ---------------------------------------------------------------------------------
@@ -252,4 +253,7 @@ def enter_paper_ballot(
         reference=reference.strip()[:64],
     )
     _replace_items(ballot, choices)
+    # How many, never what: a paper ballot is as secret as any other.
+    paper = budgeting.ballots.filter(source=BallotSource.PAPER).count()
+    audit.record(staff, "budgeting.enter_paper_ballot", budgeting, count=paper)
     return ballot

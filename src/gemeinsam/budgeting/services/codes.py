@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from gemeinsam.budgeting.models import BudgetingProcess, VotingCode
+from gemeinsam.core import audit
 from gemeinsam.core.predicates import require
 from gemeinsam.lib import codes
 
@@ -38,4 +39,5 @@ def generate_codes(staff, budgeting: BudgetingProcess, count: int) -> tuple[int,
         VotingCode(budgeting=budgeting, code_hash=code_hash(c), batch=batch, created_by=staff)
         for c in printed
     )
+    audit.record(staff, "budgeting.generate_codes", budgeting, batch=batch, count=count)
     return batch, printed

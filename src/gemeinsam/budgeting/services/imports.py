@@ -20,6 +20,7 @@ from gemeinsam.budgeting.models import (
 )
 from gemeinsam.budgeting.rules.election import BallotKind as RuleKind
 from gemeinsam.budgeting.rules.election import Election
+from gemeinsam.core import audit
 from gemeinsam.participation.models import Idea
 
 KINDS = {
@@ -50,6 +51,7 @@ def import_election(
     budgeting.save(update_fields=["ballot_kind", "budget"])
     ids = _proposals(budgeting, election, author)
     ballots = _ballots(budgeting, election, ids)
+    audit.record(author, "budgeting.import_ballots", budgeting, proposals=len(ids), ballots=ballots)
     return len(ids), ballots
 
 

@@ -8,9 +8,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gemeinsam.budgeting.models import BudgetingProcess, Feasibility, Proposal
+from gemeinsam.core import audit
 from gemeinsam.core.models import District
 from gemeinsam.core.predicates import require
 from gemeinsam.participation import services as participation
+
+# The audit verb of each review result.
+REVIEW_VERBS = {
+    Feasibility.FEASIBLE: "budgeting.proposal_feasible",
+    Feasibility.NOT_FEASIBLE: "budgeting.proposal_not_feasible",
+    Feasibility.PENDING: "budgeting.proposal_pending",
+}
 
 
 @transaction.atomic
@@ -69,4 +77,13 @@ def review_proposal(
     proposal.reviewed_by, proposal.reviewed_at = staff, timezone.now()
     proposal.full_clean()
     proposal.save()
+    # On the process, so that its staff page shows every review; the reason is on the page.
+    audit.record(
+        staff,
+        REVIEW_VERBS[feasibility],
+        proposal.budgeting,
+        proposal=proposal.pk,
+        feasibility=str(feasibility),
+        final_cost=None if final_cost is None else str(final_cost),
+    )
     return proposal

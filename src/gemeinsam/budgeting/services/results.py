@@ -52,6 +52,7 @@ from gemeinsam.budgeting.selectors import (
     voting_closed,
     voting_end,
 )
+from gemeinsam.core import audit
 from gemeinsam.core.predicates import require
 
 logger = logging.getLogger(__name__)
@@ -188,7 +189,18 @@ def run(result_id: int) -> str:
     result.ballots = data["ballots"]
     result.seconds = time.perf_counter() - started
     result.state, result.finished_at = ResultState.DONE, timezone.now()
-    result.save(update_fields=["data", "ballots", "seconds", "state", "finished_at"])
+    with transaction.atomic():
+        result.save(update_fields=["data", "ballots", "seconds", "state", "finished_at"])
+        # A final count is published the moment it is done (selectors.published).
+        audit.record(
+            result.requested_by,
+            "budgeting.publish_result" if result.final else "budgeting.count_provisional",
+            budgeting,
+            count=result.pk,
+            rule=data["rule"],
+            ballots=result.ballots,
+            final=result.final,
+        )
     return "done"
 
 

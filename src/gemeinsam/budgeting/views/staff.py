@@ -1,4 +1,5 @@
-"""Staff pages of budgeting: feasibility review, voting codes, paper ballots."""
+"""Staff pages of budgeting: feasibility review (with the process's history of changes),
+voting codes, paper ballots."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -42,6 +43,7 @@ def review_list(request: HttpRequest, slug: str) -> HttpResponse:
 def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     budgeting = staff_budgeting(request, slug, "budgeting.review_proposal")
     proposal = get_object_or_404(Proposal, budgeting=budgeting, pk=pk)
+    proposal.budgeting = budgeting
     form = ReviewForm(request.POST, prefix=f"r{pk}")
     if not form.is_valid():
         messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
