@@ -91,12 +91,12 @@ def watch(timeout: float) -> None:
     import django
 
     django.setup()
-    from gemeinsam.budgeting import results
+    from gemeinsam.budgeting import selectors
     from gemeinsam.budgeting.models import BudgetingProcess, ResultState
 
     budgeting = BudgetingProcess.objects.select_related("process").get(process__slug=SLUG)
     deadline = time.monotonic() + timeout
-    while (published := results.published(budgeting)) is None:
+    while (published := selectors.published(budgeting)) is None:
         failed = budgeting.results.filter(final=True, state=ResultState.FAILED).first()
         if failed is not None:
             print(json.dumps({"state": "failed", "error": failed.error}))
@@ -105,7 +105,7 @@ def watch(timeout: float) -> None:
             print(json.dumps({"state": "timeout", "error": f"no result after {timeout:.0f} s"}))
             return
         time.sleep(0.2)
-    close = results.voting_end(budgeting.process)
+    close = selectors.voting_end(budgeting.process)
     external = dict(budgeting.proposals.values_list("pk", "external_id"))
     part = published.data["parts"][0]
     print(

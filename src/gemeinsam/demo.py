@@ -17,7 +17,7 @@ from django.core.management.base import OutputWrapper
 
 from gemeinsam.budgeting.demo import DEMO_CODES
 from gemeinsam.budgeting.demo import load_demo_content as load_budgeting
-from gemeinsam.budgeting.services import code_is_usable
+from gemeinsam.budgeting.selectors import code_is_usable
 from gemeinsam.core.demo import DEMO_PASSWORD, load_demo_content
 from gemeinsam.core.management.commands.serve import gunicorn_argv
 from gemeinsam.knowledge.demo import seed as load_knowledge

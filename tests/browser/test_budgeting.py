@@ -65,7 +65,7 @@ def test_ballot_page_fits_a_320_px_phone(page, live_server, resident):
 
 
 def test_results_page_explains_the_outcome_and_shows_my_winners(page, live_server, resident):
-    from gemeinsam.budgeting import results, services
+    from gemeinsam.budgeting.services import ballots, results
 
     from ..budgeting.test_results import close_voting, majority_election
 
@@ -76,7 +76,7 @@ def test_results_page_explains_the_outcome_and_shows_my_winners(page, live_serve
     idea.save()
     # The resident takes the place of one of B's four voters.
     budgeting.ballots.filter(items__proposal=b).first().delete()
-    services.cast_ballot(resident, budgeting, {b: 1})
+    ballots.cast_ballot(resident, budgeting, {b: 1})
     close_voting(budgeting)
     results.count_now(budgeting)
     log_in(page, live_server, resident)

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from gemeinsam.budgeting import services
+from gemeinsam.budgeting import selectors
 from gemeinsam.budgeting.models import (
     Ballot,
     BallotItem,
@@ -20,6 +20,7 @@ from gemeinsam.budgeting.models import (
     Feasibility,
     Proposal,
 )
+from gemeinsam.budgeting.services import ballots
 from gemeinsam.participation.models import Idea, Phase, PhaseType, Process
 
 from ..conftest import DistrictFactory, UserFactory, run_concurrently
@@ -55,14 +56,14 @@ def make_budgeting(
 
 def ids(budgeting: BudgetingProcess) -> list[int]:
     """Proposal ids in title order: P0, P1, ..."""
-    return [p.pk for p in services.ballot_proposals(budgeting)]
+    return [p.pk for p in selectors.ballot_proposals(budgeting)]
 
 
 def test_approval_ballot_is_stored_and_replaced(resident):
     budgeting = make_budgeting()
     p = ids(budgeting)
-    services.cast_ballot(resident, budgeting, {p[0]: 1, p[1]: 1})
-    services.cast_ballot(resident, budgeting, {p[2]: 1})
+    ballots.cast_ballot(resident, budgeting, {p[0]: 1, p[1]: 1})
+    ballots.cast_ballot(resident, budgeting, {p[2]: 1})
     ballot = Ballot.objects.get(budgeting=budgeting, voter=resident)
     assert ballot.source == BallotSource.ONLINE
     assert list(ballot.items.values_list("proposal_id", flat=True)) == [p[2]]
@@ -72,23 +73,23 @@ def test_approval_ballot_is_stored_and_replaced(resident):
 def test_knapsack_refuses_a_selection_over_budget_and_says_by_how_much(resident):
     budgeting = make_budgeting(knapsack=True, costs=(600, 500, 100))
     p = ids(budgeting)
-    check = services.check_ballot(budgeting, {p[0]: 1, p[1]: 1})
+    check = ballots.check_ballot(budgeting, {p[0]: 1, p[1]: 1})
     assert check.total_cost == 1100
     assert check.parts[0].over_budget == 100
     assert len(check.errors) == 1
     assert "1.100 EUR" in check.errors[0] or "1,100 EUR" in check.errors[0]
     assert "100 EUR" in check.errors[0]
     with pytest.raises(ValidationError):
-        services.cast_ballot(resident, budgeting, {p[0]: 1, p[1]: 1})
+        ballots.cast_ballot(resident, budgeting, {p[0]: 1, p[1]: 1})
     assert not Ballot.objects.exists()
-    services.cast_ballot(resident, budgeting, {p[0]: 1, p[2]: 1})  # 700 fits
+    ballots.cast_ballot(resident, budgeting, {p[0]: 1, p[2]: 1})  # 700 fits
     assert BallotItem.objects.count() == 2
 
 
 def test_without_knapsack_over_budget_approval_is_allowed(resident):
     budgeting = make_budgeting(costs=(600, 500))
     p = ids(budgeting)
-    check = services.check_ballot(budgeting, {p[0]: 1, p[1]: 1})
+    check = ballots.check_ballot(budgeting, {p[0]: 1, p[1]: 1})
     assert check.ok and check.parts[0].over_budget == 100
 
 
@@ -96,21 +97,21 @@ def test_without_knapsack_over_budget_approval_is_allowed(resident):
 def test_approval_minimum_and_maximum(db, chosen, ok):
     budgeting = make_budgeting(min_projects=2, max_projects=3)
     p = ids(budgeting)
-    check = services.check_ballot(budgeting, dict.fromkeys(p[:chosen], 1))
+    check = ballots.check_ballot(budgeting, dict.fromkeys(p[:chosen], 1))
     assert check.ok is ok
 
 
 def test_approval_values_other_than_one_are_refused(db):
     budgeting = make_budgeting()
     p = ids(budgeting)
-    assert not services.check_ballot(budgeting, {p[0]: 2}).ok
+    assert not ballots.check_ballot(budgeting, {p[0]: 2}).ok
 
 
 def test_empty_ballot_and_foreign_proposal_are_refused(db):
     budgeting = make_budgeting()
     other = make_budgeting(slug="anderer")
-    assert not services.check_ballot(budgeting, {}).ok
-    assert not services.check_ballot(budgeting, {ids(other)[0]: 1}).ok
+    assert not ballots.check_ballot(budgeting, {}).ok
+    assert not ballots.check_ballot(budgeting, {ids(other)[0]: 1}).ok
 
 
 def test_proposals_not_found_feasible_are_not_on_the_ballot(db):
@@ -119,14 +120,14 @@ def test_proposals_not_found_feasible_are_not_on_the_ballot(db):
     pending.feasibility = Feasibility.PENDING
     pending.save()
     assert pending.pk not in ids(budgeting)
-    assert not services.check_ballot(budgeting, {pending.pk: 1}).ok
+    assert not ballots.check_ballot(budgeting, {pending.pk: 1}).ok
 
 
 @pytest.mark.parametrize(("points", "ok"), [((5, 5), True), ((6, 5), False), ((10,), True)])
 def test_cumulative_points_may_not_exceed_the_available(db, points, ok):
     budgeting = make_budgeting(ballot_kind=BallotKind.CUMULATIVE, points=10)
     p = ids(budgeting)
-    check = services.check_ballot(budgeting, dict(zip(p, points, strict=False)))
+    check = ballots.check_ballot(budgeting, dict(zip(p, points, strict=False)))
     assert check.ok is ok
     if not ok:
         assert "11" in check.errors[0] and "10" in check.errors[0]
@@ -139,7 +140,7 @@ def test_cumulative_points_may_not_exceed_the_available(db, points, ok):
 def test_ordinal_ranks_are_distinct_and_at_most_k(db, ranks, ok):
     budgeting = make_budgeting(ballot_kind=BallotKind.ORDINAL, max_rank=3)
     p = ids(budgeting)
-    assert services.check_ballot(budgeting, dict(zip(p, ranks, strict=False))).ok is ok
+    assert ballots.check_ballot(budgeting, dict(zip(p, ranks, strict=False))).ok is ok
 
 
 def test_district_budgets_are_checked_per_district(db):
@@ -152,23 +153,23 @@ def test_district_budgets_are_checked_per_district(db):
     c.district = south
     for proposal in (a, b, c):
         proposal.save()
-    parts = services.parts(budgeting)
+    parts = selectors.parts(budgeting)
     assert [part.budget for part in parts] == [500, 500]
-    assert services.check_ballot(budgeting, {a.pk: 1, c.pk: 1}).ok  # 300 each side
-    check = services.check_ballot(budgeting, {a.pk: 1, b.pk: 1})  # 600 in north
+    assert ballots.check_ballot(budgeting, {a.pk: 1, c.pk: 1}).ok  # 300 each side
+    check = ballots.check_ballot(budgeting, {a.pk: 1, b.pk: 1})  # 600 in north
     assert len(check.errors) == 1 and north.name in check.errors[0]
 
 
 def test_ballot_can_be_changed_until_the_voting_phase_ends(resident):
     budgeting = make_budgeting()
     p = ids(budgeting)
-    services.cast_ballot(resident, budgeting, {p[0]: 1})
+    ballots.cast_ballot(resident, budgeting, {p[0]: 1})
     phase = budgeting.process.phases.get()
     phase.ends_at = timezone.now() - timedelta(seconds=1)
     phase.save()
     budgeting.process = Process.objects.get(pk=budgeting.process_id)  # phases load afresh
     with pytest.raises(PermissionDenied):
-        services.cast_ballot(resident, budgeting, {p[1]: 1})
+        ballots.cast_ballot(resident, budgeting, {p[1]: 1})
     assert list(BallotItem.objects.values_list("proposal_id", flat=True)) == [p[0]]
 
 
@@ -176,27 +177,27 @@ def test_ballot_can_be_changed_until_the_voting_phase_ends(resident):
 def test_no_voting_outside_the_voting_phase(resident, phase_type):
     budgeting = make_budgeting(phase_type=phase_type)
     with pytest.raises(PermissionDenied):
-        services.cast_ballot(resident, budgeting, {ids(budgeting)[0]: 1})
+        ballots.cast_ballot(resident, budgeting, {ids(budgeting)[0]: 1})
 
 
 def test_paper_ballots_are_marked_with_who_entered_them(staff, resident):
     budgeting = make_budgeting()
     p = ids(budgeting)
-    ballot = services.enter_paper_ballot(staff, budgeting, {p[0]: 1, p[1]: 1}, "Blatt 7")
-    second = services.enter_paper_ballot(staff, budgeting, {p[0]: 1})
+    ballot = ballots.enter_paper_ballot(staff, budgeting, {p[0]: 1, p[1]: 1}, "Blatt 7")
+    second = ballots.enter_paper_ballot(staff, budgeting, {p[0]: 1})
     assert ballot.source == second.source == BallotSource.PAPER
     assert ballot.entered_by == staff and ballot.voter is None and ballot.reference == "Blatt 7"
     with pytest.raises(PermissionDenied):
-        services.enter_paper_ballot(resident, budgeting, {p[0]: 1})
+        ballots.enter_paper_ballot(resident, budgeting, {p[0]: 1})
     with pytest.raises(ValidationError):
-        services.enter_paper_ballot(staff, budgeting, {})
+        ballots.enter_paper_ballot(staff, budgeting, {})
 
 
 def test_stored_ballots_become_a_rules_election(resident, staff):
     budgeting = make_budgeting(ballot_kind=BallotKind.ORDINAL)
     p = ids(budgeting)
-    services.cast_ballot(resident, budgeting, {p[2]: 1, p[0]: 2})
-    election = services.to_election(budgeting)
+    ballots.cast_ballot(resident, budgeting, {p[2]: 1, p[0]: 2})
+    election = selectors.to_election(budgeting)
     assert election.budget == 1000
     assert election.project_ids == [str(pk) for pk in sorted(p)]
     assert [election.project(str(pk)).cost for pk in p] == [400, 300, 200, 100]

@@ -8,7 +8,7 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from gemeinsam.budgeting import services
+from gemeinsam.budgeting import selectors
 from gemeinsam.budgeting.models import Ballot, BallotSource, BudgetingProcess, Proposal
 from gemeinsam.budgeting.rules.pabulib import read_pabulib
 from gemeinsam.budgeting.rules.solve import run
@@ -50,7 +50,7 @@ def test_import_stores_proposals_and_ballots_marked_imported(db):
     assert budgeting.budget == election.budget
     assert Proposal.objects.filter(budgeting=budgeting).count() == len(election.projects)
     assert set(Ballot.objects.values_list("source", flat=True)) == {BallotSource.IMPORTED}
-    stored = services.to_election(budgeting)
+    stored = selectors.to_election(budgeting)
     assert stored.project_ids == election.project_ids
     assert sorted(map(sorted, stored.ballots)) == sorted(
         map(sorted, filter(None, election.ballots))

@@ -5,62 +5,64 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from gemeinsam.budgeting import services
+from gemeinsam.budgeting import selectors
 from gemeinsam.budgeting.models import Ballot, BallotSource, VotingCode
+from gemeinsam.budgeting.services import ballots
+from gemeinsam.budgeting.services.codes import code_hash, generate_codes
 
 from .test_ballots import ids, make_budgeting
 
 
 def test_staff_generate_codes_stored_only_as_hashes(staff):
     budgeting = make_budgeting(voting_codes=True)
-    batch, codes = services.generate_codes(staff, budgeting, 5)
+    batch, codes = generate_codes(staff, budgeting, 5)
     assert batch == 1 and len(set(codes)) == 5
     stored = set(VotingCode.objects.values_list("code_hash", flat=True))
-    assert stored == {services.code_hash(c) for c in codes}
+    assert stored == {code_hash(c) for c in codes}
     assert not any(c in stored for c in codes)
-    assert services.generate_codes(staff, budgeting, 1)[0] == 2
+    assert generate_codes(staff, budgeting, 1)[0] == 2
 
 
 def test_codes_need_staff_and_enabled_codes(staff, resident):
     with pytest.raises(PermissionDenied):
-        services.generate_codes(resident, make_budgeting(voting_codes=True), 3)
+        generate_codes(resident, make_budgeting(voting_codes=True), 3)
     with pytest.raises(PermissionDenied):
-        services.generate_codes(staff, make_budgeting(slug="ohne"), 3)
+        generate_codes(staff, make_budgeting(slug="ohne"), 3)
 
 
 def test_a_code_votes_once_without_an_account(staff):
     budgeting = make_budgeting(voting_codes=True)
-    _batch, (code,) = services.generate_codes(staff, budgeting, 1)
+    _batch, (code,) = generate_codes(staff, budgeting, 1)
     p = ids(budgeting)
-    ballot = services.cast_ballot(code.lower().replace("-", " "), budgeting, {p[0]: 1})
+    ballot = ballots.cast_ballot(code.lower().replace("-", " "), budgeting, {p[0]: 1})
     assert ballot.source == BallotSource.CODE and ballot.voter is None
     assert VotingCode.objects.get().used_at is not None
     with pytest.raises(ValidationError):
-        services.cast_ballot(code, budgeting, {p[1]: 1})
+        ballots.cast_ballot(code, budgeting, {p[1]: 1})
     with pytest.raises(ValidationError):
-        services.cast_ballot("AAAA-BBBB-CCCC", budgeting, {p[1]: 1})
+        ballots.cast_ballot("AAAA-BBBB-CCCC", budgeting, {p[1]: 1})
     assert Ballot.objects.count() == 1
 
 
 def test_an_invalid_ballot_does_not_use_up_the_code(staff):
     budgeting = make_budgeting(voting_codes=True)
-    _batch, (code,) = services.generate_codes(staff, budgeting, 1)
+    _batch, (code,) = generate_codes(staff, budgeting, 1)
     with pytest.raises(ValidationError):
-        services.cast_ballot(code, budgeting, {})
-    assert services.code_is_usable(budgeting, code)
+        ballots.cast_ballot(code, budgeting, {})
+    assert selectors.code_is_usable(budgeting, code)
 
 
 def test_codes_of_another_process_do_not_work(staff):
     one = make_budgeting(voting_codes=True)
     other = make_budgeting(voting_codes=True, slug="zwei")
-    _batch, (code,) = services.generate_codes(staff, one, 1)
+    _batch, (code,) = generate_codes(staff, one, 1)
     with pytest.raises(ValidationError):
-        services.cast_ballot(code, other, {ids(other)[0]: 1})
+        ballots.cast_ballot(code, other, {ids(other)[0]: 1})
 
 
 def test_code_ballot_page_without_account(staff):
     budgeting = make_budgeting(voting_codes=True)
-    _batch, (code,) = services.generate_codes(staff, budgeting, 1)
+    _batch, (code,) = generate_codes(staff, budgeting, 1)
     p = ids(budgeting)
     url = reverse("budgeting:ballot", args=[budgeting.process.slug])
     client = Client()
@@ -91,14 +93,14 @@ def test_one_code_used_at_once_from_several_places_makes_one_ballot(staff):
     from ..conftest import run_concurrently
 
     budgeting = make_budgeting(voting_codes=True)
-    _batch, (code,) = services.generate_codes(staff, budgeting, 1)
+    _batch, (code,) = generate_codes(staff, budgeting, 1)
     p = ids(budgeting)
     outcomes = []
 
     def vote(proposal):
         def call():
             try:
-                services.cast_ballot(code, budgeting, {proposal: 1})
+                ballots.cast_ballot(code, budgeting, {proposal: 1})
                 outcomes.append("cast")
             except ValidationError:
                 outcomes.append("refused")

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from gemeinsam.budgeting import results, services
+from gemeinsam.budgeting import selectors
 from gemeinsam.budgeting.demo import (
     DEMO_CODES,
     PABULIB_FILE,
@@ -20,6 +20,7 @@ from gemeinsam.budgeting.demo import (
 from gemeinsam.budgeting.models import BallotSource, BudgetingProcess, Feasibility
 from gemeinsam.budgeting.rules.pabulib import read_pabulib
 from gemeinsam.budgeting.rules.solve import solve
+from gemeinsam.budgeting.services import ballots
 from gemeinsam.core.demo import load_demo_content as load_core_demo
 from gemeinsam.core.models import User
 from gemeinsam.participation.models import PhaseType
@@ -68,7 +69,7 @@ def test_the_pankow_budget_is_voting_on_feasible_proposals_in_pankow(demo):
         PhaseType.RESULT,
     ]
     assert demo.budget == 250_000 and demo.max_projects == 5 and demo.voting_codes
-    on_ballot = list(services.ballot_proposals(demo))
+    on_ballot = list(selectors.ballot_proposals(demo))
     assert len(on_ballot) == 10
     assert all(p.final_cost and p.reviewed_by for p in on_ballot)
     assert {p.idea.district.name for p in on_ballot} == {"Pankow"}
@@ -86,8 +87,8 @@ def test_staff_see_a_provisional_count_of_the_demo_ballots(demo, login):
     sources = set(demo.ballots.values_list("source", flat=True))
     assert sources == {BallotSource.ONLINE, BallotSource.PAPER}
     assert demo.ballots.filter(voter__email__endswith="@demo.gemeinsam.invalid").count() >= 3
-    assert results.published(demo) is None
-    provisional = results.newest(demo)
+    assert selectors.published(demo) is None
+    provisional = selectors.newest(demo)
     assert not provisional.final and provisional.ballots == demo.ballots.count()
     staff = User.objects.get(email="verwaltung@demo.gemeinsam.invalid")
     page = login(staff).get(reverse("budgeting:results", args=[VOTING_SLUG])).content.decode()
@@ -96,9 +97,9 @@ def test_staff_see_a_provisional_count_of_the_demo_ballots(demo, login):
 
 
 def test_the_printed_demo_codes_vote_without_an_account(demo):
-    ballot = services.cast_ballot(DEMO_CODES[0], demo, {demo.proposals.first().pk: 1})
+    ballot = ballots.cast_ballot(DEMO_CODES[0], demo, {demo.proposals.first().pk: 1})
     assert ballot.source == BallotSource.CODE
-    assert [services.code_is_usable(demo, code) for code in DEMO_CODES] == [False, True, True]
+    assert [selectors.code_is_usable(demo, code) for code in DEMO_CODES] == [False, True, True]
 
 
 def test_the_shipped_pabulib_file_is_the_original_byte_for_byte():
@@ -122,7 +123,7 @@ def test_the_real_budapest_ballots_are_imported_and_labelled(budapest):
 
 
 def test_the_published_budapest_result_is_what_equal_shares_selects(budapest, anonymous):
-    result = results.published(budapest)
+    result = selectors.published(budapest)
     assert result.final and result.ballots == 520
     assert (budapest.rule, budapest.completion) == ("mes", "add1-greedy")
     external_id = dict(budapest.proposals.values_list("pk", "external_id"))

@@ -12,10 +12,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from gemeinsam.budgeting import results, services
+from gemeinsam.budgeting import selectors
 from gemeinsam.budgeting.models import BudgetingProcess, Result, ResultState
 from gemeinsam.budgeting.rules.pabulib import parse_pabulib, read_pabulib
 from gemeinsam.budgeting.rules.solve import solve
+from gemeinsam.budgeting.services import ballots, results
 from gemeinsam.core.roles import Role
 from gemeinsam.participation import services as participation
 from gemeinsam.participation.models import Phase, PhaseType
@@ -34,9 +35,9 @@ def majority_election(state: str = "during") -> BudgetingProcess:
     budgeting = make_budgeting(state=state, costs=(300, 300, 300, 300))
     a0, a1, a2, b = ids(budgeting)
     for _ in range(6):
-        services.cast_ballot(UserFactory(), budgeting, {a0: 1, a1: 1, a2: 1})
+        ballots.cast_ballot(UserFactory(), budgeting, {a0: 1, a1: 1, a2: 1})
     for _ in range(4):
-        services.cast_ballot(UserFactory(), budgeting, {b: 1})
+        ballots.cast_ballot(UserFactory(), budgeting, {b: 1})
     return budgeting
 
 
@@ -73,7 +74,7 @@ def test_count_agrees_with_the_rules_on_the_stored_ballots():
     budgeting.rule, budgeting.completion = "greedy", "none"
     budgeting.save()
     part = results.count_now(budgeting).data["parts"][0]
-    election = services.to_election(budgeting)
+    election = selectors.to_election(budgeting)
     expected = solve(election, "greedy", "cost")
     assert part["selected"] == [int(p) for p in expected.selected]
 
@@ -136,11 +137,11 @@ def test_a_final_count_started_before_voting_closed_waits(settings):
     assert results.run(pending.pk) == "waiting for voting to close"
     pending.refresh_from_db()
     assert pending.state == ResultState.QUEUED
-    assert pending.run_after == results.voting_end(budgeting.process)
+    assert pending.run_after == selectors.voting_end(budgeting.process)
     close_voting(budgeting)
     assert results.run(pending.pk) == "done"
     assert results.run(pending.pk) == "not queued"  # a second task for it does nothing
-    assert results.published(budgeting).pk == pending.pk
+    assert selectors.published(budgeting).pk == pending.pk
 
 
 @pytest.mark.django_db
@@ -211,7 +212,7 @@ def test_first_visit_after_voting_closed_counts_and_publishes(
     with django_capture_on_commit_callbacks(execute=True):
         first = anonymous.get(url)  # queues the final count; this backend runs it at once
     assert first.status_code == 200
-    published = results.published(budgeting)
+    published = selectors.published(budgeting)
     assert published is not None and published.final
     page = anonymous.get(url).content.decode()
     # Winners, the comparison with greedy, and why A2 lost, all on the page.
@@ -226,7 +227,7 @@ def test_voter_sees_which_of_their_proposals_won(login):
     budgeting = majority_election()
     voter = UserFactory()
     *_, a2, b = ids(budgeting)
-    services.cast_ballot(voter, budgeting, {a2: 1, b: 1})
+    ballots.cast_ballot(voter, budgeting, {a2: 1, b: 1})
     close_voting(budgeting)
     winners = set(results.count_now(budgeting).data["parts"][0]["selected"])
     assert b in winners
@@ -310,8 +311,8 @@ def test_pb_import_closes_voting_on_the_files_dates_and_publishes(capsys):
     path = shared_data() / "pabulib" / "Hungary_Budapest_2022_VIII_Jozsefvaros.pb"
     call_command("pb", "import", str(path), "--process", "budapest")
     budgeting = BudgetingProcess.objects.get(process__slug="budapest")
-    assert results.voting_end(budgeting.process).date().isoformat() == "2022-07-24"
-    published = results.published(budgeting)
+    assert selectors.voting_end(budgeting.process).date().isoformat() == "2022-07-24"
+    published = selectors.published(budgeting)
     assert published is not None and published.ballots == 520
     expected = solve(read_pabulib(path), "mes", "cost", "add1-greedy").selected
     external = dict(budgeting.proposals.values_list("pk", "external_id"))
@@ -323,8 +324,8 @@ def test_pb_import_closes_voting_on_the_files_dates_and_publishes(capsys):
 def test_cumulative_counts_points_as_well_as_voters():
     budgeting = make_budgeting(ballot_kind="cumulative", points=10, costs=(500, 500, 500))
     p = ids(budgeting)
-    services.cast_ballot(UserFactory(), budgeting, {p[0]: 7, p[1]: 3})
-    services.cast_ballot(UserFactory(), budgeting, {p[0]: 10})
+    ballots.cast_ballot(UserFactory(), budgeting, {p[0]: 7, p[1]: 3})
+    ballots.cast_ballot(UserFactory(), budgeting, {p[0]: 10})
     part = results.count_now(budgeting).data["parts"][0]
     rows = {row["proposal"]: row for row in part["projects"]}
     assert (rows[p[0]]["votes"], rows[p[0]]["points"]) == (2, 17)
@@ -347,8 +348,8 @@ def test_district_budgets_are_counted_as_elections_of_their_own(anonymous):
         proposal.district = district
         proposal.save()
     for _ in range(3):
-        services.cast_ballot(UserFactory(), budgeting, {a.pk: 1, b.pk: 1, c.pk: 1})
-    services.cast_ballot(UserFactory(), budgeting, {d.pk: 1})
+        ballots.cast_ballot(UserFactory(), budgeting, {a.pk: 1, b.pk: 1, c.pk: 1})
+    ballots.cast_ballot(UserFactory(), budgeting, {d.pk: 1})
     close_voting(budgeting)
     result = results.count_now(budgeting)
     parts = {part["name"]: part for part in result.data["parts"]}

@@ -5,8 +5,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from gemeinsam.budgeting import services
 from gemeinsam.budgeting.models import Ballot, BallotItem, Feasibility, Proposal
+from gemeinsam.budgeting.services import proposals
 from gemeinsam.core.predicates import can
 from gemeinsam.participation.models import PhaseType
 
@@ -51,7 +51,7 @@ def test_blocked_participant_cannot_vote(resident):
 def test_process_page_lists_proposals_with_costs_and_public_reasons(db, anonymous, staff):
     budgeting = make_budgeting(costs=(1500, 250))
     rejected = Proposal.objects.filter(budgeting=budgeting).first()
-    services.review_proposal(
+    proposals.review_proposal(
         staff, rejected, feasibility=Feasibility.NOT_FEASIBLE, reason="Kein öffentlicher Grund"
     )
     html = anonymous.get(reverse("budgeting:process", args=["haushalt"])).content.decode()

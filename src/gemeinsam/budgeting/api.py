@@ -13,10 +13,10 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
-from gemeinsam.budgeting import results, services
+from gemeinsam.budgeting import selectors
 from gemeinsam.budgeting.models import BudgetingProcess, Result
+from gemeinsam.budgeting.services import ballots, results
 from gemeinsam.core.predicates import can
-from gemeinsam.participation import selectors
 
 router = Router(tags=["budgeting"])
 
@@ -47,18 +47,16 @@ class BallotOut(Schema):
 
 
 def _budgeting(request: HttpRequest, slug: str) -> BudgetingProcess:
-    process = selectors.visible_processes(request.user).filter(slug=slug).first()
-    budgeting = BudgetingProcess.objects.filter(process=process).first() if process else None
+    budgeting = selectors.visible_budgeting(request.user, slug)
     if budgeting is None:
         raise HttpError(404, _("Not found, or not visible to you."))
-    budgeting.process = process
     return budgeting
 
 
 def _ballot_out(budgeting: BudgetingProcess, user) -> BallotOut:
-    ballot = services.my_ballot(user, budgeting)
-    choices = services.ballot_choices(ballot)
-    check = services.check_ballot(budgeting, choices)
+    ballot = selectors.my_ballot(user, budgeting)
+    choices = selectors.ballot_choices(ballot)
+    check = ballots.check_ballot(budgeting, choices)
     return BallotOut(
         items=[BallotItemIn(proposal=k, value=v) for k, v in sorted(choices.items())],
         total_cost=check.total_cost,
@@ -79,7 +77,7 @@ def proposals(request: HttpRequest, slug: str):
             cost=p.cost,
             district=p.district.name if p.district else None,
         )
-        for p in services.ballot_proposals(budgeting)
+        for p in selectors.ballot_proposals(budgeting)
     ]
 
 
@@ -101,7 +99,7 @@ def cast(request: HttpRequest, slug: str, payload: BallotIn):
     choices: dict[int, int] = {}
     for item in payload.items:
         choices[item.proposal] = item.value
-    services.cast_ballot(request.user, budgeting, choices)
+    ballots.cast_ballot(request.user, budgeting, choices)
     return _ballot_out(budgeting, request.user)
 
 
@@ -135,11 +133,11 @@ def _result_out(result: Result) -> ResultOut:
 )
 def published_result(request: HttpRequest, slug: str, provisional: bool = False):
     budgeting = _budgeting(request, slug)
-    result = results.published(budgeting)
+    result = selectors.published(budgeting)
     if provisional:
         if not can(request.user, "budgeting.view_provisional_results", budgeting):
             raise PermissionDenied(_("Only staff see provisional counts."))
-        result = results.newest(budgeting)
+        result = selectors.newest(budgeting)
     if result is None:
         results.ensure_final(budgeting)
         raise HttpError(404, _("There is no result yet."))

@@ -12,9 +12,10 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from gemeinsam.budgeting import results, services
 from gemeinsam.budgeting.models import BudgetingProcess, Feasibility, Proposal, VotingCode
 from gemeinsam.budgeting.rules.pabulib import read_pabulib
+from gemeinsam.budgeting.services import ballots, imports, results
+from gemeinsam.budgeting.services.codes import code_hash
 from gemeinsam.core.demo import demo_users
 from gemeinsam.core.geo import district_at
 from gemeinsam.core.models import District, User
@@ -34,6 +35,66 @@ CATEGORIES = {
     "Spiel und Sport": "Play and sport",
     "Mobilität": "Mobility",
     "Nachbarschaft": "Neighbourhood",
+}
+
+# The processes' texts, set again on every run (`field_of_action` and `created_by` aside).
+VOTING_TEXTS = {
+    "title": "Bürgerhaushalt Pankow 2027",
+    "title_en": "Citizen budget Pankow 2027",
+    "summary": "250.000 Euro für Ihren Kiez: Stimmen Sie für bis zu fünf Vorschläge "
+    "aus Pankow, die der Bezirk umsetzen soll.",
+    "summary_en": "250,000 euros for your neighbourhood: vote for up to five proposals "
+    "from Pankow that the district should carry out.",
+    "description": "Ein **erfundener** Bürgerhaushalt zum Ausprobieren. Im Frühjahr "
+    "haben Menschen aus Pankow Vorschläge eingereicht; das Bezirksamt hat sie geprüft "
+    "und die Kosten festgestellt. Jetzt wird abgestimmt: Kreuzen Sie bis zu fünf "
+    "Vorschläge an. Ohne Konto stimmen Sie mit dem Abstimmungscode aus Ihrem Brief ab.\n\n"
+    "Ausgezählt wird mit der **Methode der gleichen Anteile**: Jede Stimme verfügt über "
+    "den gleichen Anteil am Budget, so kommen viele Kieze zum Zug.",
+    "description_en": "A **made-up** citizen budget to try things out. In spring, people "
+    "from Pankow submitted proposals; the district office reviewed them and set their "
+    "costs. Now it is time to vote: tick up to five proposals. Without an account, "
+    "you vote with the voting code from your letter.\n\n"
+    "Ballots are counted with the **Method of Equal Shares**: every voter controls an "
+    "equal share of the budget, so many neighbourhoods get their turn.",
+    "description_easy": "Pankow hat 250.000 Euro für gute Ideen.\n\n"
+    "Menschen aus Pankow haben Ideen aufgeschrieben.\n\n"
+    "Jetzt können Sie wählen: Welche Ideen finden Sie gut?\n\n"
+    "Sie können bis zu 5 Ideen ankreuzen.",
+}
+PABULIB_TEXTS = {
+    "title": "Echte Daten: Bürgerhaushalt Budapest-Józsefváros 2022",
+    "title_en": "Real data: participatory budget Budapest-Józsefváros 2022",
+    "summary": "Echte, anonyme Abstimmungsdaten des Bürgerhaushalts 2022 im 8. Bezirk "
+    "von Budapest (Józsefváros), aus der Forschungsbibliothek Pabulib zur Demonstration "
+    "importiert: 520 Stimmzettel, 33 Projekte, ausgezählt mit der Methode der gleichen "
+    "Anteile.",
+    "summary_en": "Real, anonymous voting data of the 2022 participatory budget of "
+    "Budapest's 8th district (Józsefváros), imported from the research library Pabulib "
+    "for demonstration: 520 ballots, 33 projects, counted with the Method of Equal "
+    "Shares.",
+    "description": "Dieser Prozess zeigt, wie Gemeinsam **echte Stimmzettel** auszählt. "
+    "Die Daten stammen nicht aus Berlin: Es sind die anonymen Online-Stimmen des "
+    "Bürgerhaushalts 2022 im VIII. Bezirk von Budapest, Józsefváros, veröffentlicht "
+    "in [Pabulib](https://pabulib.org), einer offenen Sammlung von Daten aus "
+    "Bürgerhaushalten (Stolicki, Szufa, Talmon, arXiv:2012.06539). Die Projekttitel "
+    "sind ungarisch, die Kosten in Forint.\n\n"
+    "Jede Person konnte bis zu vier Projekte ankreuzen. Etwa die Hälfte der Stimmen "
+    "wurde auf Papier abgegeben und fehlt in den Daten; das Ergebnis hier ist deshalb "
+    "nicht das amtliche.",
+    "description_en": "This process shows how Gemeinsam counts **real ballots**. The "
+    "data are not from Berlin: they are the anonymous online votes of the 2022 "
+    "participatory budget of Budapest's 8th district, Józsefváros, published in "
+    "[Pabulib](https://pabulib.org), an open library of participatory budgeting data "
+    "(Stolicki, Szufa, Talmon, arXiv:2012.06539). Project titles are in Hungarian, "
+    "costs in forints.\n\n"
+    "Everyone could tick up to four projects. About half of the votes were cast on "
+    "paper and are missing from the data; the result here is therefore not the "
+    "official one.",
+    "description_easy": "Diese Daten sind echt.\n\n"
+    "Sie kommen aus Budapest in Ungarn.\n\n"
+    "Dort haben Menschen 2022 über Projekte abgestimmt.\n\n"
+    "Hier sehen Sie, welche Projekte gewonnen hätten.",
 }
 
 # (title, description, category, the author's estimate, lon/lat, final cost after review)
@@ -161,35 +222,7 @@ def load_demo_content() -> BudgetingProcess:
 def _voting(accounts: dict[Role, User | None]) -> BudgetingProcess:
     now = timezone.now()
     staff, moderator = accounts[Role.STAFF], accounts[Role.MODERATOR]
-    process, created = Process.objects.update_or_create(
-        slug=VOTING_SLUG,
-        defaults={
-            "title": "Bürgerhaushalt Pankow 2027",
-            "title_en": "Citizen budget Pankow 2027",
-            "summary": "250.000 Euro für Ihren Kiez: Stimmen Sie für bis zu fünf Vorschläge "
-            "aus Pankow, die der Bezirk umsetzen soll.",
-            "summary_en": "250,000 euros for your neighbourhood: vote for up to five proposals "
-            "from Pankow that the district should carry out.",
-            "description": "Ein **erfundener** Bürgerhaushalt zum Ausprobieren. Im Frühjahr "
-            "haben Menschen aus Pankow Vorschläge eingereicht; das Bezirksamt hat sie geprüft "
-            "und die Kosten festgestellt. Jetzt wird abgestimmt: Kreuzen Sie bis zu fünf "
-            "Vorschläge an. Ohne Konto stimmen Sie mit dem Abstimmungscode aus Ihrem Brief ab.\n\n"
-            "Ausgezählt wird mit der **Methode der gleichen Anteile**: Jede Stimme verfügt über "
-            "den gleichen Anteil am Budget, so kommen viele Kieze zum Zug.",
-            "description_en": "A **made-up** citizen budget to try things out. In spring, people "
-            "from Pankow submitted proposals; the district office reviewed them and set their "
-            "costs. Now it is time to vote: tick up to five proposals. Without an account, "
-            "you vote with the voting code from your letter.\n\n"
-            "Ballots are counted with the **Method of Equal Shares**: every voter controls an "
-            "equal share of the budget, so many neighbourhoods get their turn.",
-            "description_easy": "Pankow hat 250.000 Euro für gute Ideen.\n\n"
-            "Menschen aus Pankow haben Ideen aufgeschrieben.\n\n"
-            "Jetzt können Sie wählen: Welche Ideen finden Sie gut?\n\n"
-            "Sie können bis zu 5 Ideen ankreuzen.",
-            "field_of_action": "Bürgerhaushalt",
-            "created_by": staff,
-        },
-    )
+    process, created = _process(VOTING_SLUG, VOTING_TEXTS, staff)
     if not created:
         return process.budgeting
     _phases(
@@ -213,8 +246,7 @@ def _voting(accounts: dict[Role, User | None]) -> BudgetingProcess:
         voting_codes=True,
     )
     VotingCode.objects.bulk_create(
-        VotingCode(budgeting=budgeting, code_hash=services.code_hash(code), batch=1)
-        for code in DEMO_CODES
+        VotingCode(budgeting=budgeting, code_hash=code_hash(code), batch=1) for code in DEMO_CODES
     )
     proposals = _proposals(budgeting, accounts, now)
     _ballots(accounts, budgeting, proposals)
@@ -291,7 +323,7 @@ def _ballots(
     """The demo accounts vote online; staff type in a pile of paper ballots."""
     for role, numbers in ACCOUNT_BALLOTS.items():
         if accounts[role]:
-            services.cast_ballot(accounts[role], budgeting, {proposals[n].pk: 1 for n in numbers})
+            ballots.cast_ballot(accounts[role], budgeting, {proposals[n].pk: 1 for n in numbers})
     staff = accounts[Role.STAFF]
     if staff is None:
         return
@@ -301,52 +333,14 @@ def _ballots(
         chosen: set[int] = set()
         while len(chosen) < wanted:
             chosen.add(rng.choices(proposals, weights=PAPER_WEIGHTS)[0].pk)
-        services.enter_paper_ballot(
+        ballots.enter_paper_ballot(
             staff, budgeting, dict.fromkeys(chosen, 1), reference=f"P-{number:03d}"
         )
 
 
 def _real_result(accounts: dict[Role, User | None]) -> BudgetingProcess:
     """Real ballots of a real participatory budget, labelled as such, counted now."""
-    process, created = Process.objects.update_or_create(
-        slug=PABULIB_SLUG,
-        defaults={
-            "title": "Echte Daten: Bürgerhaushalt Budapest-Józsefváros 2022",
-            "title_en": "Real data: participatory budget Budapest-Józsefváros 2022",
-            "summary": "Echte, anonyme Abstimmungsdaten des Bürgerhaushalts 2022 im 8. Bezirk "
-            "von Budapest (Józsefváros), aus der Forschungsbibliothek Pabulib zur Demonstration "
-            "importiert: 520 Stimmzettel, 33 Projekte, ausgezählt mit der Methode der gleichen "
-            "Anteile.",
-            "summary_en": "Real, anonymous voting data of the 2022 participatory budget of "
-            "Budapest's 8th district (Józsefváros), imported from the research library Pabulib "
-            "for demonstration: 520 ballots, 33 projects, counted with the Method of Equal "
-            "Shares.",
-            "description": "Dieser Prozess zeigt, wie Gemeinsam **echte Stimmzettel** auszählt. "
-            "Die Daten stammen nicht aus Berlin: Es sind die anonymen Online-Stimmen des "
-            "Bürgerhaushalts 2022 im VIII. Bezirk von Budapest, Józsefváros, veröffentlicht "
-            "in [Pabulib](https://pabulib.org), einer offenen Sammlung von Daten aus "
-            "Bürgerhaushalten (Stolicki, Szufa, Talmon, arXiv:2012.06539). Die Projekttitel "
-            "sind ungarisch, die Kosten in Forint.\n\n"
-            "Jede Person konnte bis zu vier Projekte ankreuzen. Etwa die Hälfte der Stimmen "
-            "wurde auf Papier abgegeben und fehlt in den Daten; das Ergebnis hier ist deshalb "
-            "nicht das amtliche.",
-            "description_en": "This process shows how Gemeinsam counts **real ballots**. The "
-            "data are not from Berlin: they are the anonymous online votes of the 2022 "
-            "participatory budget of Budapest's 8th district, Józsefváros, published in "
-            "[Pabulib](https://pabulib.org), an open library of participatory budgeting data "
-            "(Stolicki, Szufa, Talmon, arXiv:2012.06539). Project titles are in Hungarian, "
-            "costs in forints.\n\n"
-            "Everyone could tick up to four projects. About half of the votes were cast on "
-            "paper and are missing from the data; the result here is therefore not the "
-            "official one.",
-            "description_easy": "Diese Daten sind echt.\n\n"
-            "Sie kommen aus Budapest in Ungarn.\n\n"
-            "Dort haben Menschen 2022 über Projekte abgestimmt.\n\n"
-            "Hier sehen Sie, welche Projekte gewonnen hätten.",
-            "field_of_action": "Bürgerhaushalt",
-            "created_by": accounts[Role.STAFF],
-        },
-    )
+    process, created = _process(PABULIB_SLUG, PABULIB_TEXTS, accounts[Role.STAFF])
     if not created:
         return process.budgeting
     election = read_pabulib(PABULIB_FILE)
@@ -366,10 +360,18 @@ def _real_result(accounts: dict[Role, User | None]) -> BudgetingProcess:
         currency=election.meta["currency"],
         max_projects=int(election.meta["max_length"]),
     )
-    services.import_election(budgeting, election)
+    imports.import_election(budgeting, election)
     process.ideas.update(created_at=begin)
     results.count_now(budgeting)  # voting closed in 2022: the published final result
     return budgeting
+
+
+def _process(slug: str, texts: dict[str, str], staff: User | None) -> tuple[Process, bool]:
+    """The demo process of this slug with its texts; whether it was created now."""
+    return Process.objects.update_or_create(
+        slug=slug,
+        defaults={**texts, "field_of_action": "Bürgerhaushalt", "created_by": staff},
+    )
 
 
 def _voting_period(meta: dict[str, str]) -> tuple[datetime, datetime]:

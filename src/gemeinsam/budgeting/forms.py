@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gemeinsam.budgeting.models import Feasibility, Proposal
-from gemeinsam.budgeting.services import MAX_CODES_PER_BATCH
+from gemeinsam.budgeting.services.codes import MAX_CODES_PER_BATCH
 from gemeinsam.participation.forms.public import IdeaForm
 
 

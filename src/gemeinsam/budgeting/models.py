@@ -319,7 +319,7 @@ class Result(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     ballots = models.PositiveIntegerField(_("ballots counted"), default=0)
     seconds = models.FloatField(null=True, blank=True)
-    # Winners, the comparison and explanations per part (see budgeting/results.py).
+    # Winners, the comparison and explanations per part (see budgeting/services/results.py).
     data = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
 

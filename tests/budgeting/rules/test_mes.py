@@ -28,15 +28,12 @@ from pabutools.rules import (
 )
 
 from gemeinsam.budgeting.rules.election import BallotKind, Election, Project
-from gemeinsam.budgeting.rules.mes import (
-    COMPLETIONS,
-    _Money,
-    _pay,
-    _price,
-    _settle,
-    equal_shares,
-    prepare,
-)
+from gemeinsam.budgeting.rules.mes import COMPLETIONS, equal_shares
+from gemeinsam.budgeting.rules.mes_pricing import Money as _Money
+from gemeinsam.budgeting.rules.mes_pricing import pay as _pay
+from gemeinsam.budgeting.rules.mes_pricing import prepare
+from gemeinsam.budgeting.rules.mes_pricing import price as _price
+from gemeinsam.budgeting.rules.mes_pricing import settle as _settle
 
 SAT_CLASSES = {"cost": Cost_Sat, "cardinality": Cardinality_Sat, "additive": Additive_Cardinal_Sat}
 

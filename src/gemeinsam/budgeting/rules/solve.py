@@ -121,16 +121,11 @@ class ProgressBar:
                 return
 
 
-def run(
-    election: Election,
-    rule: str,
-    satisfaction: str = "cost",
-    completion: str = "none",
-    progress: ProgressCallback | None = None,
-) -> dict:
-    """Solve and time the election; the result as the command prints it in JSON."""
+def run(election: Election, rule: str, **options) -> dict:
+    """Solve and time the election (`options` as for `solve`); the result as the command
+    prints it in JSON."""
     started = time.perf_counter()
-    outcome = solve(election, rule, satisfaction, completion, progress)
+    outcome = solve(election, rule, **options)
     seconds = time.perf_counter() - started
     return {
         "selected": [str(project_id) for project_id in outcome.selected],
@@ -170,11 +165,12 @@ def main(
         return 2
     label = f"{args.rule} ({args.satisfaction}, completion {args.completion})"
     try:
+        options = {"satisfaction": args.satisfaction, "completion": args.completion}
         if args.no_progress:
-            result = run(election, args.rule, args.satisfaction, args.completion)
+            result = run(election, args.rule, **options)
         else:
             with ProgressBar(stderr, label) as bar:
-                result = run(election, args.rule, args.satisfaction, args.completion, bar)
+                result = run(election, args.rule, **options, progress=bar)
     except (ValueError, ImportError) as error:
         stderr.write(f"error: {error}\n")
         return 2

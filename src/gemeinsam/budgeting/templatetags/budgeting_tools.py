@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from gemeinsam.budgeting.services import money as format_money
+from gemeinsam.budgeting.formats import money as format_money
 
 register = template.Library()
 

@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from gemeinsam.budgeting import results, services
 from gemeinsam.budgeting.models import BudgetingProcess, ResultState
+from gemeinsam.budgeting.services import imports, results
 from gemeinsam.participation.models import Phase, PhaseType, Process
 
 
@@ -86,7 +86,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             budgeting = self._budgeting(options, election)
             try:
-                projects, ballots = services.import_election(budgeting, election)
+                projects, ballots = imports.import_election(budgeting, election)
             except ValidationError as error:
                 raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(

@@ -1,37 +1,36 @@
-"""Staff pages of budgeting: feasibility review, voting codes, paper ballots."""
+"""Staff pages of budgeting: feasibility review (with the process's history of changes),
+voting codes, paper ballots."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gemeinsam.budgeting import services
+from gemeinsam.budgeting import selectors
 from gemeinsam.budgeting.forms import CodeBatchForm, ReviewForm, parse_choices
-from gemeinsam.budgeting.models import BallotSource, Proposal
-from gemeinsam.budgeting.views import ballot_context, get_budgeting
-from gemeinsam.core.predicates import can
+from gemeinsam.budgeting.models import BallotSource, BudgetingProcess, Proposal
+from gemeinsam.budgeting.services import ballots, codes, proposals
+from gemeinsam.budgeting.views.public import get_budgeting
+from gemeinsam.core.predicates import require
 
 
-def _staff_budgeting(request: HttpRequest, slug: str, perm: str):
+def staff_budgeting(request: HttpRequest, slug: str, perm: str) -> BudgetingProcess:
+    """The process, if the user may see it (else 404) and has `perm` on it (else 403).
+
+    Not core's permission_required: these permissions depend on the process (codes enabled,
+    voting running), so they are checked once it is loaded."""
     budgeting = get_budgeting(request, slug)
-    if not can(request.user, perm, budgeting):
-        raise PermissionDenied
+    require(request.user, perm, budgeting)
     return budgeting
 
 
 @login_required
 def review_list(request: HttpRequest, slug: str) -> HttpResponse:
-    budgeting = _staff_budgeting(request, slug, "budgeting.review_proposal")
-    proposals = (
-        Proposal.objects.filter(budgeting=budgeting)
-        .select_related("idea", "reviewed_by")
-        .order_by("feasibility", "idea__title", "pk")
-    )
-    rows = [(p, ReviewForm.for_proposal(p)) for p in proposals]
+    budgeting = staff_budgeting(request, slug, "budgeting.review_proposal")
+    rows = [(p, ReviewForm.for_proposal(p)) for p in selectors.proposals_for_review(budgeting)]
     return render(
         request,
         "budgeting/staff/review.html",
@@ -42,14 +41,15 @@ def review_list(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @login_required
 def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    budgeting = _staff_budgeting(request, slug, "budgeting.review_proposal")
+    budgeting = staff_budgeting(request, slug, "budgeting.review_proposal")
     proposal = get_object_or_404(Proposal, budgeting=budgeting, pk=pk)
+    proposal.budgeting = budgeting
     form = ReviewForm(request.POST, prefix=f"r{pk}")
     if not form.is_valid():
         messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
     else:
         try:
-            services.review_proposal(
+            proposals.review_proposal(
                 request.user,
                 proposal,
                 feasibility=form.cleaned_data["feasibility"],
@@ -66,13 +66,13 @@ def review(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-def codes(request: HttpRequest, slug: str) -> HttpResponse:
+def codes_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Generate a batch: the codes are shown once, on a page made for printing."""
-    budgeting = _staff_budgeting(request, slug, "budgeting.manage_codes")
+    budgeting = staff_budgeting(request, slug, "budgeting.manage_codes")
     form = CodeBatchForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            batch, new_codes = services.generate_codes(
+            batch, new_codes = codes.generate_codes(
                 request.user, budgeting, form.cleaned_data["count"]
             )
         except ValidationError as error:
@@ -90,31 +90,31 @@ def codes(request: HttpRequest, slug: str) -> HttpResponse:
             )
             response["Cache-Control"] = "no-store"
             return response
-    batches = (
-        budgeting.codes.values("batch")
-        .annotate(total=Count("pk"), used=Count("pk", filter=Q(used_at__isnull=False)))
-        .order_by("batch")
-    )
     return render(
         request,
         "budgeting/staff/codes.html",
-        {"budgeting": budgeting, "process": budgeting.process, "form": form, "batches": batches},
+        {
+            "budgeting": budgeting,
+            "process": budgeting.process,
+            "form": form,
+            "batches": selectors.code_batches(budgeting),
+        },
     )
 
 
 @login_required
 def paper_ballot(request: HttpRequest, slug: str) -> HttpResponse:
-    budgeting = _staff_budgeting(request, slug, "budgeting.enter_paper_ballot")
-    proposals = list(services.ballot_proposals(budgeting))
+    budgeting = staff_budgeting(request, slug, "budgeting.enter_paper_ballot")
+    on_ballot = list(selectors.ballot_proposals(budgeting))
     choices: dict[int, int] = {}
     errors: list[str] = []
     check = None
     if request.method == "POST":
-        choices, errors = parse_choices(request.POST, [p.pk for p in proposals])
-        check = services.check_ballot(budgeting, choices, proposals)
+        choices, errors = parse_choices(request.POST, [p.pk for p in on_ballot])
+        check = ballots.check_ballot(budgeting, choices, on_ballot)
         if not errors:
             try:
-                services.enter_paper_ballot(
+                ballots.enter_paper_ballot(
                     request.user, budgeting, choices, request.POST.get("reference", "")
                 )
             except ValidationError as error:
@@ -122,7 +122,7 @@ def paper_ballot(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 messages.success(request, _("The paper ballot is saved."))
                 return redirect("budgeting:paper_ballot", slug)
-    context = ballot_context(budgeting, proposals, choices, check)
+    context = selectors.ballot_context(budgeting, on_ballot, choices, check)
     context |= {
         "errors": errors,
         "paper_count": budgeting.ballots.filter(source=BallotSource.PAPER).count(),

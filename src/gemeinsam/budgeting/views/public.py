@@ -4,15 +4,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from gemeinsam.budgeting import results, services
+from gemeinsam.budgeting import selectors
 from gemeinsam.budgeting.forms import ProposalForm, parse_choices
-from gemeinsam.budgeting.models import BallotKind, BudgetingProcess, Feasibility, Proposal
+from gemeinsam.budgeting.models import BallotKind, BudgetingProcess, Feasibility
+from gemeinsam.budgeting.services import ballots, proposals
 from gemeinsam.core.predicates import can
-from gemeinsam.participation import selectors
 from gemeinsam.participation.selectors import map_context
 
 CODE_SESSION_KEY = "budgeting-code-ballot"
@@ -20,20 +20,15 @@ CODE_SESSION_KEY = "budgeting-code-ballot"
 
 def get_budgeting(request: HttpRequest, slug: str) -> BudgetingProcess:
     """A budgeting process whose participation process the user may see, else 404."""
-    process = get_object_or_404(selectors.visible_processes(request.user), slug=slug)
-    budgeting = get_object_or_404(BudgetingProcess, process=process)
-    budgeting.process = process
+    budgeting = selectors.visible_budgeting(request.user, slug)
+    if budgeting is None:
+        raise Http404
     return budgeting
 
 
 def process(request: HttpRequest, slug: str) -> HttpResponse:
     budgeting = get_budgeting(request, slug)
-    proposals = list(
-        Proposal.objects.filter(budgeting=budgeting, idea__is_hidden=False)
-        .select_related("idea", "district")
-        .defer("district__geometry")
-        .order_by("idea__title", "pk")
-    )
+    shown = selectors.public_proposals(budgeting)
     user = request.user
     return render(
         request,
@@ -42,20 +37,20 @@ def process(request: HttpRequest, slug: str) -> HttpResponse:
             "budgeting": budgeting,
             "process": budgeting.process,
             "outlook": budgeting.process.outlook(),
-            "parts": services.parts(
-                budgeting, [p for p in proposals if p.feasibility == Feasibility.FEASIBLE]
+            "parts": selectors.parts(
+                budgeting, [p for p in shown if p.feasibility == Feasibility.FEASIBLE]
             ),
-            "pending": [p for p in proposals if p.feasibility == Feasibility.PENDING],
-            "rejected": [p for p in proposals if p.feasibility == Feasibility.NOT_FEASIBLE],
+            "pending": [p for p in shown if p.feasibility == Feasibility.PENDING],
+            "rejected": [p for p in shown if p.feasibility == Feasibility.NOT_FEASIBLE],
             "can_submit": can(user, "budgeting.submit_proposal", budgeting),
             "can_vote": can(user, "budgeting.vote", budgeting)
             or can(user, "budgeting.vote_with_code", budgeting),
             "can_review": can(user, "budgeting.review_proposal", budgeting),
             "can_manage_codes": can(user, "budgeting.manage_codes", budgeting),
             "can_enter_paper": can(user, "budgeting.enter_paper_ballot", budgeting),
-            "my_ballot": services.my_ballot(user, budgeting),
-            "has_results": results.published(budgeting) is not None
-            or results.voting_closed(budgeting.process)
+            "my_ballot": selectors.my_ballot(user, budgeting),
+            "has_results": selectors.published(budgeting) is not None
+            or selectors.voting_closed(budgeting.process)
             or can(user, "budgeting.view_provisional_results", budgeting),
         },
     )
@@ -70,7 +65,7 @@ def proposal_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = ProposalForm(request.POST or None, request.FILES or None, process=process)
     if request.method == "POST" and form.is_valid():
         try:
-            proposal = services.submit_proposal(
+            proposal = proposals.submit_proposal(
                 request.user,
                 budgeting,
                 cost_estimate=form.cleaned_data["cost_estimate"],
@@ -90,29 +85,6 @@ def proposal_create(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "budgeting/proposal_form.html", context)
 
 
-def ballot_context(budgeting: BudgetingProcess, proposals, choices, check) -> dict:
-    """What the ballot template needs: the parts with each proposal's current value."""
-    rows = []
-    checks = {id(c.part): c for c in check.parts} if check else {}
-    all_parts = [c.part for c in check.parts] if check else services.parts(budgeting, proposals)
-    for part in all_parts:
-        rows.append(
-            {
-                "part": part,
-                "check": checks.get(id(part)),
-                "items": [(p, choices.get(p.pk, "")) for p in part.proposals],
-            }
-        )
-    return {
-        "budgeting": budgeting,
-        "process": budgeting.process,
-        "rows": rows,
-        "check": check,
-        "BallotKind": BallotKind,
-        "rank_choices": range(1, budgeting.max_rank + 1),
-    }
-
-
 def ballot(request: HttpRequest, slug: str) -> HttpResponse:
     """The ballot: "Check my ballot" recalculates on the server, "Submit" casts it."""
     budgeting = get_budgeting(request, slug)
@@ -122,20 +94,20 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     perm = "budgeting.vote_with_code" if with_code else "budgeting.vote"
     allowed = can(user, perm, budgeting)
-    proposals = list(services.ballot_proposals(budgeting))
-    existing = services.my_ballot(user, budgeting)
+    on_ballot = list(selectors.ballot_proposals(budgeting))
+    existing = selectors.my_ballot(user, budgeting)
     errors: list[str] = []
     checked = False
     code = ""
     if request.method == "POST" and allowed:
-        choices, errors = parse_choices(request.POST, [p.pk for p in proposals])
-        check = services.check_ballot(budgeting, choices, proposals)
+        choices, errors = parse_choices(request.POST, [p.pk for p in on_ballot])
+        check = ballots.check_ballot(budgeting, choices, on_ballot)
         code = request.POST.get("code", "").strip()
         if request.POST.get("action") == "submit" and not errors:
             try:
                 if with_code and not code:
                     raise ValidationError(_("Please enter your voting code."))
-                services.cast_ballot(code if with_code else user, budgeting, choices)
+                ballots.cast_ballot(code if with_code else user, budgeting, choices)
             except ValidationError as error:
                 errors = error.messages
             except PermissionDenied:
@@ -149,9 +121,9 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
             errors += check.errors
             checked = True
     else:
-        choices = services.ballot_choices(existing)
-        check = services.check_ballot(budgeting, choices, proposals) if choices else None
-    context = ballot_context(budgeting, proposals, choices, check)
+        choices = selectors.ballot_choices(existing)
+        check = ballots.check_ballot(budgeting, choices, on_ballot) if choices else None
+    context = selectors.ballot_context(budgeting, on_ballot, choices, check)
     context |= {
         "allowed": allowed,
         "with_code": with_code,
@@ -167,19 +139,19 @@ def ballot_done(request: HttpRequest, slug: str) -> HttpResponse:
     budgeting = get_budgeting(request, slug)
     user = request.user
     if user.is_authenticated:
-        choices = services.ballot_choices(services.my_ballot(user, budgeting))
+        choices = selectors.ballot_choices(selectors.my_ballot(user, budgeting))
     else:
         choices = {int(k): v for k, v in request.session.get(CODE_SESSION_KEY, {}).items()}
-    proposals = [p for p in services.ballot_proposals(budgeting) if p.pk in choices]
-    proposals.sort(key=lambda p: (choices[p.pk], p.idea.title))
-    check = services.check_ballot(budgeting, choices) if choices else None
+    chosen = [p for p in selectors.ballot_proposals(budgeting) if p.pk in choices]
+    chosen.sort(key=lambda p: (choices[p.pk], p.idea.title))
+    check = ballots.check_ballot(budgeting, choices) if choices else None
     return render(
         request,
         "budgeting/ballot_done.html",
         {
             "budgeting": budgeting,
             "process": budgeting.process,
-            "chosen": [(p, choices[p.pk]) for p in proposals],
+            "chosen": [(p, choices[p.pk]) for p in chosen],
             "check": check,
             "BallotKind": BallotKind,
             "can_change": can(user, "budgeting.vote", budgeting),

@@ -27,14 +27,13 @@ Amounts are exact (Pabulib's number text, e.g. "1250.5" or "1/3"); pages round t
 import logging
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from fractions import Fraction
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from gemeinsam.budgeting import services
 from gemeinsam.budgeting.models import (
     BallotKind,
     BudgetingProcess,
@@ -45,33 +44,27 @@ from gemeinsam.budgeting.rules.greedy import greedy_utilitarian
 from gemeinsam.budgeting.rules.mes import equal_shares
 from gemeinsam.budgeting.rules.pabulib import format_number
 from gemeinsam.budgeting.rules.phragmen import sequential_phragmen
+from gemeinsam.budgeting.selectors import (
+    Part,
+    ballot_rows,
+    parts,
+    to_election,
+    voting_closed,
+    voting_end,
+)
+from gemeinsam.core import audit
 from gemeinsam.core.predicates import require
-from gemeinsam.participation.models import PhaseType, Process
 
 logger = logging.getLogger(__name__)
 
 PENDING = (ResultState.QUEUED, ResultState.RUNNING)
 
 
-# When voting closes ---------------------------------------------------------------------
-
-
-def voting_end(process: Process) -> datetime | None:
-    """When the last voting phase ends; None for a process without one."""
-    ends = [p.ends_at for p in process.ordered_phases() if p.type == PhaseType.VOTING]
-    return max(ends) if ends else None
-
-
-def voting_closed(process: Process, when: datetime | None = None) -> bool:
-    end = voting_end(process)
-    return end is not None and (when or timezone.now()) >= end
+# Asking for a count ---------------------------------------------------------------------
 
 
 def stuck_after() -> timedelta:
     return timedelta(seconds=getattr(settings, "BUDGETING_COUNT_TIMEOUT", 3600))
-
-
-# Asking for a count ---------------------------------------------------------------------
 
 
 def request_count(user, budgeting: BudgetingProcess) -> Result:
@@ -196,7 +189,18 @@ def run(result_id: int) -> str:
     result.ballots = data["ballots"]
     result.seconds = time.perf_counter() - started
     result.state, result.finished_at = ResultState.DONE, timezone.now()
-    result.save(update_fields=["data", "ballots", "seconds", "state", "finished_at"])
+    with transaction.atomic():
+        result.save(update_fields=["data", "ballots", "seconds", "state", "finished_at"])
+        # A final count is published the moment it is done (selectors.published).
+        audit.record(
+            result.requested_by,
+            "budgeting.publish_result" if result.final else "budgeting.count_provisional",
+            budgeting,
+            count=result.pk,
+            rule=data["rule"],
+            ballots=result.ballots,
+            final=result.final,
+        )
     return "done"
 
 
@@ -223,10 +227,10 @@ def count(budgeting: BudgetingProcess) -> dict:
     """Count every part of the process from the stored ballots (see the module docstring)."""
     process = budgeting.process
     satisfaction = satisfaction_of(budgeting)
-    rows = services.ballot_rows(budgeting)  # once for all parts
-    parts = [
+    rows = ballot_rows(budgeting)  # once for all parts
+    counted = [
         _count_part(budgeting, part, satisfaction, rows)
-        for part in services.parts(budgeting)
+        for part in parts(budgeting)
         if part.proposals or part.district is None
     ]
     return {
@@ -237,14 +241,12 @@ def count(budgeting: BudgetingProcess) -> dict:
         "budget": format_number(Fraction(budgeting.budget)),
         "ballots": budgeting.ballots.count(),
         "voting_closed_at": (end.isoformat() if (end := voting_end(process)) else None),
-        "parts": parts,
+        "parts": counted,
     }
 
 
-def _count_part(
-    budgeting: BudgetingProcess, part: services.Part, satisfaction: str, rows: list
-) -> dict:
-    election = services.to_election(budgeting, part, rows)
+def _count_part(budgeting: BudgetingProcess, part: Part, satisfaction: str, rows: list) -> dict:
+    election = to_election(budgeting, part, rows)
     pk_of = {p.id: int(p.extra["proposal"]) for p in election.projects}
     greedy = greedy_utilitarian(election, satisfaction)
     mes = equal_shares(election, satisfaction, budgeting.completion)
@@ -297,16 +299,3 @@ def _covered(ballots: list[frozenset], selected: list[str]) -> int:
     """Voters with at least one project they voted for among the winners."""
     chosen = frozenset(selected)
     return sum(1 for ballot in ballots if not ballot.isdisjoint(chosen))
-
-
-# Reading counts -------------------------------------------------------------------------
-
-
-def published(budgeting: BudgetingProcess) -> Result | None:
-    """The result everyone sees: the newest final count that is done."""
-    return budgeting.results.filter(final=True, state=ResultState.DONE).first()
-
-
-def newest(budgeting: BudgetingProcess) -> Result | None:
-    """The newest count that is done, provisional or final (for staff)."""
-    return budgeting.results.filter(state=ResultState.DONE).first()

@@ -1,0 +1,1 @@
+"""Budgeting's pages: public.py (process, proposing, the ballot), results.py, staff.py."""
