@@ -9,8 +9,8 @@ import re
 import pytest
 from django.conf import settings
 
-from gemeinsam.sortition import services
 from gemeinsam.sortition.models import RunState, Status, Volunteer
+from gemeinsam.sortition.selectors import shown_code
 
 from ..sortition.test_views import invited_panel
 from ..sortition.test_views_staff import example_panel
@@ -68,7 +68,7 @@ def test_staff_run_leximin_draw_with_a_seed_and_the_public_sees_it(page, live_se
 
 def test_a_volunteer_registers_with_the_code_on_a_phone(page, live_server, staff):
     panel = invited_panel(staff)
-    code = services.shown_code(panel.invitations.first().code)
+    code = shown_code(panel.invitations.first().code)
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(f"/panels/{panel.slug}/register/")  # German, the default
     assert page.locator("html").get_attribute("lang") == "de"

@@ -5,9 +5,10 @@ import pytest
 from django.db import transaction
 
 from gemeinsam.core.demo import load_demo_content as load_core_demo
-from gemeinsam.sortition import services
 from gemeinsam.sortition.demo import DRAWN_SLUG, OPEN_SLUG, load_demo_content, open_codes
 from gemeinsam.sortition.models import Algorithm, Panel, RunState, Status
+from gemeinsam.sortition.selectors import feature_choices, instance_for, panel_members
+from gemeinsam.sortition.services.volunteers import Contact, register_volunteer
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +27,9 @@ def test_the_drawn_panel_meets_its_quotas_after_a_replacement(_loaded):
     panel = Panel.objects.get(slug=DRAWN_SLUG)
     run = panel.drawn_run()
     assert run.algorithm == Algorithm.LEXIMIN and run.state == RunState.DONE
-    members = [v.ref for v in services.panel_members(panel)]
+    members = [v.ref for v in panel_members(panel)]
     assert len(members) == panel.size
-    assert services.instance_for(panel, list(panel.volunteers.all())).panel_problems(members) == []
+    assert instance_for(panel, list(panel.volunteers.all())).panel_problems(members) == []
     assert panel.volunteers.filter(status=Status.DROPPED).count() == 1
     assert panel.volunteers.filter(status=Status.REPLACEMENT).count() == 1
     legacy = panel.runs.get(algorithm=Algorithm.LEGACY)
@@ -40,8 +41,8 @@ def test_the_open_panel_takes_a_printed_code(_loaded):
     codes = open_codes(panel)
     assert len(codes) == 3 and panel.registration_open
     before = panel.volunteers.count()
-    features = {feature: values[0] for feature, values in services.feature_choices(panel).items()}
-    services.register_volunteer(panel, codes[0], features, services.Contact(name="Test"))
+    features = {feature: values[0] for feature, values in feature_choices(panel).items()}
+    register_volunteer(panel, codes[0], features, Contact(name="Test"))
     assert panel.volunteers.count() == before + 1
     assert len(open_codes(panel)) == 3 and codes[0] not in open_codes(panel)
 

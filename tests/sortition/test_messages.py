@@ -11,11 +11,12 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from gemeinsam.sortition import services
 from gemeinsam.sortition.algorithms import checks, invitations, io
 from gemeinsam.sortition.algorithms.instance import Instance, Quota
 from gemeinsam.sortition.algorithms.io import SortitionInputError
-from gemeinsam.sortition.services import Contact
+from gemeinsam.sortition.selectors import problems
+from gemeinsam.sortition.services.quotas import upload_quotas
+from gemeinsam.sortition.services.volunteers import Contact, add_paper_reply, import_volunteers
 
 from .test_services import make_panel, upload
 from .test_views_staff import html, url
@@ -59,15 +60,15 @@ def test_the_command_line_message_stays_english(tmp_path):
 def test_quota_upload_errors_are_in_the_active_language(staff, language, expected):
     panel = make_panel(staff)
     with translation.override(language), pytest.raises(ValidationError) as caught:
-        services.upload_quotas(staff, panel, upload(BAD_MAX, "quoten.csv"))
+        upload_quotas(staff, panel, upload(BAD_MAX, "quoten.csv"))
     assert caught.value.messages == [expected]
 
 
 def test_pool_upload_error_lists_the_values_in_german(staff):
     panel = make_panel(staff)
-    services.upload_quotas(staff, panel, upload("feature,value,min,max\nOrt,Nord,0,2\n"))
+    upload_quotas(staff, panel, upload("feature,value,min,max\nOrt,Nord,0,2\n"))
     with translation.override("de"), pytest.raises(ValidationError) as caught:
-        services.import_volunteers(staff, panel, upload("id,Ort\np1,Süd\n", "pool.csv"))
+        import_volunteers(staff, panel, upload("id,Ort\np1,Süd\n", "pool.csv"))
     assert caught.value.messages == [
         "pool.csv, Zeile 2, Spalte „Ort“: "
         "unbekannte Ausprägung „Süd“ (erwartet wird eine von: Nord)"
@@ -76,11 +77,11 @@ def test_pool_upload_error_lists_the_values_in_german(staff):
 
 def test_problems_are_in_german(staff):
     panel = make_panel(staff, size=3)
-    services.upload_quotas(staff, panel, upload("feature,value,min,max\nOrt,Nord,0,3\n"))
+    upload_quotas(staff, panel, upload("feature,value,min,max\nOrt,Nord,0,3\n"))
     for _person in range(2):
-        services.add_paper_reply(staff, panel, "", {"Ort": "Nord"}, Contact())
+        add_paper_reply(staff, panel, "", {"Ort": "Nord"}, Contact())
     with translation.override("de"):
-        found = services.problems(panel)
+        found = problems(panel)
     assert found == ["Die Größe des Gremiums (3) ist größer als der Pool mit 2 Personen."]
 
 

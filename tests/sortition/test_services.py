@@ -15,9 +15,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from gemeinsam.lib import codes
-from gemeinsam.sortition import services
 from gemeinsam.sortition.algorithms import cli
 from gemeinsam.sortition.algorithms.io import read_instance
+from gemeinsam.sortition.exports import letters_csv
 from gemeinsam.sortition.models import (
     Algorithm,
     Panel,
@@ -26,7 +26,28 @@ from gemeinsam.sortition.models import (
     Status,
     Volunteer,
 )
-from gemeinsam.sortition.services import Contact
+from gemeinsam.sortition.selectors import (
+    composition,
+    instance_for,
+    panel_members,
+    pool,
+    problems,
+    shown_code,
+    transparency,
+)
+from gemeinsam.sortition.services.draw import draw
+from gemeinsam.sortition.services.invitations import draw_invitations
+from gemeinsam.sortition.services.privacy import delete_personal_data
+from gemeinsam.sortition.services.quotas import upload_quotas
+from gemeinsam.sortition.services.replacements import replace_dropouts
+from gemeinsam.sortition.services.runs import request_run, run_now
+from gemeinsam.sortition.services.volunteers import (
+    Contact,
+    add_paper_reply,
+    import_volunteers,
+    register_volunteer,
+    set_withdrawn,
+)
 
 from ..conftest import run_concurrently, shared_data
 
@@ -47,8 +68,8 @@ def fixture_panel(staff) -> Panel:
     """The Sortition Foundation's fixture: 150 volunteers with addresses, 4 features, k=22."""
     folder = shared_data() / "sortition" / FIXTURE
     panel = make_panel(staff)
-    services.upload_quotas(staff, panel, upload(folder / "features.csv"))
-    services.import_volunteers(staff, panel, upload(folder / "candidates.csv"))
+    upload_quotas(staff, panel, upload(folder / "features.csv"))
+    import_volunteers(staff, panel, upload(folder / "candidates.csv"))
     return panel
 
 
@@ -69,7 +90,7 @@ def test_quota_upload_reports_file_line_and_column(staff):
     panel = make_panel(staff)
     bad = "feature,value,min,max\ngender,female,3,5\ngender,male,x,5\n"
     with pytest.raises(ValidationError) as caught:
-        services.upload_quotas(staff, panel, upload(bad, "quoten.csv"))
+        upload_quotas(staff, panel, upload(bad, "quoten.csv"))
     assert "quoten.csv, line 3, column 'min'" in caught.value.messages[0]
     assert not panel.quotas.exists()
 
@@ -77,7 +98,7 @@ def test_quota_upload_reports_file_line_and_column(staff):
 def test_only_staff_manage_panels(staff, resident):
     panel = make_panel(staff)
     with pytest.raises(PermissionDenied):
-        services.upload_quotas(resident, panel, upload("feature,value,min,max\na,b,0,1\n"))
+        upload_quotas(resident, panel, upload("feature,value,min,max\na,b,0,1\n"))
 
 
 def test_imported_pool_keeps_features_contacts_and_one_household_key(staff):
@@ -106,11 +127,11 @@ def test_import_names_unknown_values_and_refuses_duplicates(staff):
     header = "nationbuilder_id,Gender,age_bracket,geo_bucket,edu_level\n"
     bad = header + "x1,Female,30-44,Lothian,Level 1\nx2,Robot,30-44,Lothian,Level 1\n"
     with pytest.raises(ValidationError) as caught:
-        services.import_volunteers(staff, panel, upload(bad, "pool.csv"))
+        import_volunteers(staff, panel, upload(bad, "pool.csv"))
     assert "pool.csv, line 3, column 'Gender': unknown value 'Robot'" in caught.value.messages[0]
     again = header + "p0,Female,30-44,Lothian,Level 1\n"
     with pytest.raises(ValidationError, match="p0"):
-        services.import_volunteers(staff, panel, upload(again))
+        import_volunteers(staff, panel, upload(again))
     assert panel.volunteers.count() == before
 
 
@@ -118,14 +139,14 @@ def test_problems_name_conflicting_quotas(staff):
     """Each quota alone can be met, but the young volunteers all live in the north."""
     panel = make_panel(staff, size=2)
     quotas = "feature,value,min,max\nAlter,jung,2,2\nAlter,alt,0,2\nOrt,Nord,0,0\nOrt,Süd,0,2\n"
-    services.upload_quotas(staff, panel, upload(quotas))
+    upload_quotas(staff, panel, upload(quotas))
     for age, area in [("jung", "Nord"), ("jung", "Nord"), ("alt", "Süd"), ("alt", "Süd")]:
-        services.add_paper_reply(staff, panel, "", {"Alter": age, "Ort": area}, Contact())
-    found = services.problems(panel)
+        add_paper_reply(staff, panel, "", {"Alter": age, "Ort": area}, Contact())
+    found = problems(panel)
     assert len(found) == 1 and "Alter = jung" in found[0] and "Ort = Nord" in found[0]
     assert "Ort = Süd" not in found[0]
     with pytest.raises(ValidationError):
-        services.request_run(staff, panel)
+        request_run(staff, panel)
 
 
 # Stage 1: invitations and registration ----------------------------------------------------
@@ -135,17 +156,17 @@ def test_invitations_are_stratified_reproducible_and_new_in_a_second_round(staff
     districts = ["Mitte", "Pankow", "Spandau", "Neukölln"]
     text = register_csv(400, districts)
     one, two = make_panel(staff, slug="one"), make_panel(staff, slug="two")
-    first = services.draw_invitations(staff, one, upload(text), 40, "Urne 1")
-    same = services.draw_invitations(staff, two, upload(text), 40, "Urne 1")
+    first = draw_invitations(staff, one, upload(text), 40, "Urne 1")
+    same = draw_invitations(staff, two, upload(text), 40, "Urne 1")
     assert [i.register_id for i in first] == [i.register_id for i in same]
     sizes = {d: text.count(f",{d},") for d in districts}
     for district in districts:
         invited = sum(1 for i in first if i.stratum == district)
         assert abs(invited - 40 * sizes[district] / 400) < 1
-    again = services.draw_invitations(staff, one, upload(text), 40, "Urne 2")
+    again = draw_invitations(staff, one, upload(text), 40, "Urne 2")
     assert not {i.register_id for i in first} & {i.register_id for i in again}
     assert len({i.code for i in one.invitations.all()}) == 80
-    letters = list(csv.reader(io.StringIO(services.letters_csv(one))))
+    letters = list(csv.reader(io.StringIO(letters_csv(one))))
     assert letters[0][-1] == "code" and len(letters) == 81
     assert codes.normalise(letters[1][-1]) == first[0].code
     one.refresh_from_db()
@@ -156,41 +177,37 @@ def test_invitation_register_errors_name_the_line(staff):
     panel = make_panel(staff)
     bad = "id,address,district\na1,Weg 1,Mitte\na1,Weg 2,Pankow\n"
     with pytest.raises(ValidationError, match="line 3"):
-        services.draw_invitations(staff, panel, upload(bad), 1, "seed")
+        draw_invitations(staff, panel, upload(bad), 1, "seed")
     ok = "id,address,district\na1,Weg 1,Mitte\n"
     with pytest.raises(ValidationError):
-        services.draw_invitations(staff, panel, upload(ok), 5, "seed")
+        draw_invitations(staff, panel, upload(ok), 5, "seed")
     # The id column chosen as the stratum: the form's answer, not a server error.
     with pytest.raises(ValidationError, match="three different columns"):
-        services.draw_invitations(staff, panel, upload(ok), 1, "seed", stratum_column="id")
+        draw_invitations(staff, panel, upload(ok), 1, "seed", stratum_column="id")
     assert not panel.invitations.exists()
 
 
 def quota_panel(staff) -> Panel:
     panel = make_panel(staff, size=2)
-    services.upload_quotas(
-        staff, panel, upload("feature,value,min,max\nAlter,jung,0,2\nAlter,alt,0,2\n")
-    )
+    upload_quotas(staff, panel, upload("feature,value,min,max\nAlter,jung,0,2\nAlter,alt,0,2\n"))
     return panel
 
 
 def test_a_code_registers_one_volunteer_once(staff):
     panel = quota_panel(staff)
     register = "id,address,district\n" + "".join(f"a{i},Weg {i},Mitte\n" for i in range(5))
-    invitation = services.draw_invitations(staff, panel, upload(register), 3, "s")[0]
+    invitation = draw_invitations(staff, panel, upload(register), 3, "s")[0]
     panel.registration_open = True
     panel.save()
-    typed = services.shown_code(invitation.code).lower()
-    volunteer = services.register_volunteer(
+    typed = shown_code(invitation.code).lower()
+    volunteer = register_volunteer(
         panel, typed, {"Alter": "JUNG"}, Contact(name="Ada", address="Weg 0", postcode="10115")
     )
     assert volunteer.features == {"Alter": "jung"} and volunteer.invitation == invitation
     with pytest.raises(ValidationError, match="not valid"):
-        services.register_volunteer(panel, invitation.code, {"Alter": "alt"}, Contact())
+        register_volunteer(panel, invitation.code, {"Alter": "alt"}, Contact())
     with pytest.raises(ValidationError, match="Alter"):
-        services.register_volunteer(
-            panel, panel.invitations.last().code, {"Alter": "mittel"}, Contact()
-        )
+        register_volunteer(panel, panel.invitations.last().code, {"Alter": "mittel"}, Contact())
     assert panel.volunteers.count() == 1
 
 
@@ -198,10 +215,10 @@ def test_a_code_registers_one_volunteer_once(staff):
 def test_simultaneous_registrations_with_one_code_make_one_volunteer(staff):
     panel = quota_panel(staff)
     register = "id,address,district\n" + "".join(f"a{i},Weg {i},Mitte\n" for i in range(5))
-    invitation = services.draw_invitations(staff, panel, upload(register), 1, "s")[0]
+    invitation = draw_invitations(staff, panel, upload(register), 1, "s")[0]
     Panel.objects.filter(pk=panel.pk).update(registration_open=True)
     calls = [
-        lambda: services.register_volunteer(panel, invitation.code, {"Alter": "alt"}, Contact())
+        lambda: register_volunteer(panel, invitation.code, {"Alter": "alt"}, Contact())
         for _ in range(4)
     ]
     errors = run_concurrently(calls)
@@ -211,11 +228,11 @@ def test_simultaneous_registrations_with_one_code_make_one_volunteer(staff):
 
 def test_paper_replies_and_withdrawals(staff):
     panel = quota_panel(staff)
-    a = services.add_paper_reply(staff, panel, "", {"Alter": "alt"}, Contact(name="Bea"))
-    b = services.add_paper_reply(staff, panel, "", {"Alter": "jung"}, Contact(name="Cem"))
+    a = add_paper_reply(staff, panel, "", {"Alter": "alt"}, Contact(name="Bea"))
+    b = add_paper_reply(staff, panel, "", {"Alter": "jung"}, Contact(name="Cem"))
     assert (a.number, b.number) == (1, 2) and a.ref == "V0001"
-    services.set_withdrawn(staff, a)
-    assert [v.ref for v in services.pool(panel)] == ["V0002"]
+    set_withdrawn(staff, a)
+    assert [v.ref for v in pool(panel)] == ["V0002"]
 
 
 # Stage 2: run, commitment, draw -----------------------------------------------------------
@@ -239,13 +256,13 @@ def published_files(tmp_path, run: SelectionRun) -> list[str]:
 
 def test_a_run_draws_what_verify_repeats_from_the_published_files(staff, tmp_path):
     panel = fixture_panel(staff)
-    run = services.run_now(panel)
+    run = run_now(panel)
     assert run.state == RunState.DONE, run.error
     assert len(run.commitment) == 64 and run.panels_in_support > 0
     assert sum(run.probabilities.values()) == pytest.approx(panel.size, abs=1e-6)
-    services.draw(staff, run, "17 4 23 8 42", "Urne, öffentliche Sitzung")
+    draw(staff, run, "17 4 23 8 42", "Urne, öffentliche Sitzung")
     run.refresh_from_db()
-    instance = services.instance_for(panel)
+    instance = instance_for(panel)
     assert instance.panel_problems(run.drawn_panel) == []
     seated = {v.ref for v in panel.volunteers.filter(status=Status.SELECTED)}
     assert seated == set(run.drawn_panel)
@@ -261,8 +278,8 @@ def test_the_draw_matches_the_standalone_command_on_the_original_files(staff, tm
     through `gemeinsam sortition select` on the practitioners' files."""
     folder = shared_data() / "sortition" / FIXTURE
     panel = fixture_panel(staff)
-    run = services.run_now(panel)
-    services.draw(staff, run, "Lottozahlen 2026-11-21")
+    run = run_now(panel)
+    draw(staff, run, "Lottozahlen 2026-11-21")
     run.refresh_from_db()
     # The original file with the platform's public ids (V0001, ... in file order).
     with (folder / "candidates.csv").open(encoding="utf-8", newline="") as handle:
@@ -286,16 +303,16 @@ def test_the_draw_matches_the_standalone_command_on_the_original_files(staff, tm
 
 def test_the_draw_needs_a_seed_and_the_pool_of_the_run(staff):
     panel = fixture_panel(staff)
-    run = services.run_now(panel)
+    run = run_now(panel)
     with pytest.raises(ValidationError):
-        services.draw(staff, run, "  ")
-    services.set_withdrawn(staff, panel.volunteers.first())
+        draw(staff, run, "  ")
+    set_withdrawn(staff, panel.volunteers.first())
     with pytest.raises(ValidationError, match="pool changed"):
-        services.draw(staff, run, "seed")
-    legacy = services.run_now(panel, Algorithm.LEGACY)
+        draw(staff, run, "seed")
+    legacy = run_now(panel, Algorithm.LEGACY)
     assert legacy.estimated and legacy.state == RunState.DONE
     with pytest.raises(ValidationError, match="LEXIMIN"):
-        services.draw(staff, legacy, "seed")
+        draw(staff, legacy, "seed")
 
 
 def test_a_requested_run_is_computed_by_the_task_and_joined_while_pending(
@@ -303,8 +320,8 @@ def test_a_requested_run_is_computed_by_the_task_and_joined_while_pending(
 ):
     panel = fixture_panel(staff)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        first = services.request_run(staff, panel)
-        again = services.request_run(staff, panel)
+        first = request_run(staff, panel)
+        again = request_run(staff, panel)
     assert again.pk == first.pk and first.state == RunState.QUEUED
     for callback in callbacks:
         callback()
@@ -317,8 +334,8 @@ def test_a_requested_run_is_computed_by_the_task_and_joined_while_pending(
 
 def drawn_fixture(staff) -> tuple[Panel, SelectionRun]:
     panel = fixture_panel(staff)
-    run = services.run_now(panel)
-    services.draw(staff, run, "seed")
+    run = run_now(panel)
+    draw(staff, run, "seed")
     run.refresh_from_db()
     return panel, run
 
@@ -326,28 +343,28 @@ def drawn_fixture(staff) -> tuple[Panel, SelectionRun]:
 def test_replacements_keep_the_quotas_and_are_recorded(staff):
     panel, run = drawn_fixture(staff)
     dropped = run.drawn_panel[:2]
-    replacement = services.replace_dropouts(staff, panel, [r.lower() for r in dropped], "Ersatz")
+    replacement = replace_dropouts(staff, panel, [r.lower() for r in dropped], "Ersatz")
     assert len(replacement.added) == 2 and replacement.unkept == []
-    seated = [v.ref for v in services.panel_members(panel)]
+    seated = [v.ref for v in panel_members(panel)]
     assert len(seated) == panel.size and not set(dropped) & set(seated)
-    assert services.instance_for(panel, list(panel.volunteers.all())).panel_problems(seated) == []
-    assert all(row["kept"] for row in services.composition(panel))
+    assert instance_for(panel, list(panel.volunteers.all())).panel_problems(seated) == []
+    assert all(row["kept"] for row in composition(panel))
     with pytest.raises(ValidationError, match="Not on the panel"):
-        services.replace_dropouts(staff, panel, dropped, "again")
+        replace_dropouts(staff, panel, dropped, "again")
 
 
 def test_personal_data_of_people_not_selected_is_deleted_and_the_report_stays(staff):
     panel, run = drawn_fixture(staff)
-    before = services.composition(panel)
-    count = services.delete_personal_data(panel, staff)
+    before = composition(panel)
+    count = delete_personal_data(panel, staff)
     assert count == panel.volunteers.count() - panel.size
     for volunteer in panel.volunteers.all():
         seated = volunteer.status in (Status.SELECTED, Status.REPLACEMENT)
         assert bool(volunteer.name) == seated and bool(volunteer.email) == seated
         assert volunteer.features  # kept for the report
-    assert services.composition(panel) == before
+    assert composition(panel) == before
     with pytest.raises(ValidationError):
-        services.replace_dropouts(staff, panel, run.drawn_panel[:1], "late")
+        replace_dropouts(staff, panel, run.drawn_panel[:1], "late")
 
 
 def test_the_daily_purge_deletes_only_after_the_period(staff):
@@ -367,7 +384,7 @@ def test_the_daily_purge_deletes_only_after_the_period(staff):
 
 def test_the_transparency_record_has_no_personal_data(staff):
     panel, run = drawn_fixture(staff)
-    record = services.transparency(panel)
+    record = transparency(panel)
     text = json.dumps(record, default=str)
     for volunteer in panel.volunteers.all()[:30]:
         assert volunteer.name not in text and volunteer.email not in text
@@ -383,7 +400,7 @@ def test_the_pure_instance_equals_the_files(staff):
         folder / "features.csv", folder / "candidates.csv", 22,
         household_columns=["primary_address1", "primary_zip"],
     )  # fmt: skip
-    instance = services.instance_for(panel)
+    instance = instance_for(panel)
     ref = {v.external_id: v.ref for v in panel.volunteers.all()}
     assert {ref[p]: original.values[p] for p in original.people} == instance.values
     groups = {}

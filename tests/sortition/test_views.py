@@ -3,8 +3,13 @@ volunteering with the code from the invitation letter (once per code, wrong code
 
 import pytest
 
-from gemeinsam.sortition import services
 from gemeinsam.sortition.models import Algorithm, Source
+from gemeinsam.sortition.selectors import shown_code
+from gemeinsam.sortition.services.draw import draw
+from gemeinsam.sortition.services.invitations import draw_invitations
+from gemeinsam.sortition.services.quotas import upload_quotas
+from gemeinsam.sortition.services.runs import run_now
+from gemeinsam.sortition.services.volunteers import Contact, add_paper_reply
 
 from .test_views_staff import (
     drawn_panel,
@@ -21,8 +26,8 @@ from .test_views_staff import (
 def invited_panel(staff, slug: str = "stadtgremium", **fields):
     """A panel with the example's quotas, 10 invitations and the registration open."""
     panel = make_panel(staff, slug=slug, registration_open=True, **fields)
-    services.upload_quotas(staff, panel, example("categories.csv"))
-    services.draw_invitations(staff, panel, upload(register_csv(50)), 10, "Einladung")
+    upload_quotas(staff, panel, example("categories.csv"))
+    draw_invitations(staff, panel, upload(register_csv(50)), 10, "Einladung")
     return panel
 
 
@@ -61,7 +66,7 @@ def test_the_registration_form_asks_one_question_per_feature_and_explains(staff,
 
 def test_a_code_registers_once_in_any_spelling(staff, anonymous):
     panel = invited_panel(staff)
-    code = services.shown_code(panel.invitations.first().code)  # ABCDE-FGHJK
+    code = shown_code(panel.invitations.first().code)  # ABCDE-FGHJK
     typed = " " + code.lower().replace("-", " ") + " "
     response = anonymous.post(url("register", panel), registration(typed))
     assert response.status_code == 302 and response["Location"] == url("register_done", panel)
@@ -79,7 +84,7 @@ def test_a_code_registers_once_in_any_spelling(staff, anonymous):
 def test_a_wrong_code_or_one_of_another_panel_gets_the_same_clear_message(staff, anonymous):
     panel = invited_panel(staff)
     other = invited_panel(staff, slug="anderes-gremium")
-    foreign = services.shown_code(other.invitations.first().code)
+    foreign = shown_code(other.invitations.first().code)
     for code in ("ABCDE-FGHJK", foreign):
         response = anonymous.post(url("register", panel), registration(code))
         page = html(response)
@@ -158,7 +163,7 @@ def test_the_transparency_page_before_any_run(staff, anonymous):
 
 def test_the_commitment_is_public_before_the_seed(staff, anonymous):
     panel = example_panel(staff)
-    run = services.run_now(panel)
+    run = run_now(panel)
     page = html(anonymous.get(url("panel", panel)))
     assert run.commitment in page
     assert "10.00 %" in page or "10,00 %" in page
@@ -169,17 +174,17 @@ def test_the_commitment_is_public_before_the_seed(staff, anonymous):
 
 def test_the_drawn_panel_page_shows_seed_make_up_and_no_personal_data(staff, anonymous):
     panel = example_panel(staff)
-    services.add_paper_reply(
+    add_paper_reply(
         staff,
         panel,
         "",
         {"gender": "male", "leaning": "liberal"},
-        services.Contact(
+        Contact(
             name="Hans Geheim", email="hans@example.org", address="Geheimweg 9", postcode="10999"
         ),
     )
-    run = services.run_now(panel)
-    services.draw(staff, run, "Urne 4711", "Zahlen aus der Urne, Bürgerversammlung")
+    run = run_now(panel)
+    draw(staff, run, "Urne 4711", "Zahlen aus der Urne, Bürgerversammlung")
     run.refresh_from_db()
     page = html(anonymous.get(url("panel", panel)))
     assert "Urne 4711" in page and "Bürgerversammlung" in page
@@ -193,7 +198,7 @@ def test_the_drawn_panel_page_shows_seed_make_up_and_no_personal_data(staff, ano
 
 def test_a_panel_that_is_not_public_is_hidden_from_all_but_staff(staff, resident, login, anonymous):
     panel = example_panel(staff, public=False)
-    run = services.run_now(panel)
+    run = run_now(panel)
     for client in (anonymous, login(resident)):
         assert client.get(url("panel", panel)).status_code == 404
         assert client.get(url("run_file", panel, run.pk, "people.csv")).status_code == 404
@@ -203,9 +208,9 @@ def test_a_panel_that_is_not_public_is_hidden_from_all_but_staff(staff, resident
 
 def test_only_finished_leximin_runs_have_files(staff, anonymous):
     panel = example_panel(staff)
-    legacy = services.run_now(panel, Algorithm.LEGACY)
+    legacy = run_now(panel, Algorithm.LEGACY)
     assert anonymous.get(url("run_file", panel, legacy.pk, "people.csv")).status_code == 404
-    run = services.run_now(panel)
+    run = run_now(panel)
     assert anonymous.get(url("run_file", panel, run.pk, "secret.csv")).status_code == 404
     other = make_panel(staff, slug="anderes")
     assert anonymous.get(url("run_file", other, run.pk, "people.csv")).status_code == 404

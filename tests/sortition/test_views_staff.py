@@ -12,7 +12,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from gemeinsam.sortition import services
 from gemeinsam.sortition.algorithms import cli
 from gemeinsam.sortition.models import (
     Algorithm,
@@ -24,6 +23,12 @@ from gemeinsam.sortition.models import (
     Status,
     Volunteer,
 )
+from gemeinsam.sortition.selectors import deletion_due, shown_code
+from gemeinsam.sortition.services.draw import draw
+from gemeinsam.sortition.services.invitations import draw_invitations
+from gemeinsam.sortition.services.quotas import upload_quotas
+from gemeinsam.sortition.services.runs import run_now
+from gemeinsam.sortition.services.volunteers import import_volunteers, set_withdrawn
 
 from ..conftest import shared_data
 
@@ -60,15 +65,15 @@ def make_panel(staff, slug: str = "stadtgremium", size: int = 20, **fields) -> P
 def example_panel(staff, **fields) -> Panel:
     """example_small_20: 200 volunteers, gender and leaning, panel of 20."""
     panel = make_panel(staff, **fields)
-    services.upload_quotas(staff, panel, example("categories.csv"))
-    services.import_volunteers(staff, panel, example("respondents.csv"))
+    upload_quotas(staff, panel, example("categories.csv"))
+    import_volunteers(staff, panel, example("respondents.csv"))
     return panel
 
 
 def drawn_panel(staff, seed: str = "Urne 2026") -> Panel:
     panel = example_panel(staff)
-    run = services.run_now(panel)
-    services.draw(staff, run, seed, "Urne")
+    run = run_now(panel)
+    draw(staff, run, seed, "Urne")
     return panel
 
 
@@ -406,18 +411,18 @@ def test_bad_register_pool_and_encoding_show_messages_not_errors(staff, login):
 def test_a_register_column_named_like_a_letter_column_is_kept_under_another_name(staff, login):
     panel = make_panel(staff)
     register = "id,address,district,code\nr1,Weg 1,Mitte,11000\nr2,Weg 2,Pankow,11000\n"
-    services.draw_invitations(staff, panel, upload(register), 2, "s")
+    draw_invitations(staff, panel, upload(register), 2, "s")
     response = login(staff).get(url("staff_letters", panel))
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    codes = {services.shown_code(i.code) for i in panel.invitations.all()}
+    codes = {shown_code(i.code) for i in panel.invitations.all()}
     assert {row["code"] for row in rows} == codes
     assert {row["register_code"] for row in rows} == {"11000"}
 
 
 def test_problems_name_the_quotas_that_cannot_hold(staff, login):
     panel = example_panel(staff)
-    services.upload_quotas(
+    upload_quotas(
         staff,
         panel,
         upload(
@@ -427,7 +432,7 @@ def test_problems_name_the_quotas_that_cannot_hold(staff, login):
     )
     female = panel.volunteers.filter(features__gender="female")
     for volunteer in female[5:]:
-        services.set_withdrawn(staff, volunteer)
+        set_withdrawn(staff, volunteer)
     page = html(login(staff).get(url("staff_quotas", panel)))
     assert "female" in page and "st-notice" in page
     runs = login(staff).get(url("staff_runs", panel))
@@ -467,10 +472,10 @@ def test_a_paper_reply_with_a_code_uses_it(staff, login):
     panel = make_panel(staff)
     client = login(staff)
     client.post(url("staff_quotas", panel), {"file": example("categories.csv")})
-    services.draw_invitations(staff, panel, upload(register_csv(10)), 2, "s")
+    draw_invitations(staff, panel, upload(register_csv(10)), 2, "s")
     invitation = panel.invitations.first()
     reply = {
-        "code": services.shown_code(invitation.code),
+        "code": shown_code(invitation.code),
         "feature_0": "male",
         "feature_1": "liberal",
         "name": "Paul Post",
@@ -504,8 +509,8 @@ def test_a_waiting_run_page_refreshes_itself_and_a_failed_one_explains(staff, lo
 
 def test_leximin_and_legacy_minimum_chances_side_by_side(staff, login):
     panel = example_panel(staff)
-    leximin = services.run_now(panel)
-    legacy = services.run_now(panel, Algorithm.LEGACY)
+    leximin = run_now(panel)
+    legacy = run_now(panel, Algorithm.LEGACY)
     page = html(login(staff).get(url("staff_run", panel, legacy.pk)))
     assert "compare-heading" in page
     assert page.count('class="bar-label"') >= 2 + 20  # comparison and 20 histogram bins
@@ -535,7 +540,7 @@ def test_settings_keep_the_published_draw_and_reserve_the_staff_name(staff, logi
 
 def test_the_short_name_is_fixed_once_letters_exist(staff, login):
     panel = make_panel(staff)
-    services.draw_invitations(staff, panel, upload(register_csv(10)), 2, "s")
+    draw_invitations(staff, panel, upload(register_csv(10)), 2, "s")
     settings = {"title": "T", "slug": "neu", "size": 20, "delete_after_days": 90}
     assert login(staff).post(url("staff_panel", panel), settings).status_code == 302
     panel.refresh_from_db()
@@ -544,8 +549,8 @@ def test_the_short_name_is_fixed_once_letters_exist(staff, login):
 
 def test_a_run_made_stale_by_new_quotas_cannot_be_drawn(staff, login):
     panel = example_panel(staff)
-    run = services.run_now(panel)
-    services.upload_quotas(
+    run = run_now(panel)
+    upload_quotas(
         staff,
         panel,
         upload(
@@ -589,9 +594,9 @@ def test_data_deletion_needs_a_draw_and_shows_when_it_is_due(staff, login):
     assert "<button" not in page.split("<main", 1)[1].split("</main>", 1)[0]
     refused = client.post(url("staff_deletion", panel))
     assert refused.status_code == 200 and 'role="alert"' in html(refused)
-    run = services.run_now(panel)
-    services.draw(staff, run, "s")
-    due = services.deletion_due(panel)
+    run = run_now(panel)
+    draw(staff, run, "s")
+    due = deletion_due(panel)
     from django.utils.formats import date_format
     from django.utils.timezone import localtime
 

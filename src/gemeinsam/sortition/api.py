@@ -12,8 +12,9 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from gemeinsam.core.predicates import can, require
-from gemeinsam.sortition import services
+from gemeinsam.sortition import selectors
 from gemeinsam.sortition.models import Algorithm, Panel, SelectionRun
+from gemeinsam.sortition.services.runs import request_run
 
 router = Router(tags=["sortition"])
 
@@ -117,7 +118,7 @@ def panels(request: HttpRequest):
     summary="A panel's transparency record: quotas, method, commitment, seed, make-up",
 )
 def transparency(request: HttpRequest, slug: str):
-    return services.transparency(_panel(request, slug))
+    return selectors.transparency(_panel(request, slug))
 
 
 @router.get("/panels/{slug}/runs", response=list[RunOut], auth=django_auth, summary="Runs (staff)")
@@ -148,4 +149,4 @@ def run_detail(request: HttpRequest, slug: str, run_id: int):
 )
 def start_run(request: HttpRequest, slug: str, payload: RunIn):
     panel = _panel(request, slug)
-    return 202, _run_out(services.request_run(request.user, panel, payload.algorithm))
+    return 202, _run_out(request_run(request.user, panel, payload.algorithm))

@@ -14,10 +14,15 @@ from django.db import transaction
 
 from gemeinsam.core.demo import demo_users
 from gemeinsam.core.roles import Role
-from gemeinsam.sortition import services
 from gemeinsam.sortition.algorithms.synthetic import BERLIN, DISTRICTS, berlin_pool, berlin_quotas
 from gemeinsam.sortition.models import Algorithm, Panel
-from gemeinsam.sortition.services import Contact
+from gemeinsam.sortition.selectors import shown_code
+from gemeinsam.sortition.services.draw import draw
+from gemeinsam.sortition.services.invitations import draw_invitations
+from gemeinsam.sortition.services.quotas import upload_quotas
+from gemeinsam.sortition.services.replacements import replace_dropouts
+from gemeinsam.sortition.services.runs import run_now
+from gemeinsam.sortition.services.volunteers import Contact, add_paper_reply, register_volunteer
 
 DRAWN_SLUG = "stadtgremium-digitales-berlin"
 OPEN_SLUG = "stadtgremium-2027"
@@ -77,9 +82,9 @@ def _volunteers(staff, panel: Panel, rng: random.Random, share: float) -> None:
             postcode=postcodes[home.pk],
         )
         if rng.random() < 0.75:
-            services.register_volunteer(panel, invitation.code, values, contact)
+            register_volunteer(panel, invitation.code, values, contact)
         else:
-            services.add_paper_reply(staff, panel, invitation.code, values, contact)
+            add_paper_reply(staff, panel, invitation.code, values, contact)
 
 
 @transaction.atomic
@@ -111,18 +116,18 @@ def _drawn(staff) -> Panel:
     if not created:
         return panel
     rng = random.Random(2022)
-    services.upload_quotas(staff, panel, _upload(_quotas_csv(panel.size), "quoten.csv"))
+    upload_quotas(staff, panel, _upload(_quotas_csv(panel.size), "quoten.csv"))
     register = _register_csv(3000, rng)
-    services.draw_invitations(staff, panel, _upload(register, "register.csv"), 600, "Demo 2026")
+    draw_invitations(staff, panel, _upload(register, "register.csv"), 600, "Demo 2026")
     Panel.objects.filter(pk=panel.pk).update(registration_open=True)
     panel.refresh_from_db()
     _volunteers(staff, panel, rng, 0.25)
     Panel.objects.filter(pk=panel.pk).update(registration_open=False)
-    services.run_now(panel, Algorithm.LEGACY, staff)
-    run = services.run_now(panel, Algorithm.LEXIMIN, staff)
-    services.draw(staff, run, "7 19 23 31 42 48", "Lottozahlen vom Samstag (Demo)")
+    run_now(panel, Algorithm.LEGACY, staff)
+    run = run_now(panel, Algorithm.LEXIMIN, staff)
+    draw(staff, run, "7 19 23 31 42 48", "Lottozahlen vom Samstag (Demo)")
     run.refresh_from_db()
-    services.replace_dropouts(staff, panel, run.drawn_panel[:1], "Nachrücken 1 (Demo)")
+    replace_dropouts(staff, panel, run.drawn_panel[:1], "Nachrücken 1 (Demo)")
     return panel
 
 
@@ -143,9 +148,9 @@ def _open(staff) -> Panel:
     )
     if created:
         rng = random.Random(2027)
-        services.upload_quotas(staff, panel, _upload(_quotas_csv(panel.size), "quoten.csv"))
+        upload_quotas(staff, panel, _upload(_quotas_csv(panel.size), "quoten.csv"))
         register = _register_csv(1000, rng)
-        services.draw_invitations(staff, panel, _upload(register, "register.csv"), 200, "2027")
+        draw_invitations(staff, panel, _upload(register, "register.csv"), 200, "2027")
         _volunteers(staff, panel, rng, 0.2)
     return panel
 
@@ -153,4 +158,4 @@ def _open(staff) -> Panel:
 def open_codes(panel: Panel, count: int = 3) -> list[str]:
     """Unused invitation codes of the open panel, as printed in the letters."""
     unused = panel.invitations.filter(used_at__isnull=True).order_by("position")[:count]
-    return [services.shown_code(invitation.code) for invitation in unused]
+    return [shown_code(invitation.code) for invitation in unused]

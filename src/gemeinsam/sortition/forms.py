@@ -5,7 +5,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gemeinsam.sortition.models import Algorithm, Panel
-from gemeinsam.sortition.services import MAX_INVITATIONS, Contact, feature_choices
+from gemeinsam.sortition.selectors import feature_choices
+from gemeinsam.sortition.services.invitations import MAX_INVITATIONS
+from gemeinsam.sortition.services.volunteers import Contact
 
 # Reserved: /panels/staff/ is the staff list, so no panel may take this short name.
 RESERVED_SLUGS = {"staff"}

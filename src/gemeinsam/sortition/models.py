@@ -160,7 +160,7 @@ class Volunteer(models.Model):
     """Someone who answered an invitation (or came in an imported pool).
 
     `number` is the pseudonymous id used in every published file; the contact fields are
-    personal data and are blanked by `services.delete_personal_data`."""
+    personal data and are blanked by `services.privacy.delete_personal_data`."""
 
     panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="volunteers")
     number = models.PositiveIntegerField(_("number"))

@@ -5,10 +5,10 @@ from django.tasks import task
 
 @task()
 def select_panel(run_id: int) -> str:
-    """Compute a queued selection run (sortition/services.py `run`)."""
-    from gemeinsam.sortition import services
+    """Compute a queued selection run (sortition/services/runs.py `run`)."""
+    from gemeinsam.sortition.services import runs
 
-    return services.run(run_id)
+    return runs.run(run_id)
 
 
 @task()
@@ -16,15 +16,16 @@ def delete_due_personal_data(panel_id: int) -> str:
     """Delete the personal data of people not selected once the panel's period has passed."""
     from django.utils import timezone
 
-    from gemeinsam.sortition import services
     from gemeinsam.sortition.models import Panel
+    from gemeinsam.sortition.selectors import deletion_due
+    from gemeinsam.sortition.services.privacy import delete_personal_data
 
     panel = Panel.objects.filter(pk=panel_id).first()
     if panel is None:
         return "gone"
-    due = services.deletion_due(panel)
+    due = deletion_due(panel)
     if due is None:
         return "nothing to delete"
     if due > timezone.now():
         return "not due yet"  # the period was lengthened: a later task or the purge does it
-    return f"anonymised {services.delete_personal_data(panel)}"
+    return f"anonymised {delete_personal_data(panel)}"

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gemeinsam.sortition.algorithms.pool import Group
-from gemeinsam.sortition.algorithms.spread import _wrap, spread
+from gemeinsam.sortition.algorithms.spread import spread, wrap_turns
 
 
 def fake_pool(sizes: list[int], k: int):
@@ -74,7 +74,7 @@ def test_a_member_who_would_meet_themselves_is_cut_per_number_taken():
     profiles = np.array([[1, 8, 1], [1, 8, 1], [2, 8, 0], [1, 8, 1]])
     weights = np.array([0.4, 0.3, 0.01, 0.29])
     end = np.cumsum(weights)
-    assert _wrap(end - weights, end, profiles[:, 0], np.arange(3)) is None
+    assert wrap_turns(end - weights, end, profiles[:, 0], np.arange(3)) is None
     panels = check(sizes, profiles, weights)
     assert len(panels) <= 4 + 2 + 2  # profiles, cuts of the ones-wrap, of the twos-wrap
 

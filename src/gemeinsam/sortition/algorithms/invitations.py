@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gemeinsam.lib.messages import gettext_noop
 
-from .io import SortitionInputError, _cell, _check_width, _find_column, _header
+from .io import SortitionInputError, cell_at, check_width, find_column, read_header
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (OWASP,
 # "CSV Injection"); the tab and carriage return smuggle one past a naive check.
@@ -47,10 +47,10 @@ def read_register(
     or stratum, a duplicate id, a file without addresses."""
     path = Path(path)
     rows = _rows(path)
-    header = _header(path, rows)
+    header = read_header(path, rows)
     index = {}
     for name in (id_column, address_column, stratum_column):
-        found = _find_column(path, header, name)
+        found = find_column(path, header, name)
         if found is None:
             raise SortitionInputError(path, 1, name, gettext_noop("missing column"))
         index[name] = found
@@ -66,15 +66,15 @@ def read_register(
     addresses = []
     first_line: dict[str, int] = {}
     for line, cells in rows:
-        _check_width(path, line, cells, header)
+        check_width(path, line, cells, header)
         for name, empty in (
             (id_column, gettext_noop("the id is empty")),
             (address_column, gettext_noop("the address is empty")),
             (stratum_column, gettext_noop("the stratum is empty")),
         ):
-            if not _cell(cells, index[name]):
+            if not cell_at(cells, index[name]):
                 raise SortitionInputError(path, line, header[index[name]], empty)
-        person = _cell(cells, index[id_column])
+        person = cell_at(cells, index[id_column])
         if person in first_line:
             raise SortitionInputError(
                 path,
@@ -87,9 +87,9 @@ def read_register(
         addresses.append(
             Address(
                 id=person,
-                address=_cell(cells, index[address_column]),
-                stratum=_cell(cells, index[stratum_column]),
-                extra={header[i]: _cell(cells, i) for i in other},
+                address=cell_at(cells, index[address_column]),
+                stratum=cell_at(cells, index[stratum_column]),
+                extra={header[i]: cell_at(cells, i) for i in other},
             )
         )
     if not addresses:

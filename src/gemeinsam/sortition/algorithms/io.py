@@ -79,7 +79,9 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
                 yield reader.line_num, cells
 
 
-def _header(path: Path, rows: Iterator[tuple[int, list[str]]]) -> list[str]:
+def read_header(path: Path, rows: Iterator[tuple[int, list[str]]]) -> list[str]:
+    """The first record of `rows` as trimmed column names; empty files and repeated names
+    raise SortitionInputError."""
     try:
         line, cells = next(rows)
     except StopIteration:
@@ -91,7 +93,7 @@ def _header(path: Path, rows: Iterator[tuple[int, list[str]]]) -> list[str]:
     return header
 
 
-def _find_column(path: Path, header: list[str], name: str) -> int | None:
+def find_column(path: Path, header: list[str], name: str) -> int | None:
     """The index of column `name`: the exact spelling first, then ignoring case."""
     if name in header:
         return header.index(name)
@@ -108,11 +110,13 @@ def _find_column(path: Path, header: list[str], name: str) -> int | None:
     return matches[0] if matches else None
 
 
-def _cell(cells: list[str], index: int) -> str:
+def cell_at(cells: list[str], index: int) -> str:
+    """The trimmed cell at `index`, empty where a short row ends before it."""
     return cells[index].strip() if index < len(cells) else ""
 
 
-def _check_width(path: Path, line: int, cells: list[str], header: list[str]) -> None:
+def check_width(path: Path, line: int, cells: list[str], header: list[str]) -> None:
+    """Refuse a row with data in cells beyond the header."""
     # Trailing empty cells (a spreadsheet's stray commas) are harmless; data beyond is not.
     if any(cell.strip() for cell in cells[len(header) :]):
         raise SortitionInputError(
@@ -152,7 +156,7 @@ def read_features(path: str | Path) -> list[Quota]:
     `category,feature,min,max`, where `category` is the feature and `feature` the value."""
     path = Path(path)
     rows = _rows(path)
-    header = _header(path, rows)
+    header = read_header(path, rows)
     folded = {cell.casefold() for cell in header}
     names = next((pair for pair in FEATURE_HEADERS if set(pair) <= folded), None)
     if names is None:
@@ -168,7 +172,7 @@ def read_features(path: str | Path) -> list[Quota]:
         )
     columns = {}
     for role, name in zip(("feature", "value", "min", "max"), (*names, "min", "max"), strict=True):
-        index = _find_column(path, header, name)
+        index = find_column(path, header, name)
         if index is None:
             raise SortitionInputError(path, 1, name, gettext_noop("missing column"))
         columns[role] = index
@@ -178,9 +182,9 @@ def read_features(path: str | Path) -> list[Quota]:
     spelling: dict[str, str] = {}  # casefolded feature -> first spelling seen
     first_line: dict[tuple[str, str], int] = {}
     for line, cells in rows:
-        _check_width(path, line, cells, header)
-        feature = _cell(cells, columns["feature"])
-        value = _cell(cells, columns["value"])
+        check_width(path, line, cells, header)
+        feature = cell_at(cells, columns["feature"])
+        value = cell_at(cells, columns["value"])
         if not feature:
             raise SortitionInputError(
                 path, line, feature_column, gettext_noop("the feature name is empty")
@@ -206,8 +210,8 @@ def read_features(path: str | Path) -> list[Quota]:
                 {"value": value, "feature": feature, "first": first_line[key]},
             )
         first_line[key] = line
-        low = _count(path, line, header[columns["min"]], _cell(cells, columns["min"]))
-        high = _count(path, line, header[columns["max"]], _cell(cells, columns["max"]))
+        low = _count(path, line, header[columns["min"]], cell_at(cells, columns["min"]))
+        high = _count(path, line, header[columns["max"]], cell_at(cells, columns["max"]))
         if low > high:
             raise SortitionInputError(
                 path,
@@ -240,15 +244,15 @@ def read_people(
     `household_key`); a person whose household columns are all empty has no household."""
     path = Path(path)
     rows = _rows(path)
-    header = _header(path, rows)
+    header = read_header(path, rows)
 
     if id_column is not None:
-        id_index = _find_column(path, header, id_column)
+        id_index = find_column(path, header, id_column)
         if id_index is None:
             raise SortitionInputError(path, 1, id_column, gettext_noop("missing id column"))
     else:
         id_index = next(
-            (i for name in ID_COLUMNS if (i := _find_column(path, header, name)) is not None), None
+            (i for name in ID_COLUMNS if (i := find_column(path, header, name)) is not None), None
         )
 
     known: dict[str, list[str]] = {}  # feature -> its values, in the quota table's order
@@ -256,7 +260,7 @@ def read_people(
         known.setdefault(quota.feature, []).append(quota.value)
     feature_index: dict[str, int] = {}
     for feature in known:
-        index = _find_column(path, header, feature)
+        index = find_column(path, header, feature)
         if index is None or index == id_index:
             raise SortitionInputError(
                 path,
@@ -268,7 +272,7 @@ def read_people(
         feature_index[feature] = index
     household_index = []
     for name in household_columns:
-        index = _find_column(path, header, name)
+        index = find_column(path, header, name)
         if index is None:
             raise SortitionInputError(
                 path, 1, name, gettext_noop("missing household (address) column")
@@ -280,11 +284,11 @@ def read_people(
     people = People(ids=[], values={}, id_column=None if id_index is None else header[id_index])
     first_line: dict[str, int] = {}
     for row_number, (line, cells) in enumerate(rows):
-        _check_width(path, line, cells, header)
+        check_width(path, line, cells, header)
         if id_index is None:
             person = str(row_number)
         else:
-            person = _cell(cells, id_index)
+            person = cell_at(cells, id_index)
             if not person:
                 raise SortitionInputError(
                     path, line, header[id_index], gettext_noop("the id is empty")
@@ -301,12 +305,12 @@ def read_people(
         values = {}
         for feature, index in feature_index.items():
             values[feature] = _match_value(
-                path, line, header[index], _cell(cells, index), known[feature]
+                path, line, header[index], cell_at(cells, index), known[feature]
             )
         people.ids.append(person)
         people.values[person] = values
-        people.details[person] = {header[i]: _cell(cells, i) for i in other}
-        key = household_key([_cell(cells, i) for i in household_index])
+        people.details[person] = {header[i]: cell_at(cells, i) for i in other}
+        key = household_key([cell_at(cells, i) for i in household_index])
         if key:
             people.households[person] = key
     if not people.ids:

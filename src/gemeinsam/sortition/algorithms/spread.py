@@ -34,7 +34,7 @@ def _segments(
     return np.repeat(begin, k), np.repeat(end, k), np.tile(members, len(begin))
 
 
-def _wrap(
+def wrap_turns(
     begin: np.ndarray, end: np.ndarray, count: np.ndarray, members: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Wrap-around turns for a group taken partly (0 < count < n) on the given intervals, or
@@ -71,13 +71,13 @@ def _turns(
     them, or, if that seats someone twice, one per number taken (all seats of such a wrap
     are open on the same stretch T, and a member's share c·T/n is less than T, so nobody
     can meet themselves)."""
-    whole = _wrap(begin, end, count, members)
+    whole = wrap_turns(begin, end, count, members)
     if whole is not None:
         return [whole]
     parts = []
     for c in np.unique(count):
         same = count == c
-        part = _wrap(begin[same], end[same], count[same], members)
+        part = wrap_turns(begin[same], end[same], count[same], members)
         if part is None:
             raise AssertionError("a wrap-around with equal seats cannot collide")
         parts.append(part)

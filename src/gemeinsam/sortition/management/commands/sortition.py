@@ -35,7 +35,7 @@ class Command(BaseCommand):
             raise CommandError("sortition failed", returncode=code)
 
     def _purge(self) -> None:
-        from gemeinsam.sortition import services
+        from gemeinsam.sortition.services.privacy import purge_due
 
-        for panel in services.purge_due():
+        for panel in purge_due():
             self.stdout.write(f"{panel.slug}: personal data of people not selected deleted")

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from gemeinsam.core.forms import form_data
 from gemeinsam.core.predicates import can
-from gemeinsam.sortition import services
+from gemeinsam.sortition import exports, selectors
 from gemeinsam.sortition.forms import RegistrationForm
 from gemeinsam.sortition.models import Algorithm, Panel, RunState, SelectionRun
+from gemeinsam.sortition.services.volunteers import register_volunteer
 
 # Wrong invitation codes per connection (allauth's cache-backed limiter, shared by all app
 # servers). A code has about 50 bits, so this only stops scripts, not people mistyping.
@@ -27,42 +28,21 @@ def get_panel(request: HttpRequest, slug: str) -> Panel:
     return panel
 
 
-def probability_figures(probability: float | None) -> dict:
-    """A probability as people read it: a percentage and "1 in N"."""
-    if probability is None:
-        return {"percent": None, "one_in": None}
-    return {"percent": probability * 100, "one_in": round(1 / probability) if probability else None}
-
-
 def transparency(request: HttpRequest, slug: str) -> HttpResponse:
     panel = get_panel(request, slug)
-    data = services.transparency(panel)
+    data = selectors.transparency(panel)
     run = panel.runs.get(pk=data["run"]["id"]) if data["run"] else None
-    replacements = data["replacements"]
     context = {
         "panel": panel,
         "data": data,
         "run": run,
         "drawn": run is not None and run.drawn_at is not None,
-        "minimum": probability_figures(run.min_probability if run else None),
-        "verify_command": services.verify_command(run) if run else "",
-        "replaced": {
-            "dropped": sum(len(r["dropped"]) for r in replacements),
-            "added": sum(len(r["added"]) for r in replacements),
-            "shortfall": sum(r["shortfall"] for r in replacements),
-            "unkept": [quota for r in replacements for quota in r["unkept"]],
-        },
+        "minimum": selectors.probability_figures(run.min_probability if run else None),
+        "verify_command": exports.verify_command(run) if run else "",
+        "replaced": selectors.replaced(data["replacements"]),
         "staff": can(request.user, "sortition.manage_panel", panel),
     }
     return render(request, "sortition/transparency.html", context)
-
-
-PUBLISHED_FILES = {
-    "features.csv": ("features_csv", "text/csv; charset=utf-8"),
-    "people.csv": ("people_csv", "text/csv; charset=utf-8"),
-    "distribution.json": ("distribution", "application/json"),
-    "commitment.txt": ("commitment", "text/plain; charset=utf-8"),
-}
 
 
 def run_file(request: HttpRequest, slug: str, pk: int, filename: str) -> HttpResponse:
@@ -72,13 +52,10 @@ def run_file(request: HttpRequest, slug: str, pk: int, filename: str) -> HttpRes
     run = get_object_or_404(
         SelectionRun, panel=panel, pk=pk, algorithm=Algorithm.LEXIMIN, state=RunState.DONE
     )
-    if filename not in PUBLISHED_FILES:
+    if filename not in exports.PUBLISHED_FILES:
         raise Http404
-    field, content_type = PUBLISHED_FILES[filename]
-    body = getattr(run, field)
-    if filename == "commitment.txt":
-        body += "\n"
-    response = HttpResponse(body.encode("utf-8"), content_type=content_type)
+    body, content_type = exports.published_file(run, filename)
+    response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -119,12 +96,12 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                 ),
             )
             status = 429
-        elif code and services.invitation_for(panel, code) is None:
+        elif code and selectors.invitation_for(panel, code) is None:
             _count_wrong_guess(request)
             form.add_error("code", _("This invitation code is not valid or has been used already."))
         elif valid:
             try:
-                services.register_volunteer(panel, code, form.feature_values(), form.contact())
+                register_volunteer(panel, code, form.feature_values(), form.contact())
             except ValidationError as error:
                 form.add_error(None, error)
             else:
