@@ -152,7 +152,7 @@ def test_creating_and_changing_a_panel_through_its_pages_is_recorded(staff, logi
          "household_rule": "on"},
     )  # fmt: skip
     assert changed.status_code == 302
-    assert last(panel, "sortition.change").data == {"fields": "title, size"}
+    assert last(panel, "sortition.change").data == {"fields": ["title", "size"]}
     assert last(panel, "sortition.unpublish").actor == staff
     unchanged = audit.events_for(panel).count()
     client.post(
@@ -164,7 +164,7 @@ def test_creating_and_changing_a_panel_through_its_pages_is_recorded(staff, logi
     assert last(panel, "sortition.publish") is not None
     page = client.get(reverse("sortition:staff_panel", args=[panel.slug])).content.decode()
     assert "History of changes" in page
-    assert "Settings changed: title, size" in page and "Transparency page made public" in page
+    assert "Settings changed: title, panel size" in page and "Transparency page made public" in page
 
 
 def test_what_the_published_draw_shows_cannot_change_after_the_draw(staff):
@@ -175,4 +175,4 @@ def test_what_the_published_draw_shows_cannot_change_after_the_draw(staff):
     with pytest.raises(ValidationError, match="published draw"):
         change_panel(staff, panel, {"size": 3})
     change_panel(staff, panel, {"title": "Neu"})
-    assert last(panel, "sortition.change").data == {"fields": "title"}
+    assert last(panel, "sortition.change").data == {"fields": ["title"]}

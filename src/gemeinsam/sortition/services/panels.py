@@ -58,5 +58,5 @@ def change_panel(user, panel: Panel, values: Mapping[str, object]) -> Panel:
         audit.record(user, "sortition.publish" if panel.public else "sortition.unpublish", panel)
     settings = [name for name in changed if name != "public"]
     if settings:
-        audit.record(user, "sortition.change", panel, fields=", ".join(settings))
+        audit.record(user, "sortition.change", panel, fields=list(settings))
     return panel
