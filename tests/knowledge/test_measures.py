@@ -6,7 +6,7 @@ from django.urls import NoReverseMatch
 
 from gemeinsam.knowledge import services
 from gemeinsam.knowledge.models import DocumentMeasure, measure_url
-from gemeinsam.strategy import services as strategy_services
+from gemeinsam.strategy.services import versions as strategy_services
 
 pytestmark = pytest.mark.django_db
 

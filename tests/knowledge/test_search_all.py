@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from gemeinsam.knowledge import services
 from gemeinsam.participation.models import Process, Visibility
-from gemeinsam.strategy import services as strategy_services
+from gemeinsam.strategy.services import versions as strategy_services
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,11 @@ class StrategyConfig(AppConfig):
     verbose_name = _("Strategy and success control")
 
     def ready(self) -> None:
+        from gemeinsam.core import hooks
         from gemeinsam.core.api import api
         from gemeinsam.strategy.api import router
+        from gemeinsam.strategy.sources import BUILTIN_SOURCES
 
         api.add_router("/strategy", router)
+        for source in BUILTIN_SOURCES:
+            hooks.register_indicator_source(source)

@@ -1,12 +1,12 @@
-"""Strategy actions: start a draft from the published version, edit it, publish it, compare
-two versions for the changelog, and seed a strategy from GD:B's structure."""
+"""Versions of a strategy: create a strategy, start a draft from the published version, edit
+it, publish it, and seed a strategy from GD:B's structure. Comparing two versions is in
+strategy.changelog.
+"""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -32,58 +32,6 @@ class StrategyError(Exception):
     """An action the strategy's state does not allow (a second draft, publishing twice)."""
 
 
-# The fields compared by `diff`, per kind of item; relations are compared by key.
-COMPARED: dict[type[VersionItem], tuple[str, ...]] = {
-    Value: ("name", "name_en", "description", "order"),
-    FieldOfAction: ("title", "title_en", "guiding_idea", "order"),
-    Goal: (
-        "title",
-        "title_en",
-        "description",
-        "sector_goal_reference",
-        "sector_goal_url",
-        "field_of_action",
-        "order",
-    ),
-    Measure: (
-        "title",
-        "title_en",
-        "summary",
-        "description",
-        "type",
-        "lead_organisation",
-        "lead_unit",
-        "partners",
-        "budget",
-        "funding_source",
-        "start",
-        "end",
-        "status",
-        "phase",
-        "fields_of_action",
-        "goals",
-        "location_name",
-        "longitude",
-        "latitude",
-        "order",
-    ),
-    Indicator: (
-        "name",
-        "name_en",
-        "description",
-        "measure",
-        "unit",
-        "direction",
-        "baseline_value",
-        "baseline_date",
-        "target_value",
-        "target_date",
-        "source",
-        "source_config",
-        "is_example",
-        "order",
-    ),
-}
 ITEM_TYPES: dict[type[VersionItem], str] = {
     Value: "value",
     FieldOfAction: "field_of_action",
@@ -234,96 +182,6 @@ def edit_item(item: VersionItem, **changes) -> VersionItem:
 def remove_item(item: VersionItem) -> None:
     StrategyVersion.objects.get(pk=item.version_id).ensure_draft()  # fresh: not a stale copy
     item.delete()
-
-
-# Comparing versions ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    """One line of the changelog. For an added or removed item `field` is empty and the
-    item's title is in `new` or `old`; references to other items are given by their keys."""
-
-    kind: str  # "added", "removed" or "changed"
-    item_type: str  # "value", "field_of_action", "goal" or "measure"
-    key: str
-    title: str
-    field: str = ""
-    old: Any = None
-    new: Any = None
-
-
-def _title(item: VersionItem) -> str:
-    return getattr(item, "title", None) or getattr(item, "name", "")
-
-
-def _snapshot(
-    item: VersionItem, names: tuple[str, ...], keys: Mapping[tuple[type, int], str]
-) -> dict:
-    snapshot = {}
-    for name in names:
-        field = item._meta.get_field(name)
-        if isinstance(field, models.ManyToManyField):
-            related = getattr(item, name).all()
-            if field.related_model in (FieldOfAction, Goal):
-                snapshot[name] = sorted(keys[field.related_model, r.pk] for r in related)
-            else:
-                snapshot[name] = sorted(o.slug for o in related)
-        elif name in ("field_of_action", "measure"):
-            snapshot[name] = str(getattr(item, name).key)
-        elif name == "lead_organisation":
-            snapshot[name] = item.lead_organisation.slug if item.lead_organisation else None
-        else:
-            snapshot[name] = getattr(item, name)
-    return snapshot
-
-
-def _items(version: StrategyVersion | None, model: type[VersionItem]) -> list[VersionItem]:
-    if version is None:
-        return []
-    queryset = model.objects.filter(version=version)
-    if model is Measure:
-        queryset = queryset.select_related("lead_organisation").prefetch_related(
-            "partners", "fields_of_action", "goals"
-        )
-    elif model is Goal:
-        queryset = queryset.select_related("field_of_action")
-    elif model is Indicator:
-        queryset = queryset.select_related("measure")
-    return list(queryset)
-
-
-def diff(old_version: StrategyVersion | None, new_version: StrategyVersion) -> list[Change]:
-    """What changed from one version to another, item by item (matched by key), in the order
-    values, fields of action, goals, measures. With no old version, everything is added."""
-    if old_version is not None and old_version.strategy_id != new_version.strategy_id:
-        raise StrategyError(_("Only versions of the same strategy can be compared."))
-    versions = [v for v in (old_version, new_version) if v is not None]
-    # Keyed by (model, pk): goals and fields of action number their rows separately.
-    item_keys = {
-        (FieldOfAction, f.pk): str(f.key)
-        for f in FieldOfAction.objects.filter(version__in=versions)
-    } | {(Goal, g.pk): str(g.key) for g in Goal.objects.filter(version__in=versions)}
-    changes: list[Change] = []
-    for model, names in COMPARED.items():
-        item_type = ITEM_TYPES[model]
-        old = {str(item.key): item for item in _items(old_version, model)}
-        new = {str(item.key): item for item in _items(new_version, model)}
-        for key, item in old.items():
-            if key not in new:
-                changes.append(Change("removed", item_type, key, _title(item), old=_title(item)))
-        for key, item in new.items():
-            if key not in old:
-                changes.append(Change("added", item_type, key, _title(item), new=_title(item)))
-                continue
-            before = _snapshot(old[key], names, item_keys)
-            after = _snapshot(item, names, item_keys)
-            changes += [
-                Change("changed", item_type, key, _title(item), name, before[name], after[name])
-                for name in names
-                if before[name] != after[name]
-            ]
-    return changes
 
 
 # GD:B ------------------------------------------------------------------------------------

@@ -1,15 +1,14 @@
-"""Services for a measure's progress, across versions of the strategy: measurements and the
-status of indicators, value-compass assessments by the team and the public, the handbook
-checklist, and links to participation, budgeting and panel processes.
+"""What staff and residents record about a measure across versions of the strategy:
+measurements of its indicators, value-compass assessments by the team and the public, the
+handbook checklist, and links to participation, budgeting and panel processes.
 
-Every function that writes runs in a transaction and is what views, API and commands call.
+Every function that writes runs in a transaction and is what views, API and commands call;
+the reads of these rows are in strategy.selectors.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from statistics import mean
 from uuid import UUID
 
 from django.contrib.contenttypes.models import ContentType
@@ -17,7 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gemeinsam.strategy import indicators, sources
+from gemeinsam.strategy import sources
 from gemeinsam.strategy.models import (
     LINKABLE,
     SCORE_MAX,
@@ -89,18 +88,6 @@ def delete_measurement(indicator: Indicator, when: date) -> bool:
     return bool(deleted)
 
 
-def measurements(indicator: Indicator) -> list[Measurement]:
-    return list(Measurement.objects.filter(indicator_key=indicator.key).order_by("date"))
-
-
-def measurements_by_key(keys: Iterable[UUID]) -> dict[UUID, list[Measurement]]:
-    """The series of many indicators in one query (for overview pages and the report)."""
-    series: dict[UUID, list[Measurement]] = defaultdict(list)
-    for measurement in Measurement.objects.filter(indicator_key__in=list(keys)).order_by("date"):
-        series[measurement.indicator_key].append(measurement)
-    return series
-
-
 @dataclass(frozen=True)
 class SyncResult:
     fetched: int
@@ -125,25 +112,6 @@ def sync_indicator(indicator: Indicator, *, until: date | None = None) -> SyncRe
             created += new
             updated += not new
     return SyncResult(len(values), created, updated)
-
-
-def indicator_status(
-    indicator: Indicator,
-    series: list[Measurement] | None = None,
-    *,
-    today: date | None = None,
-) -> indicators.Assessment:
-    """On track, at risk, off track or no data, with the rule (strategy.indicators.status)."""
-    series = measurements(indicator) if series is None else series
-    return indicators.assess(
-        direction=indicator.direction,
-        baseline_value=indicator.baseline_value,
-        baseline_date=indicator.baseline_date,
-        target_value=indicator.target_value,
-        deadline=indicator.target_date,
-        measurements=[(m.date, m.value) for m in series],
-        today=today or timezone.localdate(),
-    )
 
 
 # The compass of values -------------------------------------------------------------------
@@ -221,13 +189,6 @@ def open_survey(
     )
 
 
-def open_survey_for(measure_key: UUID, *, now: datetime | None = None) -> CompassSurvey | None:
-    now = now or timezone.now()
-    return CompassSurvey.objects.filter(
-        measure_key=measure_key, opens_at__lte=now, closes_at__gt=now
-    ).first()
-
-
 def answer_survey(
     survey: CompassSurvey, user, ratings: Ratings, *, now: datetime | None = None
 ) -> CompassAssessment:
@@ -258,65 +219,6 @@ def answer_survey(
         )
         _save_ratings(assessment, ratings)
     return assessment
-
-
-@dataclass(frozen=True)
-class CompassRound:
-    """Mean ratings per value key of one team assessment or one survey, with the number of
-    people who rated (1 for a team assessment)."""
-
-    kind: str
-    on: date
-    means: dict[UUID, float]
-    respondents: int
-    justifications: dict[UUID, str]
-
-
-def compass_history(measure_key: UUID) -> list[CompassRound]:
-    """Every team assessment and every survey's mean answer for a measure, oldest first."""
-    assessments = CompassAssessment.objects.filter(measure_key=measure_key).prefetch_related(
-        "ratings"
-    )
-    team: list[CompassRound] = []
-    surveys: dict[int, list[CompassAssessment]] = defaultdict(list)
-    for assessment in assessments:
-        if assessment.kind == AssessmentKind.TEAM:
-            ratings = list(assessment.ratings.all())
-            team.append(
-                CompassRound(
-                    AssessmentKind.TEAM,
-                    assessment.assessed_on,
-                    {r.value_key: float(r.score) for r in ratings},
-                    1,
-                    {r.value_key: r.justification for r in ratings},
-                )
-            )
-        else:
-            surveys[assessment.survey_id].append(assessment)
-    public: list[CompassRound] = []
-    for answers in surveys.values():
-        scores: dict[UUID, list[int]] = defaultdict(list)
-        for answer in answers:
-            for rating in answer.ratings.all():
-                scores[rating.value_key].append(rating.score)
-        public.append(
-            CompassRound(
-                AssessmentKind.PUBLIC,
-                max(answer.assessed_on for answer in answers),
-                {key: mean(values) for key, values in scores.items()},
-                len(answers),
-                {},
-            )
-        )
-    return sorted(team + public, key=lambda r: (r.on, r.kind))
-
-
-def latest_rounds(history: list[CompassRound]) -> dict[str, CompassRound]:
-    """The newest team assessment and the newest survey result, by kind."""
-    latest: dict[str, CompassRound] = {}
-    for compass_round in history:
-        latest[compass_round.kind] = compass_round
-    return latest
 
 
 # The handbook checklist ------------------------------------------------------------------
@@ -372,27 +274,6 @@ def seed_handbook(strategy: Strategy) -> int:
     return len(steps)
 
 
-@dataclass(frozen=True)
-class ChecklistItem:
-    step: HandbookStep
-    done: ChecklistEntry | None
-
-
-def checklist(measure: Measure) -> dict[str, list[ChecklistItem]]:
-    """The handbook's steps of every phase for a measure, each done or not, by phase."""
-    strategy_id = measure.version.strategy_id
-    done = {
-        entry.step_id: entry
-        for entry in ChecklistEntry.objects.filter(measure_key=measure.key).select_related(
-            "done_by"
-        )
-    }
-    phases: dict[str, list[ChecklistItem]] = {phase.value: [] for phase in HandbookPhase}
-    for step in HandbookStep.objects.filter(strategy_id=strategy_id):
-        phases[step.phase].append(ChecklistItem(step, done.get(step.pk)))
-    return phases
-
-
 @transaction.atomic
 def set_step_done(
     measure: Measure, step: HandbookStep, done: bool, *, user=None, note: str = ""
@@ -436,32 +317,3 @@ def link_process(measure: Measure, target: models.Model, *, user=None) -> Measur
 @transaction.atomic
 def unlink_process(link: MeasureLink) -> None:
     link.delete()
-
-
-@dataclass(frozen=True)
-class LinkedProcess:
-    link: MeasureLink
-    kind: str  # "app_label.model"
-    target: models.Model
-
-
-def linked_processes(measure_key: UUID) -> list[LinkedProcess]:
-    """The processes linked to a measure that still exist, grouped by kind."""
-    links = list(MeasureLink.objects.filter(measure_key=measure_key).select_related("content_type"))
-    by_type: dict[int, list[MeasureLink]] = defaultdict(list)
-    for link in links:
-        by_type[link.content_type_id].append(link)
-    found: list[LinkedProcess] = []
-    for type_links in by_type.values():
-        content_type = type_links[0].content_type
-        model = content_type.model_class()
-        if model is None:
-            continue
-        targets = model._default_manager.in_bulk([link.object_id for link in type_links])
-        label = f"{content_type.app_label}.{content_type.model}"
-        found += [
-            LinkedProcess(link, label, targets[link.object_id])
-            for link in type_links
-            if link.object_id in targets
-        ]
-    return found
