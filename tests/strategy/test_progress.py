@@ -2,6 +2,7 @@
 pulled SensorThings aggregates, the value compass by team and public, the handbook checklist
 and links to processes."""
 
+import importlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -256,6 +257,10 @@ def test_simultaneous_answers_of_one_person_count_once():
 
 def test_the_checklist_shows_the_handbook_steps_done(tracked, staff):
     strategy, measure, _indicator = tracked
+    # A new strategy starts with the handbook's steps (versions.create_strategy); one made
+    # before that is given them once.
+    assert strategy.handbook_steps.count() == sum(map(len, tracking.DEFAULT_STEPS.values()))
+    strategy.handbook_steps.all().delete()
     assert tracking.seed_handbook(strategy) > 0
     assert tracking.seed_handbook(strategy) == 0  # only once
     first = strategy.handbook_steps.filter(phase=HandbookPhase.PLANNING).first()
@@ -303,3 +308,9 @@ def test_the_rule_is_written_with_the_numbers_and_dates_of_the_language(tracked)
     assert "1.1.2028" in german or "01.01.2028" in german
     assert "9,5" in german and "9.5" not in german
     assert "9.5" in english and ("1/1/2028" in english or "01/01/2028" in english)
+
+
+def test_the_handbook_migration_gives_older_strategies_the_steps_of_a_new_one():
+    migration = importlib.import_module("gemeinsam.strategy.migrations.0003_seed_handbooks")
+    steps = tracking.DEFAULT_STEPS.items()
+    assert [(p, title, en) for p, titles in steps for title, en in titles] == migration.STEPS

@@ -428,7 +428,6 @@ def _assess(strategy: Strategy, measures: list[Measure], staff, today: date) -> 
 
 
 def _checklists(strategy: Strategy, measures: list[Measure], staff) -> None:
-    tracking.seed_handbook(strategy)
     phases = list(HandbookPhase)
     version = strategy.published_version
     published = {m.key: m for m in version.measures.all()}

@@ -26,6 +26,7 @@ from gemeinsam.strategy.models import (
     VersionItem,
     VersionState,
 )
+from gemeinsam.strategy.services import tracking
 
 
 class StrategyError(Exception):
@@ -47,9 +48,10 @@ MANY_TO_MANY = ("partners", "fields_of_action", "goals")
 
 @transaction.atomic
 def create_strategy(name: str, *, slug: str = "", name_en: str = "", user=None) -> Strategy:
-    """A new strategy with an empty draft as its first version."""
+    """A new strategy with an empty draft as its first version and the handbook's steps."""
     strategy = Strategy.objects.create(name=name, name_en=name_en, slug=slug or slugify(name))
     StrategyVersion.objects.create(strategy=strategy, number=1, created_by=user)
+    tracking.seed_handbook(strategy)
     return strategy
 
 

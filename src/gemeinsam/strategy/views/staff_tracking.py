@@ -96,7 +96,6 @@ def _measure_page(
     survey_form: SurveyForm | None = None,
     link_form: LinkForm | None = None,
 ) -> HttpResponse:
-    tracking.seed_handbook(strategy)  # a strategy without steps starts with the handbook's
     views = selectors.indicator_views(list(measure.indicators.all()))
     measurement_forms = measurement_forms or {}
     indicators = [
