@@ -12,13 +12,16 @@ from datetime import date, datetime
 from statistics import mean
 from uuid import UUID
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Count
+from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from gemeinsam.core import hooks
 from gemeinsam.core.i18n import localized
+from gemeinsam.core.models import AuditEvent
 from gemeinsam.lib.messages import format_message
 from gemeinsam.strategy import charts, sources
 from gemeinsam.strategy.indicators import Assessment, Status, assess
@@ -414,4 +417,17 @@ def measure_page(measure: Measure, *, today: date | None = None) -> MeasurePage:
         processes=linked_processes(measure.key),
         related=related,
         survey=open_survey_for(measure.key),
+    )
+
+
+def measure_events(measure: Measure, *, limit: int = 20) -> list[AuditEvent]:
+    """The audit trail of a measure in every version of its strategy (the rows differ from
+    version to version, the key stays), newest first."""
+    rows = Measure.objects.filter(
+        version__strategy_id=measure.version.strategy_id, key=measure.key
+    ).values_list(Cast("pk", models.CharField()), flat=True)
+    return list(
+        AuditEvent.objects.filter(
+            target_type=ContentType.objects.get_for_model(Measure), target_id__in=rows
+        ).select_related("actor", "target_type")[:limit]
     )

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gemeinsam.core import audit
 from gemeinsam.strategy.models import Indicator, SourceKind, Strategy
 from gemeinsam.strategy.services.tracking import ProgressError, record_measurement
 
@@ -152,12 +153,12 @@ def import_measurements(
                 break
     if report.errors:
         raise ImportFailed(report)
-    _store(parsed, report, user)
+    _store(strategy, parsed, report, user)
     return report
 
 
 @transaction.atomic
-def _store(parsed: list[Row], report: ImportReport, user) -> None:
+def _store(strategy: Strategy, parsed: list[Row], report: ImportReport, user) -> None:
     for indicator, when, value, note in parsed:
         try:
             _measurement, created = record_measurement(
@@ -168,3 +169,11 @@ def _store(parsed: list[Row], report: ImportReport, user) -> None:
             raise ImportFailed(report) from error
         report.created += created
         report.updated += not created
+    audit.record(
+        user,
+        "strategy.measurements_imported",
+        strategy,
+        count=report.rows,
+        created=report.created,
+        updated=report.updated,
+    )

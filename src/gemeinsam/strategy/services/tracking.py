@@ -2,11 +2,11 @@
 measurements of its indicators, value-compass assessments by the team and the public, the
 handbook checklist, and links to participation, budgeting and panel processes.
 
-Every function that writes runs in a transaction and is what views, API and commands call;
-the reads of these rows are in strategy.selectors.
+Every function runs in a transaction, records its audit event and is what views, API and
+commands call; the reads of these rows are in strategy.selectors.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gemeinsam.core import audit
 from gemeinsam.strategy import sources
 from gemeinsam.strategy.models import (
     LINKABLE,
@@ -83,8 +84,16 @@ def record_measurement(
 
 
 @transaction.atomic
-def delete_measurement(indicator: Indicator, when: date) -> bool:
+def delete_measurement(indicator: Indicator, when: date, *, user=None) -> bool:
     deleted, _rows = Measurement.objects.filter(indicator_key=indicator.key, date=when).delete()
+    if deleted:
+        audit.record(
+            user,
+            "strategy.measurement_deleted",
+            indicator.measure,
+            indicator=str(indicator.key),
+            date=when.isoformat(),
+        )
     return bool(deleted)
 
 
@@ -95,7 +104,7 @@ class SyncResult:
     updated: int
 
 
-def sync_indicator(indicator: Indicator, *, until: date | None = None) -> SyncResult:
+def sync_indicator(indicator: Indicator, *, until: date | None = None, user=None) -> SyncResult:
     """Fetch the values of an indicator whose source pulls them (a SensorThings datastream)
     and store them; an indicator with pushed values has nothing to fetch."""
     source = sources.source_for(indicator.source)
@@ -111,6 +120,15 @@ def sync_indicator(indicator: Indicator, *, until: date | None = None) -> SyncRe
             )
             created += new
             updated += not new
+        audit.record(
+            user,
+            "strategy.synced",
+            indicator.measure,
+            indicator=str(indicator.key),
+            fetched=len(values),
+            created=created,
+            updated=updated,
+        )
     return SyncResult(len(values), created, updated)
 
 
@@ -166,6 +184,7 @@ def assess_measure(
         author=user,
     )
     _save_ratings(assessment, ratings)
+    audit.record(user, "strategy.compass_assessed", measure, ratings=len(ratings))
     return assessment
 
 
@@ -180,13 +199,22 @@ def open_survey(
     )
     if overlapping.exists():
         raise ProgressError(_("Another survey on this measure runs at that time."))
-    return CompassSurvey.objects.create(
+    survey = CompassSurvey.objects.create(
         strategy_id=measure.version.strategy_id,
         measure_key=measure.key,
         opens_at=opens_at,
         closes_at=closes_at,
         created_by=user,
     )
+    audit.record(
+        user,
+        "strategy.survey_opened",
+        measure,
+        survey=survey.pk,
+        opens=timezone.localdate(opens_at).isoformat(),
+        closes=timezone.localdate(closes_at).isoformat(),
+    )
+    return survey
 
 
 def answer_survey(
@@ -277,15 +305,31 @@ def seed_handbook(strategy: Strategy) -> int:
 @transaction.atomic
 def set_step_done(
     measure: Measure, step: HandbookStep, done: bool, *, user=None, note: str = ""
-) -> None:
+) -> bool:
+    """Tick or untick one step for a measure; returns whether that changed anything."""
     if step.strategy_id != measure.version.strategy_id:
         raise ProgressError(_("This step belongs to another strategy's handbook."))
     if done:
-        ChecklistEntry.objects.get_or_create(
+        _entry, created = ChecklistEntry.objects.get_or_create(
             measure_key=measure.key, step=step, defaults={"done_by": user, "note": note[:300]}
         )
-    else:
-        ChecklistEntry.objects.filter(measure_key=measure.key, step=step).delete()
+        return created
+    deleted, _rows = ChecklistEntry.objects.filter(measure_key=measure.key, step=step).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def save_checklist(measure: Measure, shown: Iterable[int], done: set[int], *, user=None) -> None:
+    """The checklist as a form sent it: of the steps it showed, those in `done` are done and
+    the others not; a step added meanwhile keeps its state."""
+    steps = HandbookStep.objects.filter(strategy_id=measure.version.strategy_id, pk__in=shown)
+    ticked = unticked = 0
+    for step in steps:
+        if set_step_done(measure, step, step.pk in done, user=user):
+            ticked += step.pk in done
+            unticked += step.pk not in done
+    if ticked or unticked:
+        audit.record(user, "strategy.checklist_changed", measure, ticked=ticked, unticked=unticked)
 
 
 # Links to processes ----------------------------------------------------------------------
@@ -304,16 +348,22 @@ def linkable_type(label: str) -> ContentType:
 @transaction.atomic
 def link_process(measure: Measure, target: models.Model, *, user=None) -> MeasureLink:
     content_type = ContentType.objects.get_for_model(target)
-    linkable_type(f"{content_type.app_label}.{content_type.model}")
-    link, _created = MeasureLink.objects.get_or_create(
+    kind = f"{content_type.app_label}.{content_type.model}"
+    linkable_type(kind)
+    link, created = MeasureLink.objects.get_or_create(
         measure_key=measure.key,
         content_type=content_type,
         object_id=target.pk,
         defaults={"strategy_id": measure.version.strategy_id, "created_by": user},
     )
+    if created:
+        audit.record(user, "strategy.link_added", measure, kind=kind, id=target.pk)
     return link
 
 
 @transaction.atomic
-def unlink_process(link: MeasureLink) -> None:
+def unlink_process(measure: Measure, link: MeasureLink, *, user=None) -> None:
+    """Remove a link of `measure` (the page of the measure the link belongs to)."""
+    kind = f"{link.content_type.app_label}.{link.content_type.model}"
+    audit.record(user, "strategy.link_removed", measure, kind=kind, id=link.object_id)
     link.delete()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from gemeinsam.core import audit
 from gemeinsam.strategy.models import (
     FieldOfAction,
     Goal,
@@ -52,6 +53,7 @@ def create_strategy(name: str, *, slug: str = "", name_en: str = "", user=None) 
     strategy = Strategy.objects.create(name=name, name_en=name_en, slug=slug or slugify(name))
     StrategyVersion.objects.create(strategy=strategy, number=1, created_by=user)
     tracking.seed_handbook(strategy)
+    audit.record(user, "strategy.created", strategy)
     return strategy
 
 
@@ -75,6 +77,7 @@ def start_draft(strategy: Strategy, user=None) -> StrategyVersion:
         ) from error
     if source is not None:
         _copy_items(source, draft)
+    audit.record(user, "strategy.draft_started", strategy, number=number)
     return draft
 
 
@@ -147,14 +150,22 @@ def publish(version: StrategyVersion, user=None, change_note: str = "") -> Strat
     version.published_at = timezone.now()
     version.published_by = user
     version.save(update_fields=["state", "change_note", "published_at", "published_by"])
+    audit.record(user, "strategy.published", version.strategy, number=version.number)
     return version
 
 
 # Editing a draft -------------------------------------------------------------------------
 
 
+def _record_item(user, verb: str, version: StrategyVersion, item: VersionItem) -> None:
+    kind = ITEM_TYPES[type(item)]
+    audit.record(user, verb, version.strategy, kind=kind, key=str(item.key), number=version.number)
+
+
 @transaction.atomic
-def add_item(version: StrategyVersion, model: type[VersionItem], **fields) -> VersionItem:
+def add_item(
+    version: StrategyVersion, model: type[VersionItem], *, user=None, **fields
+) -> VersionItem:
     """A new value, field of action, goal or measure in a draft (many-to-many fields included)."""
     version.ensure_draft()
     many = {name: fields.pop(name) for name in MANY_TO_MANY if name in fields}
@@ -163,13 +174,15 @@ def add_item(version: StrategyVersion, model: type[VersionItem], **fields) -> Ve
     item.save()
     for name, values in many.items():
         getattr(item, name).set(values)
+    _record_item(user, "strategy.item_added", version, item)
     return item
 
 
 @transaction.atomic
-def edit_item(item: VersionItem, **changes) -> VersionItem:
+def edit_item(item: VersionItem, *, user=None, **changes) -> VersionItem:
     """Change fields of an item of a draft (many-to-many fields given as lists)."""
-    StrategyVersion.objects.get(pk=item.version_id).ensure_draft()  # fresh: not a stale copy
+    version = StrategyVersion.objects.get(pk=item.version_id)  # fresh: not a stale copy
+    version.ensure_draft()
     for name in MANY_TO_MANY:
         if name in changes:
             getattr(item, name).set(changes.pop(name))
@@ -177,12 +190,15 @@ def edit_item(item: VersionItem, **changes) -> VersionItem:
         setattr(item, name, value)
     item.full_clean(exclude=["version"])
     item.save()
+    _record_item(user, "strategy.item_changed", version, item)
     return item
 
 
 @transaction.atomic
-def remove_item(item: VersionItem) -> None:
-    StrategyVersion.objects.get(pk=item.version_id).ensure_draft()  # fresh: not a stale copy
+def remove_item(item: VersionItem, *, user=None) -> None:
+    version = StrategyVersion.objects.get(pk=item.version_id)  # fresh: not a stale copy
+    version.ensure_draft()
+    _record_item(user, "strategy.item_removed", version, item)
     item.delete()
 
 

@@ -203,7 +203,7 @@ def item_add(
     form = ITEM_FORMS[kind](request.POST if request.method == "POST" else None, version=draft)
     if request.method == "POST" and form.is_valid():
         done = _("The %(kind)s has been added.") % {"kind": model._meta.verbose_name}
-        save = partial(versions.add_item, draft, model, **form.item_fields())
+        save = partial(versions.add_item, draft, model, user=request.user, **form.item_fields())
         if saved := _saved(request, strategy, form, save, done):
             return saved
     return _item_page(request, strategy, draft, kind, form)
@@ -233,7 +233,7 @@ def item_edit(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRespon
         request.POST if request.method == "POST" else None, instance=item, version=version
     )
     if request.method == "POST" and form.is_valid():
-        save = partial(versions.edit_item, item, **form.item_fields())
+        save = partial(versions.edit_item, item, user=request.user, **form.item_fields())
         if saved := _saved(request, strategy, form, save, _("Your changes have been saved.")):
             return saved
     return _item_page(request, strategy, version, kind, form, item, title)
@@ -259,7 +259,7 @@ def item_remove(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResp
     item = _item(strategy, kind, pk)
     if request.method == "POST":
         try:
-            versions.remove_item(item)
+            versions.remove_item(item, user=request.user)
         except VersionFrozen as error:
             messages.error(request, str(error))
             return redirect("strategy_staff:dashboard", strategy.slug)

@@ -25,14 +25,7 @@ from gemeinsam.strategy.forms.staff import (
     MeasurementForm,
     SurveyForm,
 )
-from gemeinsam.strategy.models import (
-    HandbookPhase,
-    HandbookStep,
-    Indicator,
-    Measure,
-    MeasureLink,
-    Strategy,
-)
+from gemeinsam.strategy.models import HandbookPhase, Indicator, Measure, MeasureLink, Strategy
 from gemeinsam.strategy.services import imports, tracking
 from gemeinsam.strategy.services.tracking import ProgressError
 from gemeinsam.strategy.views.staff import staff_only
@@ -129,6 +122,7 @@ def _measure_page(
             "checklist": checklist,
             "links": selectors.linked_processes(measure.key),
             "link_form": link_form or LinkForm(),
+            "events": selectors.measure_events(measure),
         },
     )
 
@@ -181,7 +175,7 @@ def measurement_delete(
         when = date.fromisoformat(day)
     except ValueError:
         raise Http404 from None
-    if tracking.delete_measurement(indicator, when):
+    if tracking.delete_measurement(indicator, when, user=request.user):
         messages.success(request, _("The measurement has been deleted."))
     else:
         messages.error(request, _("There was no measurement of that date."))
@@ -194,7 +188,7 @@ def indicator_sync(request: HttpRequest, slug: str, key, indicator_key) -> HttpR
     strategy, measure = _measure(slug, key)
     indicator = _indicator(measure, indicator_key)
     try:
-        result = tracking.sync_indicator(indicator)
+        result = tracking.sync_indicator(indicator, user=request.user)
     except (sources.SourceError, ProgressError) as error:
         messages.error(request, str(error))
     else:
@@ -302,10 +296,7 @@ def checklist(request: HttpRequest, slug: str, key) -> HttpResponse:
     def ids(name: str) -> set[int]:
         return {int(v) for v in request.POST.getlist(name) if v.isdigit()}
 
-    # Only the steps the form showed: a step added meanwhile keeps its state.
-    shown, done = ids("shown"), ids("done")
-    for step in HandbookStep.objects.filter(strategy=strategy, pk__in=shown):
-        tracking.set_step_done(measure, step, step.pk in done, user=request.user)
+    tracking.save_checklist(measure, ids("shown"), ids("done"), user=request.user)
     messages.success(request, _("The checklist has been saved."))
     return _back(strategy, measure, "checklist")
 
@@ -331,6 +322,6 @@ def link_add(request: HttpRequest, slug: str, key) -> HttpResponse:
 def link_remove(request: HttpRequest, slug: str, key, pk: int) -> HttpResponse:
     strategy, measure = _measure(slug, key)
     link = get_object_or_404(MeasureLink, pk=pk, measure_key=measure.key)
-    tracking.unlink_process(link)
+    tracking.unlink_process(measure, link, user=request.user)
     messages.success(request, _("The link has been removed."))
     return _back(strategy, measure, "links")
