@@ -19,7 +19,7 @@ class KnowledgeConfig(AppConfig):
 
         api.add_router("/knowledge", router)
         register_measure_related(_measure_documents)
-        # Attachments are downloaded through knowledge.views.attachment, which checks that
+        # Attachments are downloaded through knowledge.views.public.attachment, which checks
         # the document is published; /media/ would serve a draft's pictures to anyone.
         register_media_guard("knowledge", _never)
         post_delete.connect(
@@ -29,7 +29,7 @@ class KnowledgeConfig(AppConfig):
 
 def _measure_documents(measure_key) -> list[tuple[str, str]]:
     """A measure's page lists the published documents linked to it."""
-    from gemeinsam.knowledge.services import documents_for_measure
+    from gemeinsam.knowledge.selectors import documents_for_measure
 
     return [(d.title, d.get_absolute_url()) for d in documents_for_measure(measure_key)]
 
