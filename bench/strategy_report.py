@@ -4,7 +4,7 @@ WeasyPrint on the same report without its charts.
     .venv/bin/python bench/strategy_report.py [--db sqlite|postgres] [--measures 50]
         [--indicators 3] [--measurements 40] [--repeat 3]
 
-Creates, through strategy.services and strategy.progress, a published strategy with four
+Creates, through strategy.services (versions, tracking), a published strategy with four
 values, five fields of action and MEASURES measures (each with a team compass assessment and
 INDICATORS indicators of MEASUREMENTS monthly measurements), then times, best of REPEAT:
 `build_report`, rendering the page's HTML (report.html, as the view does), rendering the PDF's
@@ -48,25 +48,25 @@ def best(repeat: int, function) -> tuple[float, object]:
 
 def fill(measures: int, indicators: int, measurements: int, seed: int):
     """A published strategy of the requested size, built as staff would build it."""
-    from gemeinsam.strategy import progress, services
     from gemeinsam.strategy.models import Direction, FieldOfAction, Indicator, Measure, Value
+    from gemeinsam.strategy.services import tracking, versions
 
     rng = random.Random(seed)
     today = date.today()
     baseline = today - timedelta(days=30 * (measurements + 2))
-    strategy = services.create_strategy("Lastprobe", slug="lastprobe", name_en="Load test")
+    strategy = versions.create_strategy("Lastprobe", slug="lastprobe", name_en="Load test")
     version = strategy.versions.get()
     values = [
-        services.add_item(version, Value, name=name, order=n)
+        versions.add_item(version, Value, name=name, order=n)
         for n, name in enumerate(["Gemeinwohl", "Teilhabe", "Nachhaltigkeit", "Offenheit"])
     ]
     fields = [
-        services.add_item(version, FieldOfAction, title=f"Handlungsfeld {n + 1}", order=n)
+        versions.add_item(version, FieldOfAction, title=f"Handlungsfeld {n + 1}", order=n)
         for n in range(5)
     ]
     created = []
     for m in range(measures):
-        measure = services.add_item(
+        measure = versions.add_item(
             version,
             Measure,
             title=f"Maßnahme {m + 1}: Digitale Verwaltung im Kiez",
@@ -77,7 +77,7 @@ def fill(measures: int, indicators: int, measurements: int, seed: int):
         created.append(measure)
         for i in range(indicators):
             start = rng.uniform(10, 100)
-            services.add_item(
+            versions.add_item(
                 version,
                 Indicator,
                 measure=measure,
@@ -89,16 +89,16 @@ def fill(measures: int, indicators: int, measurements: int, seed: int):
                 target_value=round(start * rng.uniform(0.5, 1.5), 1),
                 target_date=date(today.year + 3, 12, 31),
             )
-    services.publish(version, None, "Lastprobe")
+    versions.publish(version, None, "Lastprobe")
     for indicator in Indicator.objects.filter(version=version):
         value = float(indicator.baseline_value)
         for k in range(1, measurements + 1):
             value = max(0.0, value + rng.gauss(0.3, 2))
-            progress.record_measurement(
+            tracking.record_measurement(
                 indicator, baseline + timedelta(days=30 * k), round(value, 2)
             )
     for measure in created:
-        progress.assess_measure(
+        tracking.assess_measure(
             measure, {v.key: (rng.randint(0, 4), "Begründung") for v in values}, on=today
         )
     return strategy.published_version
@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> None:
     from django.utils import translation
 
     from gemeinsam.strategy import report
-    from gemeinsam.strategy.views_report import report as report_view
+    from gemeinsam.strategy.exports import report_pdf
+    from gemeinsam.strategy.views.report import report as report_view
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
@@ -138,14 +139,14 @@ def run(args: argparse.Namespace) -> None:
 
     def cold_pdf() -> bytes:
         cache.clear()
-        return report.render_pdf(built)
+        return report_pdf.render_pdf(built)
 
     pdf_s, pdf = best(args.repeat, cold_pdf)
-    cached_s, cached = best(args.repeat, lambda: report.render_pdf(built))
+    cached_s, cached = best(args.repeat, lambda: report_pdf.render_pdf(built))
     assert cached == pdf
     without = CHART.sub("", html)
     charts = len(CHART.findall(html))
-    reference_s, reference_pdf = best(args.repeat, lambda: report._weasyprint(without))
+    reference_s, reference_pdf = best(args.repeat, lambda: report_pdf.html_to_pdf(without))
 
     print(
         f"charts: {charts}, PDF {len(pdf) / 1e6:.2f} MB ({_pages(pdf)} pages), "

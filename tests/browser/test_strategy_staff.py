@@ -10,7 +10,6 @@ from datetime import date
 import pytest
 from django.conf import settings
 
-from gemeinsam.strategy import services
 from gemeinsam.strategy.models import (
     FieldOfAction,
     Indicator,
@@ -20,6 +19,7 @@ from gemeinsam.strategy.models import (
     Value,
     VersionState,
 )
+from gemeinsam.strategy.services import versions
 
 from ..conftest import PASSWORD
 from .test_accessibility import serious_violations
@@ -29,14 +29,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def strategy(staff) -> Strategy:
-    strategy = services.create_strategy("Gemeinsam Digital", slug="gd", user=staff)
+    strategy = versions.create_strategy("Gemeinsam Digital", slug="gd", user=staff)
     version = strategy.versions.get()
-    services.add_item(version, Value, name="nachhaltig", name_en="sustainable")
-    field = services.add_item(version, FieldOfAction, title="Daten")
-    measure = services.add_item(
+    versions.add_item(version, Value, name="nachhaltig", name_en="sustainable")
+    field = versions.add_item(version, FieldOfAction, title="Daten")
+    measure = versions.add_item(
         version, Measure, title="Kiezbox", type=MeasureType.URBAN_SOCIETY, fields_of_action=[field]
     )
-    services.add_item(
+    versions.add_item(
         version,
         Indicator,
         measure=measure,
@@ -46,7 +46,7 @@ def strategy(staff) -> Strategy:
         target_value=50,
         target_date=date(2030, 12, 31),
     )
-    services.publish(version, staff, "Erste Fassung")
+    versions.publish(version, staff, "Erste Fassung")
     return strategy
 
 
@@ -115,7 +115,7 @@ def test_staff_edit_a_draft_review_it_and_publish_it_to_the_changelog(
 
 def test_staff_pages_fit_a_phone(page, live_server, staff, strategy):
     measure = strategy.published_version.measures.get()
-    services.start_draft(strategy)
+    versions.start_draft(strategy)
     log_in(page, live_server, staff)
     page.set_viewport_size({"width": 320, "height": 640})
     for path in (

@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gemeinsam.knowledge import services
 from gemeinsam.knowledge.models import Document
-from gemeinsam.strategy import services as strategy_services
 from gemeinsam.strategy.models import Measure, MeasureType
+from gemeinsam.strategy.services import versions as strategy_services
 
 
 @pytest.fixture(autouse=True)

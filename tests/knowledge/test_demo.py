@@ -2,7 +2,7 @@
 
 import pytest
 
-from gemeinsam.knowledge import demo, services
+from gemeinsam.knowledge import demo, selectors, services
 from gemeinsam.knowledge.models import Document, DocumentMeasure, Tag
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def test_seed_twice_makes_no_duplicates():
 def test_demo_search_for_baum_finds_the_trees_document():
     demo.seed()
     demo.seed()
-    titles = [hit.document.title for hit in services.search("Baum")]
+    titles = [hit.document.title for hit in selectors.search("Baum")]
     assert "Bäume und Stadtgrün im Klimawandel" in titles
     assert len(titles) == len(set(titles))
 

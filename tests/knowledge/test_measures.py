@@ -4,9 +4,9 @@ version, listed on the document page and asked for by the measure's page."""
 import pytest
 from django.urls import NoReverseMatch
 
-from gemeinsam.knowledge import services
+from gemeinsam.knowledge import selectors, services
 from gemeinsam.knowledge.models import DocumentMeasure, measure_url
-from gemeinsam.strategy import services as strategy_services
+from gemeinsam.strategy.services import versions as strategy_services
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +33,9 @@ def test_title_comes_from_the_latest_published_version(make_document, publish_st
     link(document, strategy, "Smart Water")
     draft = strategy_services.start_draft(strategy)
     strategy_services.edit_item(draft.measures.get(), title="Smart Water und Stadtgrün")
-    assert [m.title for m in services.linked_measures(document)] == ["Smart Water"]
+    assert [m.title for m in selectors.linked_measures(document)] == ["Smart Water"]
     strategy_services.publish(draft, change_note="Neuer Titel")
-    assert [m.title for m in services.linked_measures(document)] == ["Smart Water und Stadtgrün"]
+    assert [m.title for m in selectors.linked_measures(document)] == ["Smart Water und Stadtgrün"]
 
 
 def test_measure_removed_from_the_published_version_is_not_listed(make_document, publish_strategy):
@@ -45,7 +45,7 @@ def test_measure_removed_from_the_published_version_is_not_listed(make_document,
     draft = strategy_services.start_draft(strategy)
     strategy_services.remove_item(draft.measures.get())
     strategy_services.publish(draft, change_note="Maßnahme beendet")
-    assert services.linked_measures(document) == []
+    assert selectors.linked_measures(document) == []
 
 
 def test_measure_url_uses_the_strategy_page_when_there_is_one(publish_strategy):
@@ -69,8 +69,8 @@ def test_documents_for_measure_lists_published_documents_only(make_document, pub
     link(draft, strategy, "Smart Water")
     link(other, strategy, "Kiezbox")
     key = strategy.published_version.measures.get(title="Smart Water").key
-    assert services.documents_for_measure(key) == [public]
-    assert services.documents_for_measure(str(key)) == [public]
+    assert selectors.documents_for_measure(key) == [public]
+    assert selectors.documents_for_measure(str(key)) == [public]
 
 
 def test_admin_links_a_measure_of_the_published_version(login, make_document, publish_strategy):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gemeinsam.knowledge import services
+from gemeinsam.knowledge import selectors, services
 from gemeinsam.knowledge.models import Document
 
 pytestmark = pytest.mark.django_db
@@ -15,23 +15,23 @@ def titles(hits) -> list[str]:
 def test_baum_finds_baeume(make_document):
     make_document("Stadtgrün", "Die Bäume am Hardenbergplatz brauchen Wasser.")
     make_document("Verkehr", "Ampeln und Radwege.")
-    assert titles(services.search("Baum")) == ["Stadtgrün"]
+    assert titles(selectors.search("Baum")) == ["Stadtgrün"]
 
 
 def test_baeumen_finds_baum(make_document):
     make_document("Kiezbox", "Ein Baum spendet Schatten.")
-    assert titles(services.search("Bäumen")) == ["Kiezbox"]
+    assert titles(selectors.search("Bäumen")) == ["Kiezbox"]
 
 
 def test_title_match_ranks_first(make_document):
     make_document("Luftqualität", "Messungen an Straßen; ein Baum filtert Staub. " * 3)
     make_document("Bäume in Berlin", "Pflege und Bewässerung.")
-    assert titles(services.search("Baum")) == ["Bäume in Berlin", "Luftqualität"]
+    assert titles(selectors.search("Baum")) == ["Bäume in Berlin", "Luftqualität"]
 
 
 def test_snippet_highlights_matches_in_escaped_text(make_document):
     make_document("Smart Water", "Regen & Wasser <script>für</script> die Bäume im Kiez.")
-    [hit] = services.search("baum")
+    [hit] = selectors.search("baum")
     assert "<mark>Bäume</mark>" in hit.snippet
     # PostgreSQL's ts_headline drops tags, SQLite's snippet escapes them: never raw HTML.
     assert "<script>" not in hit.snippet and "&amp;" in hit.snippet
@@ -41,7 +41,7 @@ def test_snippet_highlights_matches_in_escaped_text(make_document):
 def test_all_words_must_match(make_document):
     make_document("Wasser", "Regenwasser sammeln.")
     make_document("Bäume und Wasser", "Bäume gießen mit Regenwasser.")
-    assert titles(services.search("Baum Wasser")) == ["Bäume und Wasser"]
+    assert titles(selectors.search("Baum Wasser")) == ["Bäume und Wasser"]
 
 
 @pytest.mark.parametrize(
@@ -69,34 +69,34 @@ def test_all_words_must_match(make_document):
 )
 def test_special_characters_never_raise(make_document, query):
     make_document("Bäume", "Bäume am Platz.")
-    hits = services.search(query)
+    hits = selectors.search(query)
     assert isinstance(hits, list)
 
 
 def test_unpublished_documents_are_not_found(make_document):
     make_document("Entwurf Bäume", "Bäume.", published=False)
-    assert services.search("Baum") == []
-    assert titles(services.search("Baum", include_unpublished=True)) == ["Entwurf Bäume"]
+    assert selectors.search("Baum") == []
+    assert titles(selectors.search("Baum", include_unpublished=True)) == ["Entwurf Bäume"]
 
 
 def test_changed_and_deleted_documents_follow_in_the_index(make_document):
     document = make_document("Bäume", "Alte Bäume.")
     document.title, document.body = "Wasser", "Brunnen."
     services.save_document(document)
-    assert services.search("Baum") == []
-    assert titles(services.search("Brunnen")) == ["Wasser"]
+    assert selectors.search("Baum") == []
+    assert titles(selectors.search("Brunnen")) == ["Wasser"]
     services.delete_document(document)
-    assert services.search("Brunnen") == []
+    assert selectors.search("Brunnen") == []
     assert not Document.objects.exists()
 
 
 def test_limit(make_document):
     for i in range(5):
         make_document(f"Baum {i}", "Bäume.")
-    assert len(services.search("Baum", limit=3)) == 3
+    assert len(selectors.search("Baum", limit=3)) == 3
 
 
 def test_rebuild_index_finds_documents_written_around_the_service(make_document):
     Document.objects.create(title="Bäume", slug="raw", body="Bäume.", published=True)
     assert services.rebuild_index() == 1
-    assert titles(services.search("Baum")) == ["Bäume"]
+    assert titles(selectors.search("Baum")) == ["Bäume"]

@@ -4,9 +4,9 @@ participation processes; German stems on both databases."""
 import pytest
 from django.urls import reverse
 
-from gemeinsam.knowledge import services
+from gemeinsam.knowledge import selectors
 from gemeinsam.participation.models import Process, Visibility
-from gemeinsam.strategy import services as strategy_services
+from gemeinsam.strategy.services import versions as strategy_services
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def test_baeume_finds_a_measure_titled_baum(publish_strategy):
         {"title": "Baum-Monitoring mit Sensoren", "summary": "Bodenfeuchte messen."},
         {"title": "Kiezbox 2.0", "summary": "Strom im Krisenfall."},
     )
-    results = services.search_all("Bäume")
+    results = selectors.search_all("Bäume")
     assert [hit.title for hit in results.measures] == ["Baum-Monitoring mit Sensoren"]
     assert results.measures[0].strategy.slug == "gdb"
 
@@ -32,7 +32,7 @@ def test_measures_are_found_by_summary_and_description_with_marks(publish_strate
         {"title": "Smart Water", "summary": "Sensoren messen die <b>Bodenfeuchte</b>."},
         {"title": "Kiezbox", "description": "Die Bodenfeuchte der Bäume im Kiez."},
     )
-    hits = services.search_all("Bodenfeuchte").measures
+    hits = selectors.search_all("Bodenfeuchte").measures
     assert {hit.title for hit in hits} == {"Smart Water", "Kiezbox"}
     smart_water = next(hit for hit in hits if hit.title == "Smart Water")
     assert "<mark>Bodenfeuchte</mark>" in smart_water.snippet
@@ -44,7 +44,7 @@ def test_title_match_ranks_before_a_description_match(publish_strategy):
         {"title": "Kiezbox", "description": "Auch für Bäume."},
         {"title": "Bäume in der Stadt"},
     )
-    assert [hit.title for hit in services.search_all("Baum").measures] == [
+    assert [hit.title for hit in selectors.search_all("Baum").measures] == [
         "Bäume in der Stadt",
         "Kiezbox",
     ]
@@ -54,24 +54,24 @@ def test_only_the_published_version_is_searched(publish_strategy):
     strategy = publish_strategy({"title": "Smart Water"})
     draft = strategy_services.start_draft(strategy)
     strategy_services.edit_item(draft.measures.get(), title="Bäume gießen")
-    assert services.search_all("Baum").measures == []
-    assert [h.title for h in services.search_all("Smart").measures] == ["Smart Water"]
+    assert selectors.search_all("Baum").measures == []
+    assert [h.title for h in selectors.search_all("Smart").measures] == ["Smart Water"]
     strategy_services.publish(draft, change_note="Neuer Titel")
-    assert [h.title for h in services.search_all("Baum").measures] == ["Bäume gießen"]
-    assert services.search_all("Smart").measures == []
+    assert [h.title for h in selectors.search_all("Baum").measures] == ["Bäume gießen"]
+    assert selectors.search_all("Smart").measures == []
 
 
 def test_a_public_process_is_found_but_not_a_private_one(db):
     process("Bäume im Kiez", "baeume-oeffentlich")
     process("Bäume geheim", "baeume-privat", visibility=Visibility.PRIVATE)
-    hits = services.search_all("Baum").processes
+    hits = selectors.search_all("Baum").processes
     assert [hit.title for hit in hits] == ["Bäume im Kiez"]
     assert hits[0].url == reverse("participation:process", args=["baeume-oeffentlich"])
 
 
 def test_process_found_by_its_description(db):
     process("Ideen für Berlin", "ideen", description="Welche Bäume soll der Bezirk pflanzen?")
-    [hit] = services.search_all("Baum").processes
+    [hit] = selectors.search_all("Baum").processes
     assert "<mark>Bäume</mark>" in hit.snippet
 
 
@@ -79,7 +79,7 @@ def test_all_three_kinds_together(make_document, publish_strategy):
     make_document("Stadtgrün", "Die Bäume am Platz.")
     publish_strategy({"title": "Baumpflege"}, {"title": "Bäume zählen"})
     process("Bäume im Kiez", "kiez")
-    results = services.search_all("Baum")
+    results = selectors.search_all("Baum")
     assert [h.document.title for h in results.documents] == ["Stadtgrün"]
     assert [h.title for h in results.measures] == ["Bäume zählen"]  # Baumpflege: other stem
     assert [h.title for h in results.processes] == ["Bäume im Kiez"]
@@ -88,15 +88,15 @@ def test_all_three_kinds_together(make_document, publish_strategy):
 
 def test_every_word_must_match_and_limit_applies(publish_strategy):
     publish_strategy(*({"title": f"Bäume und Wasser {i}"} for i in range(4)), {"title": "Bäume"})
-    assert len(services.search_all("Baum Wasser").measures) == 4
-    assert len(services.search_all("Baum", limit=2).measures) == 2
+    assert len(selectors.search_all("Baum Wasser").measures) == 4
+    assert len(selectors.search_all("Baum", limit=2).measures) == 2
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\x00", '"', "-Baum", "Baum & | !", "*"])
 def test_odd_queries_never_raise(publish_strategy, query):
     publish_strategy({"title": "Bäume"})
     process("Bäume", "baeume")
-    results = services.search_all(query)
+    results = selectors.search_all(query)
     assert results.total >= 0
 
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from gemeinsam.strategy import progress, services
 from gemeinsam.strategy.models import (
     Direction,
     FieldOfAction,
@@ -17,6 +16,7 @@ from gemeinsam.strategy.models import (
     Strategy,
     Value,
 )
+from gemeinsam.strategy.services import tracking, versions
 
 BERLIN = ZoneInfo("Europe/Berlin")
 OPEN_DATA = "Offene Datensätze"
@@ -37,16 +37,16 @@ class ReportData:
 
 
 def make_report_data(staff, residents=()) -> ReportData:
-    strategy = services.create_strategy("Gemeinsam Digital", slug="gd", name_en="Digital Together")
+    strategy = versions.create_strategy("Gemeinsam Digital", slug="gd", name_en="Digital Together")
     version = strategy.versions.get()
     values = [
-        services.add_item(version, Value, name="Gemeinwohl", name_en="Common good"),
-        services.add_item(version, Value, name="Teilhabe", name_en="Participation", order=1),
+        versions.add_item(version, Value, name="Gemeinwohl", name_en="Common good"),
+        versions.add_item(version, Value, name="Teilhabe", name_en="Participation", order=1),
     ]
-    data = services.add_item(version, FieldOfAction, title="Daten", title_en="Data")
-    climate = services.add_item(version, FieldOfAction, title="Klima", title_en="Climate", order=1)
-    goal = services.add_item(version, Goal, field_of_action=data, title="Offene Daten")
-    portal = services.add_item(
+    data = versions.add_item(version, FieldOfAction, title="Daten", title_en="Data")
+    climate = versions.add_item(version, FieldOfAction, title="Klima", title_en="Climate", order=1)
+    goal = versions.add_item(version, Goal, field_of_action=data, title="Offene Daten")
+    portal = versions.add_item(
         version,
         Measure,
         title="Datenportal",
@@ -54,7 +54,7 @@ def make_report_data(staff, residents=()) -> ReportData:
         type=MeasureType.CENTRAL,
         goals=[goal],
     )
-    air = services.add_item(
+    air = versions.add_item(
         version,
         Measure,
         title="Luftqualität",
@@ -63,10 +63,10 @@ def make_report_data(staff, residents=()) -> ReportData:
         fields_of_action=[data, climate],
         order=1,
     )
-    kiezbox = services.add_item(
+    kiezbox = versions.add_item(
         version, Measure, title="Kiezbox", type=MeasureType.URBAN_SOCIETY, order=2
     )
-    open_data = services.add_item(
+    open_data = versions.add_item(
         version,
         Indicator,
         measure=portal,
@@ -79,7 +79,7 @@ def make_report_data(staff, residents=()) -> ReportData:
         target_value=50,
         target_date=date(2028, 12, 31),
     )
-    pm10 = services.add_item(
+    pm10 = versions.add_item(
         version,
         Indicator,
         measure=air,
@@ -92,7 +92,7 @@ def make_report_data(staff, residents=()) -> ReportData:
         target_date=date(2027, 12, 31),
         is_example=True,
     )
-    without = services.add_item(
+    without = versions.add_item(
         version,
         Indicator,
         measure=kiezbox,
@@ -103,36 +103,36 @@ def make_report_data(staff, residents=()) -> ReportData:
         target_value=40,
         target_date=date(2030, 12, 31),
     )
-    services.publish(version, staff, "Erste Fassung")
+    versions.publish(version, staff, "Erste Fassung")
     # Open data grows on track until 2024, then stalls in 2025 and 2026.
     for when, value in [
         (date(2022, 6, 30), 15), (date(2023, 6, 30), 21), (date(2024, 6, 30), 27),
         (date(2025, 6, 30), 27), (date(2026, 6, 30), 27),
     ]:  # fmt: skip
-        progress.record_measurement(open_data, when, value, user=staff)
+        tracking.record_measurement(open_data, when, value, user=staff)
     for when, value in [(date(2022, 3, 1), 29), (date(2023, 3, 1), 28), (date(2025, 3, 1), 26)]:
-        progress.record_measurement(pm10, when, value, user=staff)
-    progress.assess_measure(
+        tracking.record_measurement(pm10, when, value, user=staff)
+    tracking.assess_measure(
         portal,
         {values[0].key: (3, "nützt allen"), values[1].key: (2, "teils")},
         user=staff,
         on=date(2023, 5, 1),
     )
-    progress.assess_measure(
+    tracking.assess_measure(
         portal,
         {values[0].key: (4, "mehr Daten"), values[1].key: (4, "mehr Beteiligung")},
         user=staff,
         on=date(2025, 5, 1),
     )
     if residents:
-        survey = progress.open_survey(
+        survey = tracking.open_survey(
             portal,
             opens_at=datetime(2024, 3, 1, tzinfo=BERLIN),
             closes_at=datetime(2024, 4, 1, tzinfo=BERLIN),
             user=staff,
         )
         for resident, score in zip(residents, (1, 2, 4), strict=False):
-            progress.answer_survey(
+            tracking.answer_survey(
                 survey,
                 resident,
                 {values[0].key: (score, "Privat")},

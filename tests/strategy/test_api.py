@@ -6,8 +6,8 @@ import json
 import pytest
 from django.utils import timezone
 
-from gemeinsam.strategy import services
 from gemeinsam.strategy.models import Measure, Measurement, MeasureType
+from gemeinsam.strategy.services import versions
 from tests.strategy.report_data import OPEN_DATA, PM10, make_report_data
 
 API = "/api/strategy"
@@ -28,7 +28,7 @@ def post_json(client, url: str, body) -> object:
 
 
 def test_lists_published_strategies_only(data, client, login, staff):
-    services.create_strategy("Nur Entwurf", slug="entwurf")
+    versions.create_strategy("Nur Entwurf", slug="entwurf")
     assert [s["slug"] for s in client.get(f"{API}/").json()] == ["gd"]
     assert {s["slug"] for s in login(staff).get(f"{API}/").json()} == {"gd", "entwurf"}
 
@@ -64,11 +64,11 @@ def test_measurements_oldest_first(data, client):
 
 
 def test_versions_and_changelog(data, client, login, staff):
-    draft = services.start_draft(data.strategy, staff)
-    services.add_item(draft, Measure, title="Neu", type=MeasureType.CENTRAL)
+    draft = versions.start_draft(data.strategy, staff)
+    versions.add_item(draft, Measure, title="Neu", type=MeasureType.CENTRAL)
     assert [v["number"] for v in client.get(f"{API}/gd/versions").json()] == [1]
     assert [v["number"] for v in login(staff).get(f"{API}/gd/versions").json()] == [2, 1]
-    services.publish(draft, staff, "Zweite")
+    versions.publish(draft, staff, "Zweite")
     log = client.get(f"{API}/gd/changelog").json()
     assert [entry["number"] for entry in log] == [2, 1]
     assert [(c["kind"], c["title"]) for c in log[0]["changes"]] == [("added", "Neu")]
@@ -184,7 +184,7 @@ def test_staff_post_to_a_bad_key_is_404(data, login, staff):
 
 
 def test_drafts_are_hidden_from_the_public(data, client, login, staff):
-    services.start_draft(data.strategy, staff)
+    versions.start_draft(data.strategy, staff)
     assert client.get(f"{API}/gd?version=2").status_code == 404
     assert login(staff).get(f"{API}/gd?version=2").status_code == 200
 

@@ -13,8 +13,8 @@ from django.core.management.base import CommandError
 from pypdf import PdfReader
 
 from gemeinsam.sensors.models import Datastream, Observation
-from gemeinsam.strategy import services
 from gemeinsam.strategy.models import Indicator, Measurement, SourceKind, Strategy
+from gemeinsam.strategy.services import versions
 from tests.conftest import shared_data
 from tests.strategy.report_data import OPEN_DATA, PM10, WITHOUT, make_report_data
 
@@ -118,9 +118,9 @@ def test_sync_pulls_a_sensorthings_indicator(data, staff, _partitions):
             phenomenon_time_start=datetime(2024, 1, 10, 12 + hour, tzinfo=UTC),
             result_number=20 + hour,
         )
-    draft = services.start_draft(data.strategy, staff)
+    draft = versions.start_draft(data.strategy, staff)
     indicator = draft.indicators.get(key=data.pm10.key)
-    services.edit_item(
+    versions.edit_item(
         indicator,
         source=SourceKind.SENSORTHINGS,
         source_config={"datastream": stream.pk, "aggregate": "mean", "period": "month"},
@@ -170,7 +170,7 @@ def test_export_to_stdout_and_to_a_file(data, tmp_path):
 
 
 def test_export_of_a_strategy_without_published_version_fails(db):
-    services.create_strategy("Entwurf", slug="entwurf")
+    versions.create_strategy("Entwurf", slug="entwurf")
     with pytest.raises(CommandError, match="no published version"):
         run("export", "entwurf", "measures")
     assert not Indicator.objects.exists()

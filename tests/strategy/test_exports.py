@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from gemeinsam.strategy import exports, services
+from gemeinsam.strategy.exports import open_data
 from gemeinsam.strategy.models import Measure, MeasureType
+from gemeinsam.strategy.services import versions
 from tests.conftest import UserFactory
 from tests.strategy.report_data import OPEN_DATA, PM10, make_report_data
 
@@ -23,7 +24,7 @@ def read_csv(content: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
 
 
-@pytest.mark.parametrize("kind", list(exports.KINDS))
+@pytest.mark.parametrize("kind", list(open_data.KINDS))
 def test_csv_and_json_carry_the_same_rows(data, client, kind):
     as_csv = client.get(f"/strategy/gd/export/{kind}.csv")
     as_json = client.get(f"/strategy/gd/export/{kind}.json")
@@ -73,9 +74,9 @@ def test_indicator_export_has_the_latest_value_and_status(data, client):
 
 
 def test_changelog_lists_each_published_version(data, client, staff):
-    draft = services.start_draft(data.strategy, staff)
-    services.add_item(draft, Measure, title="Neue Maßnahme", type=MeasureType.CENTRAL)
-    services.publish(draft, staff, "Zweite Fassung")
+    draft = versions.start_draft(data.strategy, staff)
+    versions.add_item(draft, Measure, title="Neue Maßnahme", type=MeasureType.CENTRAL)
+    versions.publish(draft, staff, "Zweite Fassung")
     rows = read_csv(client.get("/strategy/gd/export/changelog.csv").content)
     assert {row["version"] for row in rows} == {"1", "2"}
     added = [row for row in rows if row["version"] == "2"]
@@ -94,7 +95,7 @@ def test_measures_export_joins_lists(data, client):
 
 
 def test_drafts_are_not_exported_to_the_public(data, client, login, staff):
-    services.start_draft(data.strategy, staff)
+    versions.start_draft(data.strategy, staff)
     assert client.get("/strategy/gd/export/measures.csv?version=2").status_code == 404
     assert login(staff).get("/strategy/gd/export/measures.csv?version=2").status_code == 200
 
@@ -114,19 +115,19 @@ def test_bad_export_requests_are_4xx(data, client, url, status):
 
 
 def test_a_strategy_without_a_published_version_has_no_export(db, client):
-    services.create_strategy("Entwurf", slug="entwurf")
+    versions.create_strategy("Entwurf", slug="entwurf")
     assert client.get("/strategy/entwurf/export/measures.csv").status_code == 404
 
 
 def test_texts_that_a_spreadsheet_would_run_are_defused_but_numbers_are_not(data, client):
-    draft = services.start_draft(data.strategy)
-    services.add_item(
+    draft = versions.start_draft(data.strategy)
+    versions.add_item(
         draft, Measure, title='=HYPERLINK("http://x.invalid")', type=MeasureType.CENTRAL
     )
-    services.publish(draft, change_note="Formel im Titel")
+    versions.publish(draft, change_note="Formel im Titel")
     rows = read_csv(client.get("/strategy/gd/export/measures.csv").content)
     titles = [row["title"] for row in rows]
     assert '\'=HYPERLINK("http://x.invalid")' in titles
-    assert exports._cell(-3.5) == "-3.5"
+    assert open_data.cell(-3.5) == "-3.5"
     as_json = json.loads(client.get("/strategy/gd/export/measures.json").content)
     assert '=HYPERLINK("http://x.invalid")' in [row["title"] for row in as_json["rows"]]

@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from django.utils import translation
 
-from gemeinsam.strategy import progress
-from gemeinsam.strategy.imports import ImportFailed, import_measurements
+from gemeinsam.strategy import selectors
 from gemeinsam.strategy.models import Measurement, SourceKind
+from gemeinsam.strategy.services.imports import ImportFailed, import_measurements
 from tests.strategy.test_progress import make_strategy
 
 
@@ -25,7 +25,7 @@ def test_rows_are_stored_by_key_or_by_name(tracked, staff):
     )
     report = import_measurements(strategy, content.encode(), filename="boxen.csv", user=staff)
     assert (report.rows, report.created, report.updated) == (2, 2, 0)
-    series = progress.measurements(indicator)
+    series = selectors.measurements(indicator)
     assert [(m.date, m.value, m.source) for m in series] == [
         (date(2025, 1, 1), 3.0, SourceKind.CSV),
         (date(2025, 7, 1), 7.0, SourceKind.CSV),
@@ -38,7 +38,7 @@ def test_excel_files_with_semicolons_decimal_commas_and_bom(tracked):
     content = "\ufeffIndicator;Date;Value\nKiezboxen in Betrieb;2025-02-01;1,5\n"
     report = import_measurements(strategy, content.encode("utf-8"), filename="excel.csv")
     assert report.created == 1
-    assert progress.measurements(indicator)[0].value == 1.5
+    assert selectors.measurements(indicator)[0].value == 1.5
 
 
 def test_a_second_import_updates_the_same_days(tracked):
@@ -48,7 +48,7 @@ def test_a_second_import_updates_the_same_days(tracked):
         strategy, b"indicator,date,value\nKiezboxen in Betrieb,2025-02-01,2\n"
     )
     assert (report.created, report.updated) == (0, 1)
-    assert [m.value for m in progress.measurements(indicator)] == [2.0]
+    assert [m.value for m in selectors.measurements(indicator)] == [2.0]
 
 
 def test_one_bad_line_stores_nothing_and_names_every_bad_line(tracked):

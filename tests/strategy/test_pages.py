@@ -14,7 +14,6 @@ from gemeinsam.budgeting.models import BudgetingProcess
 from gemeinsam.core.models import ActorGroup
 from gemeinsam.participation.models import Process
 from gemeinsam.sortition.models import Panel
-from gemeinsam.strategy import progress, services
 from gemeinsam.strategy.models import (
     CompassAssessment,
     FieldOfAction,
@@ -26,6 +25,7 @@ from gemeinsam.strategy.models import (
     MeasureType,
     Value,
 )
+from gemeinsam.strategy.services import tracking, versions
 from tests.conftest import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,14 +36,14 @@ def strategy(staff):
     """Version 1 published: two values, a field with a goal that refers to a sector goal, a
     located measure with an indicator, its measurements and a team assessment, and a measure
     under no field."""
-    strategy = services.create_strategy("Teststrategie", slug="test", user=staff)
+    strategy = versions.create_strategy("Teststrategie", slug="test", user=staff)
     version = strategy.versions.get()
-    services.add_item(version, Value, name="nachhaltig", name_en="sustainable", order=0)
-    services.add_item(version, Value, name="kooperativ", name_en="cooperative", order=1)
-    field = services.add_item(
+    versions.add_item(version, Value, name="nachhaltig", name_en="sustainable", order=0)
+    versions.add_item(version, Value, name="kooperativ", name_en="cooperative", order=1)
+    field = versions.add_item(
         version, FieldOfAction, title="Daten", title_en="Data", guiding_idea="Offen und fair"
     )
-    goal = services.add_item(
+    goal = versions.add_item(
         version,
         Goal,
         field_of_action=field,
@@ -51,7 +51,7 @@ def strategy(staff):
         sector_goal_reference="Open-Data-Strategie, Ziel 3",
         sector_goal_url="https://example.org/open-data#ziel-3",
     )
-    measure = services.add_item(
+    measure = versions.add_item(
         version,
         Measure,
         title="Kiezbox",
@@ -75,7 +75,7 @@ def strategy(staff):
         latitude=52.4811,
     )
     today = timezone.localdate()
-    services.add_item(
+    versions.add_item(
         version,
         Indicator,
         measure=measure,
@@ -87,22 +87,22 @@ def strategy(staff):
         target_date=today + timedelta(days=400),
         is_example=True,
     )
-    services.add_item(
+    versions.add_item(
         version, Measure, title="Ohne Feld", type=MeasureType.CENTRAL, status=MeasureStatus.PLANNED
     )
-    services.publish(version, staff, "Erste Fassung")
+    versions.publish(version, staff, "Erste Fassung")
     published = version.measures.get(title="Kiezbox")
     indicator = version.indicators.get()
     for days, value in ((300, 10), (200, 20), (100, 35)):
-        progress.record_measurement(indicator, today - timedelta(days=days), value)
+        tracking.record_measurement(indicator, today - timedelta(days=days), value)
     values = list(version.values.all())
-    progress.assess_measure(
+    tracking.assess_measure(
         published,
         {value.key: (3, f"Weil {value.name}") for value in values},
         user=staff,
         on=today - timedelta(days=10),
     )
-    progress.seed_handbook(strategy)
+    tracking.seed_handbook(strategy)
     return strategy
 
 
@@ -117,7 +117,7 @@ def url(name, strategy, *args) -> str:
 @pytest.fixture
 def survey(strategy, staff):
     now = timezone.now()
-    return progress.open_survey(
+    return tracking.open_survey(
         measure_of(strategy),
         opens_at=now - timedelta(days=1),
         closes_at=now + timedelta(days=7),
@@ -126,10 +126,10 @@ def survey(strategy, staff):
 
 
 def second_version(strategy, staff, **changes):
-    draft = services.start_draft(strategy, staff)
+    draft = versions.start_draft(strategy, staff)
     indicator = draft.indicators.get()
-    services.edit_item(indicator, **changes)
-    return services.publish(draft, staff, "Ziel angehoben")
+    versions.edit_item(indicator, **changes)
+    return versions.publish(draft, staff, "Ziel angehoben")
 
 
 # Index and overview ----------------------------------------------------------------------
@@ -142,10 +142,10 @@ def test_index_with_one_strategy_redirects_to_its_overview(client, strategy):
 
 
 def test_index_lists_published_strategies_only(client, strategy, staff):
-    other = services.create_strategy("Zweite Strategie", slug="zweite", user=staff)
-    services.publish(other.versions.get(), staff, "Los")
-    services.create_strategy("Nur Entwurf", slug="entwurf", user=staff)
-    services.start_draft(strategy, staff)
+    other = versions.create_strategy("Zweite Strategie", slug="zweite", user=staff)
+    versions.publish(other.versions.get(), staff, "Los")
+    versions.create_strategy("Nur Entwurf", slug="entwurf", user=staff)
+    versions.start_draft(strategy, staff)
     response = client.get(reverse("strategy:index"))
     assert response.status_code == 200
     text = response.content.decode()
@@ -188,12 +188,12 @@ def test_overview_in_english_uses_english_titles(client, strategy):
 
 def test_overview_query_count_does_not_grow_with_measures(client, staff):
     def build(slug, count):
-        strategy = services.create_strategy(slug, slug=slug, user=staff)
+        strategy = versions.create_strategy(slug, slug=slug, user=staff)
         version = strategy.versions.get()
-        field = services.add_item(version, FieldOfAction, title="Feld")
-        goal = services.add_item(version, Goal, field_of_action=field, title="Ziel")
+        field = versions.add_item(version, FieldOfAction, title="Feld")
+        goal = versions.add_item(version, Goal, field_of_action=field, title="Ziel")
         for n in range(count):
-            measure = services.add_item(
+            measure = versions.add_item(
                 version,
                 Measure,
                 title=f"Maßnahme {n}",
@@ -203,7 +203,7 @@ def test_overview_query_count_does_not_grow_with_measures(client, staff):
                 fields_of_action=[field],
                 goals=[goal] if n % 2 else [],
             )
-            services.add_item(
+            versions.add_item(
                 version,
                 Indicator,
                 measure=measure,
@@ -213,7 +213,7 @@ def test_overview_query_count_does_not_grow_with_measures(client, staff):
                 target_value=10,
                 target_date=date(2030, 1, 1),
             )
-        services.publish(version, staff, "Erste Fassung")
+        versions.publish(version, staff, "Erste Fassung")
         return strategy
 
     small, large = build("klein", 2), build("gross", 10)
@@ -226,8 +226,8 @@ def test_overview_query_count_does_not_grow_with_measures(client, staff):
 
 
 def test_draft_is_hidden_from_the_public_and_shown_to_staff(client, login, strategy, staff):
-    draft = services.start_draft(strategy, staff)
-    services.edit_item(draft.measures.get(title="Kiezbox"), title="Kiezbox neu")
+    draft = versions.start_draft(strategy, staff)
+    versions.edit_item(draft.measures.get(title="Kiezbox"), title="Kiezbox neu")
     draft_url = url("overview", strategy) + f"?version={draft.number}"
     assert client.get(draft_url).status_code == 404
     assert "Kiezbox neu" not in client.get(url("overview", strategy)).content.decode()
@@ -237,7 +237,7 @@ def test_draft_is_hidden_from_the_public_and_shown_to_staff(client, login, strat
 
 
 def test_unpublished_strategy_is_404_for_the_public(client, login, staff):
-    strategy = services.create_strategy("Geheim", slug="geheim", user=staff)
+    strategy = versions.create_strategy("Geheim", slug="geheim", user=staff)
     assert client.get(url("overview", strategy)).status_code == 404
     assert login(staff).get(url("overview", strategy)).status_code == 200
 
@@ -308,7 +308,7 @@ def test_measure_page_shows_indicator_chart_rule_and_table(client, strategy):
 def test_measure_page_shows_radar_with_team_and_public(client, strategy, survey, resident):
     measure = measure_of(strategy)
     values = list(strategy.published_version.values.all())
-    progress.answer_survey(survey, resident, {values[0].key: (1, ""), values[1].key: (2, "")})
+    tracking.answer_survey(survey, resident, {values[0].key: (1, ""), values[1].key: (2, "")})
     response = client.get(url("measure", strategy, measure.key))
     text = response.content.decode()
     assert 'class="series series-team"' in text
@@ -331,8 +331,8 @@ def test_measure_page_links_visible_processes_only(client, strategy, staff):
     private = Process.objects.create(
         title="Geschlossene Runde", slug="intern", summary="s", visibility="private"
     )
-    progress.link_process(measure, public, user=staff)
-    progress.link_process(measure, private, user=staff)
+    tracking.link_process(measure, public, user=staff)
+    tracking.link_process(measure, private, user=staff)
     text = client.get(url("measure", strategy, measure.key)).content.decode()
     assert reverse("participation:process", args=["kiez"]) in text
     assert "Geschlossene Runde" not in text
@@ -345,7 +345,7 @@ def test_measure_page_links_budgets_and_public_panels(client, login, strategy, s
     panel = Panel.objects.create(slug="rat", title="Bürgerrat Kiez", size=20)
     hidden = Panel.objects.create(slug="still", title="Stiller Rat", size=20, public=False)
     for target in (budget, panel, hidden):
-        progress.link_process(measure, target, user=staff)
+        tracking.link_process(measure, target, user=staff)
     text = client.get(url("measure", strategy, measure.key)).content.decode()
     assert reverse("budgeting:process", args=["kiezbudget"]) in text
     assert reverse("sortition:panel", args=["rat"]) in text and "Bürgerrat Kiez" in text
@@ -371,7 +371,7 @@ def test_survey_without_any_survey_is_404(client, strategy):
 
 def test_closed_survey_shows_a_friendly_page(client, strategy, staff):
     now = timezone.now()
-    progress.open_survey(
+    tracking.open_survey(
         measure_of(strategy),
         opens_at=now - timedelta(days=10),
         closes_at=now - timedelta(days=1),
@@ -495,7 +495,7 @@ def test_map_page_lists_the_located_measures(client, strategy):
 
 
 def test_map_data_of_a_draft_is_hidden(client, strategy, staff):
-    draft = services.start_draft(strategy, staff)
+    draft = versions.start_draft(strategy, staff)
     assert client.get(url("map_data", strategy), {"version": draft.number}).status_code == 404
 
 
@@ -517,16 +517,16 @@ def test_changelog_lists_a_changed_target(client, strategy, staff):
 
 
 def test_changelog_shows_titles_and_labels_not_keys(client, strategy, staff):
-    draft = services.start_draft(strategy, staff)
+    draft = versions.start_draft(strategy, staff)
     measure = draft.measures.get(title="Kiezbox")
-    services.edit_item(
+    versions.edit_item(
         measure,
         status=MeasureStatus.FINISHED,
         fields_of_action=[],
         partners=[OrganisationFactory(name="Neuer Partner")],
     )
-    services.add_item(draft, Value, name="resilient")
-    services.publish(draft, staff, "Abgeschlossen")
+    versions.add_item(draft, Value, name="resilient")
+    versions.publish(draft, staff, "Abgeschlossen")
     client.cookies["gemeinsam_language"] = "en"
     text = client.get(url("changelog", strategy)).content.decode()
     assert "<del>Running</del>" in text and "<ins>Finished</ins>" in text
@@ -537,5 +537,5 @@ def test_changelog_shows_titles_and_labels_not_keys(client, strategy, staff):
 
 
 def test_changelog_of_an_unpublished_strategy_is_404(client, staff):
-    strategy = services.create_strategy("Neu", slug="neu", user=staff)
+    strategy = versions.create_strategy("Neu", slug="neu", user=staff)
     assert client.get(url("changelog", strategy)).status_code == 404

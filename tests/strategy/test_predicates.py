@@ -6,7 +6,7 @@ import rules
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from gemeinsam.strategy import services
+from gemeinsam.strategy.services.versions import create_strategy, publish, start_draft
 from tests.conftest import UserFactory, _persona
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +41,10 @@ def people() -> dict:
 @pytest.fixture
 def versions() -> dict:
     """Version 1 published, version 2 a draft, of the same strategy."""
-    strategy = services.create_strategy("Matrix", slug="matrix")
+    strategy = create_strategy("Matrix", slug="matrix")
     published = strategy.versions.get()
-    published = services.publish(published, None, "v1")
-    return {"published": published, "draft": services.start_draft(strategy)}
+    published = publish(published, None, "v1")
+    return {"published": published, "draft": start_draft(strategy)}
 
 
 @pytest.mark.parametrize("state", ["draft", "published"])

@@ -2,12 +2,13 @@
 pulled SensorThings aggregates, the value compass by team and public, the handbook checklist
 and links to processes."""
 
+import importlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.utils import timezone, translation
 
-from gemeinsam.strategy import progress, services, sources
+from gemeinsam.strategy import selectors, sources
 from gemeinsam.strategy.indicators import Status
 from gemeinsam.strategy.models import (
     AssessmentKind,
@@ -23,20 +24,21 @@ from gemeinsam.strategy.models import (
     SourceKind,
     Value,
 )
-from gemeinsam.strategy.progress import ProgressError
+from gemeinsam.strategy.services import tracking, versions
+from gemeinsam.strategy.services.tracking import ProgressError
 from tests.conftest import UserFactory, run_concurrently
 
 
 def make_strategy(user=None, *, name="Teststrategie", values=("nachhaltig", "kooperativ")):
-    strategy = services.create_strategy(name, user=user)
+    strategy = versions.create_strategy(name, user=user)
     version = strategy.versions.get()
     for name in values:
-        services.add_item(version, Value, name=name)
-    field = services.add_item(version, FieldOfAction, title="Daten")
-    measure = services.add_item(
+        versions.add_item(version, Value, name=name)
+    field = versions.add_item(version, FieldOfAction, title="Daten")
+    measure = versions.add_item(
         version, Measure, title="Kiezbox", type=MeasureType.URBAN_SOCIETY, fields_of_action=[field]
     )
-    indicator = services.add_item(
+    indicator = versions.add_item(
         version,
         Indicator,
         measure=measure,
@@ -48,7 +50,7 @@ def make_strategy(user=None, *, name="Teststrategie", values=("nachhaltig", "koo
         target_value=40,
         target_date=date(2028, 1, 1),
     )
-    services.publish(version, user, "Erste Fassung")
+    versions.publish(version, user, "Erste Fassung")
     return strategy, measure, indicator
 
 
@@ -59,10 +61,10 @@ def tracked(db, staff):
 
 def test_a_second_value_for_the_same_day_corrects_the_first(tracked, staff):
     _strategy, _measure, indicator = tracked
-    _first, created = progress.record_measurement(indicator, date(2025, 1, 1), 10, user=staff)
-    _second, created_again = progress.record_measurement(indicator, date(2025, 1, 1), 12)
+    _first, created = tracking.record_measurement(indicator, date(2025, 1, 1), 10, user=staff)
+    _second, created_again = tracking.record_measurement(indicator, date(2025, 1, 1), 12)
     assert (created, created_again) == (True, False)
-    assert [(m.date, m.value) for m in progress.measurements(indicator)] == [
+    assert [(m.date, m.value) for m in selectors.measurements(indicator)] == [
         (date(2025, 1, 1), 12.0)
     ]
 
@@ -80,25 +82,25 @@ def test_measurements_that_cannot_be_true_are_refused(tracked, when, value, mess
     _strategy, _measure, indicator = tracked
     when = when or timezone.localdate() + timedelta(days=1)
     with translation.override("en"), pytest.raises(ProgressError, match=message):
-        progress.record_measurement(indicator, when, value)
+        tracking.record_measurement(indicator, when, value)
     assert not Measurement.objects.exists()
 
 
 def test_measurements_follow_the_indicator_into_a_new_version(tracked, staff):
     strategy, _measure, indicator = tracked
-    progress.record_measurement(indicator, date(2025, 1, 1), 10)
-    draft = services.start_draft(strategy, staff)
+    tracking.record_measurement(indicator, date(2025, 1, 1), 10)
+    draft = versions.start_draft(strategy, staff)
     copy = draft.indicators.get()
-    services.edit_item(copy, target_value=50)
+    versions.edit_item(copy, target_value=50)
     assert copy.pk != indicator.pk
-    assert [m.value for m in progress.measurements(copy)] == [10.0]
+    assert [m.value for m in selectors.measurements(copy)] == [10.0]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_entries_for_one_day_leave_one_row():
     _strategy, _measure, indicator = make_strategy()
     calls = [
-        lambda n=n: progress.record_measurement(indicator, date(2025, 3, 1), float(n))
+        lambda n=n: tracking.record_measurement(indicator, date(2025, 3, 1), float(n))
         for n in range(6)
     ]
     assert run_concurrently(calls) == []
@@ -110,12 +112,12 @@ def test_simultaneous_entries_for_one_day_leave_one_row():
 def test_status_uses_the_stored_series(tracked):
     _strategy, _measure, indicator = tracked
     today = date(2026, 1, 1)
-    assert progress.indicator_status(indicator, today=today).status == Status.NO_DATA
+    assert selectors.indicator_status(indicator, today=today).status == Status.NO_DATA
     for year, value in ((2024, 6), (2025, 16), (2025.5, 21)):
         when = date(int(year), 7 if year % 1 else 1, 1)
-        progress.record_measurement(indicator, when, value)
+        tracking.record_measurement(indicator, when, value)
     # 21 boxes after 1.5 years against a path of 10 a year: ahead, projected beyond 40.
-    assert progress.indicator_status(indicator, today=today).status == Status.ON_TRACK
+    assert selectors.indicator_status(indicator, today=today).status == Status.ON_TRACK
 
 
 @pytest.mark.django_db(transaction=True)
@@ -139,19 +141,19 @@ def test_a_sensorthings_aggregate_becomes_monthly_measurements():
             },
         )
     strategy, _measure, indicator = make_strategy()
-    draft = services.start_draft(strategy)
+    draft = versions.start_draft(strategy)
     config = {"datastream": datastream.pk, "aggregate": "mean", "period": "month"}
-    indicator = services.edit_item(
+    indicator = versions.edit_item(
         draft.indicators.get(), source=SourceKind.SENSORTHINGS, source_config=config
     )
-    result = progress.sync_indicator(indicator, until=date(2025, 12, 31))
+    result = tracking.sync_indicator(indicator, until=date(2025, 12, 31))
     assert (result.fetched, result.created) == (2, 2)
-    series = [(m.date, m.value, m.source) for m in progress.measurements(indicator)]
+    series = [(m.date, m.value, m.source) for m in selectors.measurements(indicator)]
     assert series == [
         (date(2025, 1, 1), 4.0, SourceKind.SENSORTHINGS),
         (date(2025, 2, 1), 10.0, SourceKind.SENSORTHINGS),
     ]
-    assert progress.sync_indicator(indicator, until=date(2025, 12, 31)).updated == 2
+    assert tracking.sync_indicator(indicator, until=date(2025, 12, 31)).updated == 2
 
 
 @pytest.mark.parametrize(
@@ -171,7 +173,7 @@ def test_pushed_sources_take_no_settings_and_fetch_nothing(tracked):
     _strategy, _measure, indicator = tracked
     with pytest.raises(sources.SourceError):
         sources.source_for(SourceKind.MANUAL).check({"datastream": 1})
-    assert progress.sync_indicator(indicator).fetched == 0
+    assert tracking.sync_indicator(indicator).fetched == 0
 
 
 def _ratings(strategy, scores, justification="weil"):
@@ -181,14 +183,14 @@ def _ratings(strategy, scores, justification="weil"):
 
 def test_team_assessments_are_kept_over_time(tracked, staff):
     strategy, measure, _indicator = tracked
-    progress.assess_measure(measure, _ratings(strategy, [1, 2]), on=date(2024, 6, 1))
-    progress.assess_measure(measure, _ratings(strategy, [3, 4]), on=date(2025, 6, 1))
-    history = progress.compass_history(measure.key)
+    tracking.assess_measure(measure, _ratings(strategy, [1, 2]), on=date(2024, 6, 1))
+    tracking.assess_measure(measure, _ratings(strategy, [3, 4]), on=date(2025, 6, 1))
+    history = selectors.compass_history(measure.key)
     assert [(r.kind, r.on, sorted(r.means.values())) for r in history] == [
         (AssessmentKind.TEAM, date(2024, 6, 1), [1.0, 2.0]),
         (AssessmentKind.TEAM, date(2025, 6, 1), [3.0, 4.0]),
     ]
-    assert progress.latest_rounds(history)[AssessmentKind.TEAM].on == date(2025, 6, 1)
+    assert selectors.latest_rounds(history)[AssessmentKind.TEAM].on == date(2025, 6, 1)
 
 
 @pytest.mark.parametrize(
@@ -204,21 +206,21 @@ def test_a_team_assessment_rates_every_value_with_reasons(tracked, scores, justi
     values = list(strategy.published_version.values.all())
     ratings = {v.key: (s, justification) for v, s in zip(values, scores, strict=False)}
     with translation.override("en"), pytest.raises(ProgressError, match=message):
-        progress.assess_measure(measure, ratings)
+        tracking.assess_measure(measure, ratings)
     assert not CompassAssessment.objects.exists()
 
 
 def test_public_survey_means_and_one_answer_per_person(tracked, staff):
     strategy, measure, _indicator = tracked
     now = timezone.now()
-    survey = progress.open_survey(
+    survey = tracking.open_survey(
         measure, opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=1)
     )
     alice, bob = UserFactory(), UserFactory()
-    progress.answer_survey(survey, alice, _ratings(strategy, [0, 4], ""))
-    progress.answer_survey(survey, alice, _ratings(strategy, [2, 4], ""))  # replaces
-    progress.answer_survey(survey, bob, _ratings(strategy, [4, 2], ""))
-    public = progress.latest_rounds(progress.compass_history(measure.key))[AssessmentKind.PUBLIC]
+    tracking.answer_survey(survey, alice, _ratings(strategy, [0, 4], ""))
+    tracking.answer_survey(survey, alice, _ratings(strategy, [2, 4], ""))  # replaces
+    tracking.answer_survey(survey, bob, _ratings(strategy, [4, 2], ""))
+    public = selectors.latest_rounds(selectors.compass_history(measure.key))[AssessmentKind.PUBLIC]
     values = list(strategy.published_version.values.all())
     assert public.respondents == 2
     assert [public.means[v.key] for v in values] == [3.0, 3.0]
@@ -227,43 +229,47 @@ def test_public_survey_means_and_one_answer_per_person(tracked, staff):
 def test_closed_surveys_and_anonymous_answers_are_refused(tracked):
     strategy, measure, _indicator = tracked
     now = timezone.now()
-    survey = progress.open_survey(
+    survey = tracking.open_survey(
         measure, opens_at=now - timedelta(days=2), closes_at=now - timedelta(days=1)
     )
     with translation.override("en"), pytest.raises(ProgressError, match="not open"):
-        progress.answer_survey(survey, UserFactory(), _ratings(strategy, [1, 1], ""))
-    open_one = progress.open_survey(measure, opens_at=now, closes_at=now + timedelta(days=1))
+        tracking.answer_survey(survey, UserFactory(), _ratings(strategy, [1, 1], ""))
+    open_one = tracking.open_survey(measure, opens_at=now, closes_at=now + timedelta(days=1))
     from django.contrib.auth.models import AnonymousUser
 
     with translation.override("en"), pytest.raises(ProgressError, match="Sign in"):
-        progress.answer_survey(open_one, AnonymousUser(), _ratings(strategy, [1, 1], ""))
+        tracking.answer_survey(open_one, AnonymousUser(), _ratings(strategy, [1, 1], ""))
     with translation.override("en"), pytest.raises(ProgressError, match="Another survey"):
-        progress.open_survey(measure, opens_at=now, closes_at=now + timedelta(hours=2))
+        tracking.open_survey(measure, opens_at=now, closes_at=now + timedelta(hours=2))
 
 
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_answers_of_one_person_count_once():
     strategy, measure, _indicator = make_strategy()
     now = timezone.now()
-    survey = progress.open_survey(measure, opens_at=now, closes_at=now + timedelta(days=1))
+    survey = tracking.open_survey(measure, opens_at=now, closes_at=now + timedelta(days=1))
     person = UserFactory()
     ratings = _ratings(strategy, [2, 3], "")
-    calls = [lambda: progress.answer_survey(survey, person, ratings) for _ in range(5)]
+    calls = [lambda: tracking.answer_survey(survey, person, ratings) for _ in range(5)]
     assert run_concurrently(calls) == []
     assert CompassAssessment.objects.filter(survey=survey, author=person).count() == 1
 
 
 def test_the_checklist_shows_the_handbook_steps_done(tracked, staff):
     strategy, measure, _indicator = tracked
-    assert progress.seed_handbook(strategy) > 0
-    assert progress.seed_handbook(strategy) == 0  # only once
+    # A new strategy starts with the handbook's steps (versions.create_strategy); one made
+    # before that is given them once.
+    assert strategy.handbook_steps.count() == sum(map(len, tracking.DEFAULT_STEPS.values()))
+    strategy.handbook_steps.all().delete()
+    assert tracking.seed_handbook(strategy) > 0
+    assert tracking.seed_handbook(strategy) == 0  # only once
     first = strategy.handbook_steps.filter(phase=HandbookPhase.PLANNING).first()
-    progress.set_step_done(measure, first, True, user=staff)
-    progress.set_step_done(measure, first, True, user=staff)  # a double click
-    items = progress.checklist(measure)[HandbookPhase.PLANNING]
+    tracking.set_step_done(measure, first, True, user=staff)
+    tracking.set_step_done(measure, first, True, user=staff)  # a double click
+    items = selectors.checklist(measure)[HandbookPhase.PLANNING]
     assert [item.done is not None for item in items] == [True] + [False] * (len(items) - 1)
-    progress.set_step_done(measure, first, False)
-    assert all(item.done is None for item in progress.checklist(measure)[HandbookPhase.PLANNING])
+    tracking.set_step_done(measure, first, False)
+    assert all(item.done is None for item in selectors.checklist(measure)[HandbookPhase.PLANNING])
 
 
 def test_links_to_processes_skip_deleted_ones(tracked, staff):
@@ -271,11 +277,11 @@ def test_links_to_processes_skip_deleted_ones(tracked, staff):
 
     _strategy, measure, _indicator = tracked
     kept, gone = make_process(slug="behalten"), make_process(slug="weg")
-    progress.link_process(measure, kept, user=staff)
-    progress.link_process(measure, kept, user=staff)  # twice is once
-    progress.link_process(measure, gone, user=staff)
+    tracking.link_process(measure, kept, user=staff)
+    tracking.link_process(measure, kept, user=staff)  # twice is once
+    tracking.link_process(measure, gone, user=staff)
     gone.delete()
-    linked = progress.linked_processes(measure.key)
+    linked = selectors.linked_processes(measure.key)
     assert [(entry.kind, entry.target.pk) for entry in linked] == [
         ("participation.process", kept.pk)
     ]
@@ -285,7 +291,7 @@ def test_links_to_processes_skip_deleted_ones(tracked, staff):
 def test_only_processes_can_be_linked(tracked):
     _strategy, measure, _indicator = tracked
     with translation.override("en"), pytest.raises(ProgressError, match="links to these kinds"):
-        progress.link_process(measure, measure)
+        tracking.link_process(measure, measure)
 
 
 def test_the_rule_is_written_with_the_numbers_and_dates_of_the_language(tracked):
@@ -293,8 +299,8 @@ def test_the_rule_is_written_with_the_numbers_and_dates_of_the_language(tracked)
 
     _strategy, _measure, indicator = tracked
     for when, value in ((date(2024, 7, 1), 2.5), (date(2025, 1, 1), 7.25), (date(2025, 7, 1), 9.5)):
-        progress.record_measurement(indicator, when, value)
-    assessment = progress.indicator_status(indicator, today=date(2026, 1, 1))
+        tracking.record_measurement(indicator, when, value)
+    assessment = selectors.indicator_status(indicator, today=date(2026, 1, 1))
     with translation.override("de"):
         german = rule_in_words(assessment)
     with translation.override("en"):
@@ -302,3 +308,9 @@ def test_the_rule_is_written_with_the_numbers_and_dates_of_the_language(tracked)
     assert "1.1.2028" in german or "01.01.2028" in german
     assert "9,5" in german and "9.5" not in german
     assert "9.5" in english and ("1/1/2028" in english or "01/01/2028" in english)
+
+
+def test_the_handbook_migration_gives_older_strategies_the_steps_of_a_new_one():
+    migration = importlib.import_module("gemeinsam.strategy.migrations.0003_seed_handbooks")
+    steps = tracking.DEFAULT_STEPS.items()
+    assert [(p, title, en) for p, titles in steps for title, en in titles] == migration.STEPS

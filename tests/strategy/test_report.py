@@ -11,9 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from gemeinsam.strategy import progress, report, services
+from gemeinsam.strategy import report
+from gemeinsam.strategy.exports import report_pdf
 from gemeinsam.strategy.indicators import Status
 from gemeinsam.strategy.models import Indicator, Measure, MeasureType
+from gemeinsam.strategy.services import tracking, versions
 from tests.conftest import UserFactory
 from tests.strategy.report_data import OPEN_DATA, PM10, WITHOUT, make_report_data
 
@@ -104,14 +106,14 @@ def test_report_page_queries_do_not_grow_with_measures(data, client, django_asse
     version = data.strategy.published_version
     with CaptureQueriesContext(connection) as few:
         client.get("/strategy/gd/report/1/?year=2024")
-    draft = services.start_draft(data.strategy)
+    draft = versions.start_draft(data.strategy)
     for n in range(6):
-        measure = services.add_item(draft, Measure, title=f"M{n}", type=MeasureType.CENTRAL)
-        services.add_item(
+        measure = versions.add_item(draft, Measure, title=f"M{n}", type=MeasureType.CENTRAL)
+        versions.add_item(
             draft, Indicator, measure=measure, name=f"I{n}", baseline_value=0,
             baseline_date=date(2022, 1, 1), target_value=1, target_date=date(2030, 1, 1),
         )  # fmt: skip
-    services.publish(draft, None, "mehr")
+    versions.publish(draft, None, "mehr")
     assert data.strategy.published_version != version
     with django_assert_max_num_queries(len(few.captured_queries) + 2):
         response = client.get("/strategy/gd/report/2/?year=2024")
@@ -136,27 +138,27 @@ def test_pdf_contains_every_indicator_and_the_charts(data, client):
 
 
 def test_pdf_of_many_indicators_lists_them_all(staff):
-    strategy = services.create_strategy("Viele", slug="viele")
+    strategy = versions.create_strategy("Viele", slug="viele")
     version = strategy.versions.get()
     names = []
     for n in range(12):
-        measure = services.add_item(version, Measure, title=f"Maßnahme {n}", type="central")
+        measure = versions.add_item(version, Measure, title=f"Maßnahme {n}", type="central")
         for k in range(2):
             names.append(f"Indikator {n}-{k}")
-            services.add_item(
+            versions.add_item(
                 version, Indicator, measure=measure, name=names[-1], baseline_value=0,
                 baseline_date=date(2023, 1, 1), target_value=10, target_date=date(2029, 1, 1),
             )  # fmt: skip
-    services.publish(version, staff, "viele")
+    versions.publish(version, staff, "viele")
     built = report.build_report(strategy.published_version, 2025, today=date(2026, 1, 10))
-    _pages, text = pdf_text(report.render_pdf(built))
+    _pages, text = pdf_text(report_pdf.render_pdf(built))
     for name in names:
         assert name in text
 
 
 def english_pdf_key(version, year: int) -> str:
     with translation.override("en"):
-        return report.pdf_cache_key(report.build_report(version, year))
+        return report_pdf.pdf_cache_key(report.build_report(version, year))
 
 
 def test_pdf_is_kept_until_what_it_shows_changes(data, client):
@@ -169,7 +171,7 @@ def test_pdf_is_kept_until_what_it_shows_changes(data, client):
     # A stand-in for the stored PDF is served as it is: the PDF is not made again.
     cache.set(key, b"%PDF-stored")
     assert client.get(url).content == b"%PDF-stored"
-    progress.record_measurement(data.pm10, date(2026, 3, 1), 24)
+    tracking.record_measurement(data.pm10, date(2026, 3, 1), 24)
     changed = english_pdf_key(data.strategy.published_version, 2026)
     assert changed != key
     second = client.get(url).content
@@ -183,12 +185,12 @@ def test_pdf_in_another_language_is_another_pdf(data):
     for language in ("en", "de"):
         with translation.override(language):
             built = report.build_report(data.strategy.published_version, 2024)
-            keys.add(report.pdf_cache_key(built))
+            keys.add(report_pdf.pdf_cache_key(built))
     assert len(keys) == 2
 
 
 def test_draft_reports_are_for_staff_only(data, client, login, staff, resident):
-    services.start_draft(data.strategy, staff)
+    versions.start_draft(data.strategy, staff)
     assert client.get("/strategy/gd/report/2/?year=2024").status_code == 404
     assert login(resident).get("/strategy/gd/report/2.pdf?year=2024").status_code == 404
     assert login(staff).get("/strategy/gd/report/2/?year=2024").status_code == 200

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from gemeinsam.strategy import progress, services
+from gemeinsam.strategy import selectors
 from gemeinsam.strategy.models import (
     ChecklistEntry,
     CompassAssessment,
@@ -28,6 +28,7 @@ from gemeinsam.strategy.models import (
     Value,
     VersionState,
 )
+from gemeinsam.strategy.services import tracking, versions
 from tests.conftest import OrganisationFactory, run_concurrently
 from tests.participation.conftest import make_process
 
@@ -39,13 +40,13 @@ BASELINE = date(2024, 1, 1)
 @pytest.fixture
 def strategy(staff) -> Strategy:
     """Version 1 published: two values, a field with a goal, a measure with an indicator."""
-    strategy = services.create_strategy("Teststrategie", slug="test", user=staff)
+    strategy = versions.create_strategy("Teststrategie", slug="test", user=staff)
     version = strategy.versions.get()
-    services.add_item(version, Value, name="nachhaltig", name_en="sustainable")
-    services.add_item(version, Value, name="offen", name_en="open", order=1)
-    field = services.add_item(version, FieldOfAction, title="Daten")
-    goal = services.add_item(version, Goal, field_of_action=field, title="Offene Daten")
-    measure = services.add_item(
+    versions.add_item(version, Value, name="nachhaltig", name_en="sustainable")
+    versions.add_item(version, Value, name="offen", name_en="open", order=1)
+    field = versions.add_item(version, FieldOfAction, title="Daten")
+    goal = versions.add_item(version, Goal, field_of_action=field, title="Offene Daten")
+    measure = versions.add_item(
         version,
         Measure,
         title="Kiezbox",
@@ -53,7 +54,7 @@ def strategy(staff) -> Strategy:
         fields_of_action=[field],
         goals=[goal],
     )
-    services.add_item(
+    versions.add_item(
         version,
         Indicator,
         measure=measure,
@@ -64,7 +65,7 @@ def strategy(staff) -> Strategy:
         target_value=50,
         target_date=date(2030, 12, 31),
     )
-    services.publish(version, staff, "Erste Fassung")
+    versions.publish(version, staff, "Erste Fassung")
     return strategy
 
 
@@ -129,7 +130,7 @@ def test_unknown_kind_strategy_or_measure_is_404(strategy, client):
         client.get(url("measure", "test", "00000000-0000-0000-0000-000000000000")).status_code
         == 404
     )
-    services.start_draft(strategy)
+    versions.start_draft(strategy)
     assert client.get(url("item_add", "test", "planet")).status_code == 404
     assert client.get(url("item_edit", "test", "measure", 999999)).status_code == 404
 
@@ -158,7 +159,7 @@ def test_strategy_list_costs_the_same_queries_for_more_strategies(
     strategy, client, django_assert_max_num_queries
 ):
     for n in range(5):
-        services.create_strategy(f"Strategie {n}")
+        versions.create_strategy(f"Strategie {n}")
     with django_assert_max_num_queries(12):
         response = client.get(url("strategies"))
     assert response.content.decode().count("/staff/strategy/strategie-") == 10
@@ -186,9 +187,9 @@ def test_editor_without_a_draft_goes_back_to_the_dashboard(strategy, client):
 def test_editor_lists_every_kind_of_item_in_a_few_queries(
     strategy, client, django_assert_max_num_queries
 ):
-    draft = services.start_draft(strategy)
+    draft = versions.start_draft(strategy)
     for n in range(5):
-        services.add_item(draft, Measure, title=f"Maßnahme {n}", type=MeasureType.CENTRAL)
+        versions.add_item(draft, Measure, title=f"Maßnahme {n}", type=MeasureType.CENTRAL)
     with django_assert_max_num_queries(15):
         response = client.get(url("editor", "test"))
     page = response.content.decode()
@@ -213,7 +214,7 @@ def measure_data(**changes) -> dict:
 
 
 def test_add_a_measure_with_partners_place_and_the_drafts_own_field(strategy, client):
-    draft = services.start_draft(strategy)
+    draft = versions.start_draft(strategy)
     field = draft.fields_of_action.get()
     partner = OrganisationFactory()
     response = client.post(
@@ -238,7 +239,7 @@ def test_add_a_measure_with_partners_place_and_the_drafts_own_field(strategy, cl
 
 
 def test_relations_offer_only_the_drafts_own_items(strategy, client):
-    services.start_draft(strategy)
+    versions.start_draft(strategy)
     published_field = strategy.published_version.fields_of_action.get()
     response = client.post(
         url("item_add", "test", "measure"), measure_data(fields_of_action=[published_field.pk])
@@ -261,7 +262,7 @@ def test_relations_offer_only_the_drafts_own_items(strategy, client):
 def test_wrong_measure_input_is_a_form_error_next_to_its_field(
     strategy, client, changes, field, message
 ):
-    services.start_draft(strategy)
+    versions.start_draft(strategy)
     with translation.override("en"):
         response = client.post(url("item_add", "test", "measure"), measure_data(**changes))
     assert response.status_code == 200
@@ -271,7 +272,7 @@ def test_wrong_measure_input_is_a_form_error_next_to_its_field(
 
 
 def test_edit_a_measure_title_in_the_draft_only(strategy, client):
-    draft = services.start_draft(strategy)
+    draft = versions.start_draft(strategy)
     measure = draft.measures.get()
     page = client.get(url("item_edit", "test", "measure", measure.pk))
     assert page.status_code == 200
@@ -325,7 +326,7 @@ def indicator_data(measure: Measure, **changes) -> dict:
 
 
 def test_add_an_indicator_with_a_decimal_comma(strategy, client):
-    draft = services.start_draft(strategy)
+    draft = versions.start_draft(strategy)
     measure = draft.measures.get()
     response = client.post(
         url("item_add", "test", "indicator"),
@@ -351,7 +352,7 @@ def test_add_an_indicator_with_a_decimal_comma(strategy, client):
     ],
 )
 def test_indicator_source_settings_are_checked_by_the_source(strategy, client, changes, message):
-    draft = services.start_draft(strategy)
+    draft = versions.start_draft(strategy)
     response = client.post(
         url("item_add", "test", "indicator"),
         indicator_data(draft.measures.get(), **changes),
@@ -363,7 +364,7 @@ def test_indicator_source_settings_are_checked_by_the_source(strategy, client, c
 
 
 def test_an_indicator_deadline_before_its_baseline_is_a_form_error(strategy, client):
-    draft = services.start_draft(strategy)
+    draft = versions.start_draft(strategy)
     response = client.post(
         url("item_add", "test", "indicator"),
         indicator_data(draft.measures.get(), target_date="2023-01-01"),
@@ -373,7 +374,7 @@ def test_an_indicator_deadline_before_its_baseline_is_a_form_error(strategy, cli
 
 
 def test_edit_an_indicator_target(strategy, client):
-    draft = services.start_draft(strategy)
+    draft = versions.start_draft(strategy)
     indicator = draft.indicators.get()
     data = indicator_data(
         indicator.measure,
@@ -391,7 +392,7 @@ def test_edit_an_indicator_target(strategy, client):
 
 
 def test_add_value_field_and_goal(strategy, client):
-    draft = services.start_draft(strategy)
+    draft = versions.start_draft(strategy)
     client.post(url("item_add", "test", "value"), {"name": "inklusiv", "order": 2})
     client.post(url("item_add", "test", "field_of_action"), {"title": "Verwaltung", "order": 1})
     field = draft.fields_of_action.get(title="Verwaltung")
@@ -404,7 +405,7 @@ def test_add_value_field_and_goal(strategy, client):
 
 
 def test_remove_asks_first_and_says_what_goes_with_it(strategy, client):
-    draft = services.start_draft(strategy)
+    draft = versions.start_draft(strategy)
     field = draft.fields_of_action.get()
     with translation.override("en"):
         page = client.get(url("item_remove", "test", "field_of_action", field.pk))
@@ -422,11 +423,11 @@ def test_remove_asks_first_and_says_what_goes_with_it(strategy, client):
 
 
 def test_review_shows_the_changes_in_words_and_publishing_needs_a_note(strategy, client, staff):
-    draft = services.start_draft(strategy)
+    draft = versions.start_draft(strategy)
     measure = draft.measures.get()
-    services.edit_item(measure, title="Kiezbox 2.0", status="running")
-    services.add_item(draft, Value, name="inklusiv")
-    services.remove_item(draft.goals.get())
+    versions.edit_item(measure, title="Kiezbox 2.0", status="running")
+    versions.add_item(draft, Value, name="inklusiv")
+    versions.remove_item(draft.goals.get())
     with translation.override("en"):
         page = client.get(url("review", "test"))
         text = page.content.decode()
@@ -453,10 +454,10 @@ def test_review_shows_the_changes_in_words_and_publishing_needs_a_note(strategy,
 
 
 def test_review_names_related_items_by_title(strategy, client):
-    draft = services.start_draft(strategy)
-    field = services.add_item(draft, FieldOfAction, title="Verwaltung")
+    draft = versions.start_draft(strategy)
+    field = versions.add_item(draft, FieldOfAction, title="Verwaltung")
     measure = draft.measures.get()
-    services.edit_item(measure, fields_of_action=[field])
+    versions.edit_item(measure, fields_of_action=[field])
     with translation.override("en"):
         page = client.get(url("review", "test"))
         measures = next(g for g in page.context["entry"].groups if g.label == "Measures")
@@ -522,10 +523,10 @@ def test_deleting_with_a_bad_date_is_404(strategy, client):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_measurement_sent_twice_at_once_keeps_one_row(login, staff):
-    strategy = services.create_strategy("Parallel", slug="test")
+    strategy = versions.create_strategy("Parallel", slug="test")
     version = strategy.versions.get()
-    measure = services.add_item(version, Measure, title="M", type=MeasureType.CENTRAL)
-    indicator = services.add_item(
+    measure = versions.add_item(version, Measure, title="M", type=MeasureType.CENTRAL)
+    indicator = versions.add_item(
         version,
         Indicator,
         measure=measure,
@@ -535,7 +536,7 @@ def test_the_same_measurement_sent_twice_at_once_keeps_one_row(login, staff):
         target_value=1,
         target_date=date(2030, 1, 1),
     )
-    services.publish(version, staff, "v1")
+    versions.publish(version, staff, "v1")
     target = url("measurement_add", "test", measure.key, indicator.key)
     prefix = f"m-{indicator.key}"
     statuses = []
@@ -583,7 +584,7 @@ def test_csv_with_a_bad_line_reports_the_line_and_stores_nothing(strategy, clien
 
 def test_csv_import_reports_created_and_updated_counts(strategy, client):
     indicator = published_indicator(strategy)
-    progress.record_measurement(indicator, date(2025, 1, 1), 11)
+    tracking.record_measurement(indicator, date(2025, 1, 1), 11)
     csv = "indicator,date,value,note\nKiezboxen im Betrieb,2025-01-01,12,\n"
     csv += f'{indicator.key},01.02.2025,"14,5",Februar\n'
     with translation.override("en"):
@@ -650,10 +651,10 @@ def test_sync_now_fetches_a_sensorthings_datastream(staff, client, _partitions):
             phenomenon_time_start=datetime(2025, 3, day, 12, tzinfo=UTC),
             result_number=result,
         )
-    strategy = services.create_strategy("Luft", slug="luft")
+    strategy = versions.create_strategy("Luft", slug="luft")
     version = strategy.versions.get()
-    measure = services.add_item(version, Measure, title="Luft", type=MeasureType.CENTRAL)
-    indicator = services.add_item(
+    measure = versions.add_item(version, Measure, title="Luft", type=MeasureType.CENTRAL)
+    indicator = versions.add_item(
         version,
         Indicator,
         measure=measure,
@@ -666,7 +667,7 @@ def test_sync_now_fetches_a_sensorthings_datastream(staff, client, _partitions):
         source=SourceKind.SENSORTHINGS,
         source_config={"datastream": stream.pk, "aggregate": "mean", "period": "month"},
     )
-    services.publish(version, staff, "v1")
+    versions.publish(version, staff, "v1")
     with translation.override("en"):
         page = client.get(url("measure", "luft", measure.key))
         assert "Fetch values now" in page.content.decode()
@@ -736,7 +737,7 @@ def test_open_a_survey_and_an_overlapping_one_is_refused(strategy, client):
     data = {"opens_at": local(now), "closes_at": local(now + timedelta(days=14))}
     response = client.post(url("survey", "test", measure.key), data)
     assert response.status_code == 302
-    assert progress.open_survey_for(measure.key, now=now + timedelta(minutes=5)) is not None
+    assert selectors.open_survey_for(measure.key, now=now + timedelta(minutes=5)) is not None
     again = client.post(url("survey", "test", measure.key), data)
     backwards = client.post(
         url("survey", "test", measure.key),
@@ -750,11 +751,12 @@ def test_open_a_survey_and_an_overlapping_one_is_refused(strategy, client):
 
 def test_checklist_is_seeded_and_saves_ticked_steps(strategy, client):
     measure = published_measure(strategy)
-    assert not HandbookStep.objects.exists()
+    steps = list(HandbookStep.objects.filter(strategy=strategy))  # seeded with the strategy
+    assert len(steps) > 5
     page = client.get(url("measure", "test", measure.key))
     assert page.status_code == 200
-    steps = list(HandbookStep.objects.filter(strategy=strategy))
-    assert len(steps) > 5
+    assert HandbookStep.objects.count() == len(steps)  # the page writes nothing
+    assert f'value="{steps[0].pk}"' in page.content.decode()
     shown = [s.pk for s in steps]
     client.post(
         url("checklist", "test", measure.key),
@@ -793,8 +795,8 @@ def test_measure_page_shows_status_and_measurements_in_a_few_queries(
 ):
     indicator = published_indicator(strategy)
     for month in range(1, 7):
-        progress.record_measurement(indicator, date(2025, month, 1), 10 + month)
-    progress.seed_handbook(strategy)
+        tracking.record_measurement(indicator, date(2025, month, 1), 10 + month)
+    tracking.seed_handbook(strategy)
     with translation.override("en"), django_assert_max_num_queries(30):
         page = client.get(url("measure", "test", indicator.measure.key))
     text = page.content.decode()
@@ -818,8 +820,8 @@ def test_the_first_version_is_reviewed_item_by_item_and_published(client):
 def test_every_staff_page_renders_in_german(strategy, login, staff):
     client = login(staff)  # no language cookie: German, the default
     measure = published_measure(strategy)
-    progress.record_measurement(published_indicator(strategy), date(2025, 1, 1), 12)
-    services.start_draft(strategy)
+    tracking.record_measurement(published_indicator(strategy), date(2025, 1, 1), 12)
+    versions.start_draft(strategy)
     draft_measure = strategy.draft.measures.get()
     pages = [
         url("strategies"),
@@ -848,7 +850,7 @@ def test_staff_pages_work_on_the_demo_strategy(login, staff):
     slug = strategy.slug
     pages = [url("dashboard", slug), url("import", slug)]
     pages += [url("measure", slug, m.key) for m in strategy.published_version.measures.all()]
-    services.start_draft(strategy)
+    versions.start_draft(strategy)
     pages += [url("editor", slug), url("review", slug)]
     for page in pages:
         assert client.get(page).status_code == 200, page

@@ -9,7 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from gemeinsam.strategy import services
+from gemeinsam.strategy import changelog
+from gemeinsam.strategy.changelog import Change
 from gemeinsam.strategy.models import (
     FieldOfAction,
     Goal,
@@ -22,7 +23,8 @@ from gemeinsam.strategy.models import (
     VersionFrozen,
     VersionState,
 )
-from gemeinsam.strategy.services import Change, StrategyError
+from gemeinsam.strategy.services import versions
+from gemeinsam.strategy.services.versions import StrategyError
 from tests.conftest import OrganisationFactory, run_concurrently, shared_data
 
 
@@ -34,12 +36,12 @@ def structure() -> dict:
 @pytest.fixture
 def published(db, staff):
     """A strategy whose version 1 has a value, a field with a goal and a measure, published."""
-    strategy = services.create_strategy("Teststrategie", user=staff)
+    strategy = versions.create_strategy("Teststrategie", user=staff)
     version = strategy.versions.get()
-    services.add_item(version, Value, name="nachhaltig", name_en="sustainable")
-    field = services.add_item(version, FieldOfAction, title="Daten", guiding_idea="Offen")
-    services.add_item(version, Goal, field_of_action=field, title="Offene Daten")
-    services.add_item(
+    versions.add_item(version, Value, name="nachhaltig", name_en="sustainable")
+    field = versions.add_item(version, FieldOfAction, title="Daten", guiding_idea="Offen")
+    versions.add_item(version, Goal, field_of_action=field, title="Offene Daten")
+    versions.add_item(
         version,
         Measure,
         title="Kiezbox",
@@ -51,7 +53,7 @@ def published(db, staff):
         end=date(2026, 12, 31),
         fields_of_action=[field],
     )
-    services.publish(version, staff, "Erste Fassung")
+    versions.publish(version, staff, "Erste Fassung")
     return strategy
 
 
@@ -62,29 +64,29 @@ def test_publish_freezes_the_version(published, staff):
     assert version.published_by == staff
     measure = version.measures.get()
     with translation.override("en"), pytest.raises(VersionFrozen, match="published"):
-        services.edit_item(measure, title="Anders")
+        versions.edit_item(measure, title="Anders")
     with pytest.raises(VersionFrozen):
-        services.add_item(version, Value, name="neu")
+        versions.add_item(version, Value, name="neu")
     with pytest.raises(VersionFrozen):
-        services.remove_item(measure)
+        versions.remove_item(measure)
     measure.title = "Am Service vorbei"
     with pytest.raises(VersionFrozen):
         measure.save()
     with pytest.raises(VersionFrozen):
-        services.publish(version, staff, "noch einmal")
+        versions.publish(version, staff, "noch einmal")
     assert Measure.objects.get(pk=measure.pk).title == "Kiezbox"
 
 
 def test_publish_needs_a_change_note(db, staff):
-    strategy = services.create_strategy("Ohne Notiz")
+    strategy = versions.create_strategy("Ohne Notiz")
     with pytest.raises(StrategyError):
-        services.publish(strategy.versions.get(), staff, "  ")
+        versions.publish(strategy.versions.get(), staff, "  ")
     assert strategy.versions.get().state == VersionState.DRAFT
 
 
 def test_start_draft_copies_every_item_with_its_key(published, staff):
     old = published.versions.get()
-    draft = services.start_draft(published, staff)
+    draft = versions.start_draft(published, staff)
     assert (draft.number, draft.state) == (2, VersionState.DRAFT)
     for model in (Value, FieldOfAction, Goal, Measure):
         old_keys = set(model.objects.filter(version=old).values_list("key", flat=True))
@@ -104,29 +106,29 @@ def test_start_draft_copies_every_item_with_its_key(published, staff):
         date(2024, 1, 1),
         date(2026, 12, 31),
     )
-    assert services.diff(old, draft) == []
+    assert changelog.diff(old, draft) == []
 
 
 def test_one_draft_at_a_time(published, staff):
-    services.start_draft(published, staff)
+    versions.start_draft(published, staff)
     with translation.override("de"), pytest.raises(StrategyError, match="Entwurf"):
-        services.start_draft(published, staff)
+        versions.start_draft(published, staff)
     assert published.versions.filter(state=VersionState.DRAFT).count() == 1
 
 
 def test_a_new_draft_after_publishing(published, staff):
-    draft = services.start_draft(published, staff)
-    services.publish(draft, staff, "Zweite Fassung")
-    third = services.start_draft(published, staff)
+    draft = versions.start_draft(published, staff)
+    versions.publish(draft, staff, "Zweite Fassung")
+    third = versions.start_draft(published, staff)
     assert third.number == 3
     assert published.published_version == draft
 
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_drafts_leave_one(staff):
-    strategy = services.create_strategy("Parallel")
-    services.publish(strategy.versions.get(), staff, "Erste Fassung")
-    errors = run_concurrently([lambda: services.start_draft(strategy)] * 2)
+    strategy = versions.create_strategy("Parallel")
+    versions.publish(strategy.versions.get(), staff, "Erste Fassung")
+    errors = run_concurrently([lambda: versions.start_draft(strategy)] * 2)
     assert len(errors) <= 1
     assert all(isinstance(error, StrategyError) for error in errors)
     assert strategy.versions.filter(state=VersionState.DRAFT).count() == 1
@@ -134,14 +136,14 @@ def test_concurrent_drafts_leave_one(staff):
 
 def test_diff_finds_added_removed_and_changed_items(published, staff):
     old = published.versions.get()
-    draft = services.start_draft(published, staff)
-    services.edit_item(draft.measures.get(), title="Kiezbox 2.0", status=MeasureStatus.RUNNING)
-    services.remove_item(draft.values.get())
-    new_field = services.add_item(draft, FieldOfAction, title="Verwaltung")
-    services.edit_item(draft.goals.get(), field_of_action=new_field)
-    services.publish(draft, staff, "Kiezbox umbenannt")
+    draft = versions.start_draft(published, staff)
+    versions.edit_item(draft.measures.get(), title="Kiezbox 2.0", status=MeasureStatus.RUNNING)
+    versions.remove_item(draft.values.get())
+    new_field = versions.add_item(draft, FieldOfAction, title="Verwaltung")
+    versions.edit_item(draft.goals.get(), field_of_action=new_field)
+    versions.publish(draft, staff, "Kiezbox umbenannt")
 
-    changes = services.diff(old, draft)
+    changes = changelog.diff(old, draft)
     value_key = str(old.values.get().key)
     measure_key = str(old.measures.get().key)
     goal_key = str(old.goals.get().key)
@@ -166,32 +168,32 @@ def test_diff_finds_added_removed_and_changed_items(published, staff):
 
 def test_diff_of_fields_of_action_and_partners_by_key(published, staff):
     old = published.versions.get()
-    draft = services.start_draft(published, staff)
+    draft = versions.start_draft(published, staff)
     partner = OrganisationFactory(slug="neu")
     measure = draft.measures.get()
-    services.edit_item(measure, partners=[partner], fields_of_action=[])
-    changes = {c.field: c for c in services.diff(old, draft)}
+    versions.edit_item(measure, partners=[partner], fields_of_action=[])
+    changes = {c.field: c for c in changelog.diff(old, draft)}
     assert changes["partners"].new == ["neu"]
     assert changes["fields_of_action"].old == [str(old.fields_of_action.get().key)]
     assert changes["fields_of_action"].new == []
 
 
 def test_diff_from_nothing_adds_everything(published):
-    changes = services.diff(None, published.versions.get())
+    changes = changelog.diff(None, published.versions.get())
     assert {c.kind for c in changes} == {"added"}
     assert len(changes) == 4
 
 
 def test_edit_checks_the_item(published, staff):
-    draft = services.start_draft(published, staff)
+    draft = versions.start_draft(published, staff)
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.edit_item(draft.measures.get(), start=date(2030, 1, 1))
+        versions.edit_item(draft.measures.get(), start=date(2030, 1, 1))
 
 
 def test_load_gdb_seeds_the_structure(db, structure, staff):
-    strategy = services.load_gdb(structure, user=staff)
+    strategy = versions.load_gdb(structure, user=staff)
     version = strategy.published_version
     assert version.number == 1 and version.is_frozen
     assert strategy.name == "Gemeinsam Digital: Berlin"
@@ -212,16 +214,16 @@ def test_load_gdb_seeds_the_structure(db, structure, staff):
     assert titles[0] == "Smart Space Hardenbergplatz"
     assert any(title.startswith("Kiezbox 2.0") for title in titles)
     with pytest.raises(StrategyError):
-        services.load_gdb(structure)
+        versions.load_gdb(structure)
     assert StrategyVersion.objects.filter(strategy=strategy).count() == 1
 
 
 def test_a_changed_target_and_goals_show_in_the_diff(published, staff):
     version = published.versions.get()
-    draft = services.start_draft(published, staff)
+    draft = versions.start_draft(published, staff)
     measure = draft.measures.get()
     goal = draft.goals.get()
-    indicator = services.add_item(
+    indicator = versions.add_item(
         draft,
         Indicator,
         measure=measure,
@@ -231,19 +233,19 @@ def test_a_changed_target_and_goals_show_in_the_diff(published, staff):
         target_value=40,
         target_date=date(2028, 1, 1),
     )
-    services.edit_item(measure, goals=[goal], longitude=13.4, latitude=52.5)
-    services.publish(draft, staff, "Indikator und Ziel")
-    second = services.start_draft(published, staff)
+    versions.edit_item(measure, goals=[goal], longitude=13.4, latitude=52.5)
+    versions.publish(draft, staff, "Indikator und Ziel")
+    second = versions.start_draft(published, staff)
     copied = second.indicators.get()
     assert copied.key == indicator.key and copied.measure.key == measure.key
     assert [g.key for g in second.measures.get().goals.all()] == [goal.key]
-    services.edit_item(copied, target_value=50, target_date=date(2029, 1, 1))
-    changes = services.diff(draft, second)
+    versions.edit_item(copied, target_value=50, target_date=date(2029, 1, 1))
+    changes = changelog.diff(draft, second)
     assert {(c.item_type, c.field, c.old, c.new) for c in changes} == {
         ("indicator", "target_value", 40.0, 50.0),
         ("indicator", "target_date", date(2028, 1, 1), date(2029, 1, 1)),
     }
-    first_changes = services.diff(version, draft)
+    first_changes = changelog.diff(version, draft)
     assert ("indicator", "added") in {(c.item_type, c.kind) for c in first_changes}
     assert ("goals", [], [str(goal.key)]) in [
         (c.field, c.old, c.new) for c in first_changes if c.item_type == "measure"
@@ -251,9 +253,9 @@ def test_a_changed_target_and_goals_show_in_the_diff(published, staff):
 
 
 def test_an_indicator_deadline_must_follow_its_baseline(published, staff):
-    draft = services.start_draft(published, staff)
+    draft = versions.start_draft(published, staff)
     with pytest.raises(ValidationError):
-        services.add_item(
+        versions.add_item(
             draft,
             Indicator,
             measure=draft.measures.get(),

@@ -11,6 +11,7 @@ from gemeinsam.core import views as core_views
 from gemeinsam.core.api import api
 from gemeinsam.core.media import serve_media
 from gemeinsam.participation import urls as participation_urls
+from gemeinsam.strategy import urls as strategy_urls
 
 admin.site.login = secure_admin_login(admin.site.login)  # throttled, like every login
 admin.site.site_header = "Gemeinsam"
@@ -25,7 +26,10 @@ urlpatterns = [
     path("budgeting/", include("gemeinsam.budgeting.urls")),
     path("panels/", include("gemeinsam.sortition.urls")),
     path("strategy/", include("gemeinsam.strategy.urls")),
-    path("staff/strategy/", include("gemeinsam.strategy.urls_staff")),
+    path(
+        "staff/strategy/",
+        include((strategy_urls.staff_urlpatterns, strategy_urls.staff_app_name)),
+    ),
     path("knowledge/", include("gemeinsam.knowledge.urls")),
     path("sensors/", include("gemeinsam.sensors.urls_public")),
     path("accounts/", include("allauth.urls")),

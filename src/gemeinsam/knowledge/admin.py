@@ -1,5 +1,6 @@
-"""Admin for the knowledge store: documents are saved and deleted through the services,
-so that the search index follows; attachments and links to measures are edited inline."""
+"""Admin for the knowledge store: documents and attachments are saved and deleted through
+the services, so that the search index and the audit log follow; attachments and links to
+measures are edited inline."""
 
 from django.contrib import admin
 
@@ -40,7 +41,17 @@ class DocumentAdmin(admin.ModelAdmin):
     inlines = [AttachmentInline, DocumentMeasureInline]
 
     def save_model(self, request, obj, form, change):
-        services.save_document(obj)
+        services.save_document(obj, user=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        """Attachments are added and removed through the services, which log them."""
+        if formset.model is not Attachment:
+            super().save_formset(request, form, formset, change)
+            return
+        for attachment in formset.save(commit=False):
+            services.save_attachment(attachment, user=request.user)
+        for attachment in formset.deleted_objects:
+            services.remove_attachment(attachment, user=request.user)
 
     def delete_model(self, request, obj):
         services.delete_document(obj)

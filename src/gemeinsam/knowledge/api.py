@@ -13,7 +13,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
-from gemeinsam.knowledge import services
+from gemeinsam.knowledge import selectors
 from gemeinsam.knowledge.models import Document
 from gemeinsam.knowledge.predicates import visible_documents
 
@@ -156,7 +156,7 @@ def get_document(request: HttpRequest, slug: str):
                 "title": m.title,
                 "url": request.build_absolute_uri(m.url) if m.url else None,
             }
-            for m in services.linked_measures(document)
+            for m in selectors.linked_measures(document)
         ],
     }
 
@@ -175,7 +175,7 @@ def search(request: HttpRequest, q: str = "", limit: int = 20):
         raise HttpError(
             400, _("The search term is too long (at most %(max)d characters).") % {"max": MAX_QUERY}
         )
-    results = services.search_all(query, limit=max(1, min(limit, 50)))
+    results = selectors.search_all(query, limit=max(1, min(limit, 50)))
     return {
         "query": results.query,
         "counts": {

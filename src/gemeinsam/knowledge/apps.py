@@ -1,6 +1,6 @@
 """App configuration for the knowledge store (Wissensspeicher): the API router, the
-documents on a measure's page, the guard that keeps attachments out of /media/, and the
-removal of a deleted attachment's file."""
+documents on a measure's page, the guard that keeps attachments out of /media/, the
+removal of a deleted attachment's file and the names of its audit events."""
 
 from django.apps import AppConfig
 from django.db.models.signals import post_delete
@@ -14,22 +14,34 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self) -> None:
         from gemeinsam.core.api import api
-        from gemeinsam.core.hooks import register_measure_related, register_media_guard
+        from gemeinsam.core.hooks import (
+            register_audit_verbs,
+            register_measure_related,
+            register_media_guard,
+        )
         from gemeinsam.knowledge.api import router
 
         api.add_router("/knowledge", router)
         register_measure_related(_measure_documents)
-        # Attachments are downloaded through knowledge.views.attachment, which checks that
+        # Attachments are downloaded through knowledge.views.public.attachment, which checks
         # the document is published; /media/ would serve a draft's pictures to anyone.
         register_media_guard("knowledge", _never)
         post_delete.connect(
             _delete_file, sender="knowledge.Attachment", dispatch_uid="knowledge-delete-file"
         )
+        register_audit_verbs(
+            {
+                "knowledge.document_published": _("Document published"),
+                "knowledge.document_unpublished": _("Document unpublished"),
+                "knowledge.attachment_added": _("Attachment added"),
+                "knowledge.attachment_removed": _("Attachment removed"),
+            }
+        )
 
 
 def _measure_documents(measure_key) -> list[tuple[str, str]]:
     """A measure's page lists the published documents linked to it."""
-    from gemeinsam.knowledge.services import documents_for_measure
+    from gemeinsam.knowledge.selectors import documents_for_measure
 
     return [(d.title, d.get_absolute_url()) for d in documents_for_measure(measure_key)]
 

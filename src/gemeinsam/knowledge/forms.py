@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gemeinsam.knowledge.models import DocumentMeasure
-from gemeinsam.knowledge.services import published_measures
+from gemeinsam.knowledge.selectors import published_measures
 
 
 def measure_choices() -> list:

@@ -103,7 +103,7 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 
 class Attachment(models.Model):
     """A file attached to a document (a report, a template, a table), downloaded through
-    knowledge.views.attachment, never served from /media/."""
+    knowledge.views.public.attachment, never served from /media/."""
 
     document = models.ForeignKey(
         Document,
@@ -174,7 +174,7 @@ class DocumentMeasure(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    # Indexed: a measure's page asks for its documents (services.documents_for_measure).
+    # Indexed: a measure's page asks for its documents (selectors.documents_for_measure).
     measure_key = models.UUIDField(_("measure"), db_index=True)
 
     class Meta:

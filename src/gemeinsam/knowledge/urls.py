@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from gemeinsam.knowledge import views
+from gemeinsam.knowledge.views import public
 
 app_name = "knowledge"
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("<slug:slug>/", views.document, name="document"),
-    path("<slug:slug>/attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("", public.index, name="index"),
+    path("<slug:slug>/", public.document, name="document"),
+    path("<slug:slug>/attachments/<int:pk>/", public.attachment, name="attachment"),
 ]

@@ -13,9 +13,9 @@ from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
-from gemeinsam.strategy import imports, progress, selectors, services
+from gemeinsam.strategy import selectors
+from gemeinsam.strategy.changelog import version_diffs
 from gemeinsam.strategy.models import Indicator, Measurement, Strategy, StrategyVersion
-from gemeinsam.strategy.report import translated_rule
 from gemeinsam.strategy.schemas import (
     ChangelogEntry,
     ChangeOut,
@@ -36,6 +36,7 @@ from gemeinsam.strategy.schemas import (
     ValueOut,
     VersionOut,
 )
+from gemeinsam.strategy.services import imports, tracking
 
 router = Router(tags=["strategy"])
 
@@ -101,7 +102,7 @@ def _indicator_out(view: selectors.IndicatorView) -> IndicatorOut:
         latest_value=latest.value if latest else None,
         latest_date=latest.date if latest else None,
         status=view.assessment.status.value,
-        rule=translated_rule(view),
+        rule=selectors.rule_in_words(view.assessment),
     )
 
 
@@ -203,19 +204,15 @@ def versions(request: HttpRequest, slug: str):
 def changelog(request: HttpRequest, slug: str):
     strategy = _strategy(slug)
     published = list(strategy.versions.filter(state="published").order_by("number"))
-    entries = []
-    previous = None
-    for version in published:
-        changes = [ChangeOut(**change.__dict__) for change in services.diff(previous, version)]
-        entries.append(
-            ChangelogEntry(
-                number=version.number,
-                published_at=version.published_at,
-                change_note=version.change_note,
-                changes=changes,
-            )
+    entries = [
+        ChangelogEntry(
+            number=version.number,
+            published_at=version.published_at,
+            change_note=version.change_note,
+            changes=[ChangeOut(**change.__dict__) for change in changes],
         )
-        previous = version
+        for version, changes in version_diffs(published)
+    ]
     return entries[::-1]
 
 
@@ -239,7 +236,7 @@ def measure(request: HttpRequest, slug: str, key: str, version: int | None = Que
     if found is None:
         raise HttpError(404, _("There is no measure “%(key)s”.") % {"key": key[:60]})
     views = selectors.indicator_views(list(found.indicators.all()))
-    latest = progress.latest_rounds(progress.compass_history(found.key))
+    latest = selectors.latest_rounds(selectors.compass_history(found.key))
     value_keys = {v.key for v in chosen.values.all()}
     compass = [
         CompassOut(
@@ -291,7 +288,7 @@ def measurements(
     indicator = chosen.indicators.filter(key=indicator_key).first() if indicator_key else None
     if indicator is None:
         raise HttpError(404, _("There is no indicator “%(key)s”.") % {"key": key[:60]})
-    return [_measurement_out(m) for m in progress.measurements(indicator)]
+    return [_measurement_out(m) for m in selectors.measurements(indicator)]
 
 
 def _staff_only(request: HttpRequest) -> None:
@@ -320,10 +317,10 @@ def record(request: HttpRequest, slug: str, key: str, payload: MeasurementIn):
     if indicator is None:
         raise HttpError(404, _("There is no indicator “%(key)s”.") % {"key": key[:60]})
     try:
-        saved, created = progress.record_measurement(
+        saved, created = tracking.record_measurement(
             indicator, payload.date, payload.value, user=request.user, note=payload.note
         )
-    except progress.ProgressError as error:
+    except tracking.ProgressError as error:
         return 400, {"detail": str(error)}
     return 200, {"measurement": _measurement_out(saved), "created": created}
 

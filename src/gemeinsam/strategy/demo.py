@@ -20,7 +20,6 @@ from django.utils import timezone
 from gemeinsam.core.demo import demo_users
 from gemeinsam.core.models import Organisation
 from gemeinsam.core.roles import Role
-from gemeinsam.strategy import progress, services
 from gemeinsam.strategy.models import (
     Direction,
     HandbookPhase,
@@ -32,6 +31,7 @@ from gemeinsam.strategy.models import (
     SourceKind,
     Strategy,
 )
+from gemeinsam.strategy.services import tracking, versions
 
 SLUG = "gemeinsam-digital-berlin"
 STRUCTURE = Path(__file__).parent / "data" / "gdb_structure.json"
@@ -275,7 +275,7 @@ def _air_quality_indicator(version, measure: Measure) -> Indicator | None:
     ).first()
     if datastream is None:
         return None
-    return services.add_item(
+    return versions.add_item(
         version,
         Indicator,
         measure=measure,
@@ -313,7 +313,7 @@ def _link_demo_processes(measures: list[Measure]) -> None:
     ]
     for index, target in links:
         if target is not None:
-            progress.link_process(measures[index], target)
+            tracking.link_process(measures[index], target)
 
 
 def load_demo_content() -> Strategy:
@@ -323,7 +323,7 @@ def load_demo_content() -> Strategy:
     users = demo_users()
     staff = users.get(Role.STAFF)
     with transaction.atomic():
-        strategy = services.load_gdb(structure(), slug=SLUG, user=staff)
+        strategy = versions.load_gdb(structure(), slug=SLUG, user=staff)
         _describe_pilots(strategy, staff)
     return strategy
 
@@ -331,13 +331,13 @@ def load_demo_content() -> Strategy:
 def _describe_pilots(strategy: Strategy, staff) -> None:
     today = timezone.localdate()
     rng = random.Random(2022)  # invented demo values, the same on every run
-    draft = services.start_draft(strategy, staff)
+    draft = versions.start_draft(strategy, staff)
     fields = list(draft.fields_of_action.all())
     goals_by_field = {field.pk: list(field.goals.all()) for field in fields}
     organisations = {o.slug: o for o in Organisation.objects.filter(slug__startswith="demo-")}
     measures = list(draft.measures.all())
     for measure, pilot in zip(measures, PILOTS, strict=True):
-        services.edit_item(
+        versions.edit_item(
             measure,
             summary=pilot.summary,
             description=pilot.description,
@@ -358,7 +358,7 @@ def _describe_pilots(strategy: Strategy, staff) -> None:
             latitude=pilot.place[2] if pilot.place else None,
         )
         for order, example in enumerate(pilot.indicators):
-            indicator = services.add_item(
+            indicator = versions.add_item(
                 draft,
                 Indicator,
                 measure=measure,
@@ -376,15 +376,15 @@ def _describe_pilots(strategy: Strategy, staff) -> None:
                 order=order,
             )
             for when, value in _example_series(example, today, rng):
-                progress.record_measurement(indicator, when, value, user=staff, note="Beispielwert")
+                tracking.record_measurement(indicator, when, value, user=staff, note="Beispielwert")
     air = _air_quality_indicator(draft, measures[1])
-    services.publish(
+    versions.publish(
         draft,
         staff,
         "Pilotprojekte beschrieben: Träger, Partner, Budget, Orte und Beispielindikatoren.",
     )
     if air is not None:
-        progress.sync_indicator(air)
+        tracking.sync_indicator(air)
     _assess(strategy, measures, staff, today)
     _checklists(strategy, measures, staff)
     _link_demo_processes(measures)
@@ -399,7 +399,7 @@ def _assess(strategy: Strategy, measures: list[Measure], staff, today: date) -> 
         current = published[measure.key]
         earlier = [max(score - 1, 0) for score in pilot.team_scores]
         for on, scores in ((pilot.start + timedelta(days=60), earlier), (today, pilot.team_scores)):
-            progress.assess_measure(
+            tracking.assess_measure(
                 current,
                 {
                     value.key: (score, f"Einschätzung des Projektteams zu „{value.name}“.")
@@ -410,14 +410,14 @@ def _assess(strategy: Strategy, measures: list[Measure], staff, today: date) -> 
             )
     hardenbergplatz = published[measures[0].key]
     now = timezone.now()
-    survey = progress.open_survey(
+    survey = tracking.open_survey(
         hardenbergplatz,
         opens_at=now - timedelta(days=7),
         closes_at=now + timedelta(days=60),
         user=staff,
     )
     for offset, user in enumerate(participants):
-        progress.answer_survey(
+        tracking.answer_survey(
             survey,
             user,
             {
@@ -428,7 +428,6 @@ def _assess(strategy: Strategy, measures: list[Measure], staff, today: date) -> 
 
 
 def _checklists(strategy: Strategy, measures: list[Measure], staff) -> None:
-    progress.seed_handbook(strategy)
     phases = list(HandbookPhase)
     version = strategy.published_version
     published = {m.key: m for m in version.measures.all()}
@@ -444,4 +443,4 @@ def _checklists(strategy: Strategy, measures: list[Measure], staff) -> None:
             first = first_of_phase[step.phase] == step
             # Earlier phases done; in the current phase the first step only.
             if step_phase < reached or (step_phase == reached and first):
-                progress.set_step_done(current, step, True, user=staff)
+                tracking.set_step_done(current, step, True, user=staff)

@@ -3,31 +3,22 @@ every indicator as it stood at the end of that year, by field of action and meas
 
 Measurements after the cut-off are left out and every status is computed as of the cut-off,
 so a report for a past year reads the same whenever it is generated. The HTML page, the PDF
-and `gemeinsam strategy report` all render what `build_report` returns.
+(exports.report_pdf) and `gemeinsam strategy report` all render what `build_report` returns.
 """
 
-import hashlib
-import logging
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from importlib import metadata
-from pathlib import Path
-from statistics import mean
 from uuid import UUID
 
-from django.core.cache import cache
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gemeinsam.core.i18n import localized
 from gemeinsam.lib.messages import format_message
-from gemeinsam.strategy import progress
 from gemeinsam.strategy.indicators import Status, assess
 from gemeinsam.strategy.indicators.status import RULE
 from gemeinsam.strategy.models import (
-    AssessmentKind,
     CompassAssessment,
     FieldOfAction,
     Measure,
@@ -41,16 +32,16 @@ from gemeinsam.strategy.selectors import (
     STATUS_SYMBOLS,
     IndicatorView,
     indicator_view,
+    measurements_by_key,
     rule_in_words,
+    split_assessments,
+    survey_round,
+    team_round,
     worst_status,
 )
 
 # Years before the first baseline are not offered; nor more than this many years back.
 MAX_YEARS = 30
-PDF_TEMPLATE = "strategy/report_pdf.html"
-PDF_STYLESHEET = "strategy/report.css"
-# Keys change with the content, so an entry never goes stale; the cache culls old ones.
-PDF_CACHE_SECONDS = 30 * 24 * 3600
 
 
 class ReportUnavailable(ValueError):
@@ -217,41 +208,29 @@ def _compasses(
         .prefetch_related("ratings")
         .order_by("assessed_on", "pk")
     )
-    team: dict[UUID, CompassAssessment] = {}
-    surveys: dict[UUID, dict[int, list[CompassAssessment]]] = defaultdict(lambda: defaultdict(list))
+    by_measure: dict[UUID, list[CompassAssessment]] = defaultdict(list)
     for assessment in assessments:
-        if assessment.kind == AssessmentKind.TEAM:
-            team[assessment.measure_key] = assessment  # ordered by date: the last one wins
-        else:
-            surveys[assessment.measure_key][assessment.survey_id].append(assessment)
+        by_measure[assessment.measure_key].append(assessment)
     result = {}
     for measure in measures:
-        team_scores: dict[UUID, float] = {}
-        team_on = None
-        if (assessment := team.get(measure.key)) is not None:
-            team_scores = {r.value_key: float(r.score) for r in assessment.ratings.all()}
-            team_on = assessment.assessed_on
-        public_scores: dict[UUID, float] = {}
-        public_on, respondents = None, 0
-        if answers_by_survey := surveys.get(measure.key):
-            answers = max(answers_by_survey.values(), key=lambda a: max(x.assessed_on for x in a))
-            scores: dict[UUID, list[int]] = defaultdict(list)
-            for answer in answers:
-                for rating in answer.ratings.all():
-                    scores[rating.value_key].append(rating.score)
-            public_scores = {key: mean(found) for key, found in scores.items()}
-            public_on = max(answer.assessed_on for answer in answers)
-            respondents = len(answers)
+        team, surveys = split_assessments(by_measure.get(measure.key, []))
+        latest_team = team_round(team[-1]) if team else None  # ordered by date: the last
+        public = max((survey_round(a) for a in surveys.values()), key=lambda r: r.on, default=None)
         rows = [
             CompassRow(
                 value,
                 localized(value, "name"),
-                team_scores.get(value.key),
-                public_scores.get(value.key),
+                latest_team.means.get(value.key) if latest_team else None,
+                public.means.get(value.key) if public else None,
             )
             for value in values
         ]
-        result[measure.key] = ReportCompass(rows, team_on, public_on, respondents)
+        result[measure.key] = ReportCompass(
+            rows,
+            latest_team.on if latest_team else None,
+            public.on if public else None,
+            public.respondents if public else 0,
+        )
     return result
 
 
@@ -267,7 +246,7 @@ def build_report(version: StrategyVersion, year: int, *, today: date | None = No
     goal_fields = dict(version.goals.values_list("pk", "field_of_action_id"))
     measures = list(version.measures.prefetch_related("fields_of_action", "goals"))
     indicators = list(version.indicators.all())
-    series = progress.measurements_by_key(i.key for i in indicators)
+    series = measurements_by_key(i.key for i in indicators)
     compasses = _compasses(version, measures, values, cutoff)
 
     by_measure: dict[int, list[ReportIndicator]] = defaultdict(list)
@@ -310,7 +289,7 @@ def build_report(version: StrategyVersion, year: int, *, today: date | None = No
     for _measure, item in listed:
         counted[item.status] += 1
     counts = [StatusCount(s, str(STATUS_LABELS[s]), counted[s]) for s in STATUS_ORDER]
-    # The rule with the tolerance that progress.indicator_status leaves at its default.
+    # The rule with the tolerance that selectors.indicator_status leaves at its default.
     tolerance = assess.__kwdefaults__["tolerance"]
     method = format_message(_(RULE), {"tolerance": f"{tolerance * 100:g}"})
     return Report(
@@ -329,40 +308,3 @@ def build_report(version: StrategyVersion, year: int, *, today: date | None = No
 
 def published_versions(strategy) -> list[StrategyVersion]:
     return list(strategy.versions.filter(state=VersionState.PUBLISHED).order_by("-number"))
-
-
-def pdf_cache_key(report: Report) -> str:
-    """The cache key of the report's PDF: a hash of the HTML WeasyPrint would lay out and of
-    the stylesheet, so that any change in data, language, template or style gives a new key.
-    The time of generation is left out: it is when the PDF was made, not what it reports."""
-    from django.contrib.staticfiles import finders
-
-    html = render_to_string(PDF_TEMPLATE, {"report": replace(report, generated_at=None)})
-    digest = hashlib.sha256(html.encode())
-    digest.update(Path(finders.find(PDF_STYLESHEET)).read_bytes())
-    digest.update(metadata.version("weasyprint").encode())
-    return f"strategy:report-pdf:{digest.hexdigest()}"
-
-
-def render_pdf(report: Report) -> bytes:
-    """The report as a PDF (WeasyPrint), from the same body template as the page. Laying out a
-    large report takes seconds, so the PDF is kept in the cache under `pdf_cache_key` and
-    served from there while nothing it shows has changed."""
-    key = pdf_cache_key(report)
-    pdf = cache.get(key)
-    if pdf is None:
-        pdf = _weasyprint(render_to_string(PDF_TEMPLATE, {"report": report}))
-        cache.set(key, pdf, PDF_CACHE_SECONDS)
-    return pdf
-
-
-def _weasyprint(html: str) -> bytes:
-    from django.contrib.staticfiles import finders
-
-    # WeasyPrint logs every layout step at INFO (from its import on); a command's output is
-    # no place for them.
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-    from weasyprint import CSS, HTML
-
-    stylesheet = finders.find(PDF_STYLESHEET)
-    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=stylesheet)])

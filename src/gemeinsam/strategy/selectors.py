@@ -8,24 +8,36 @@ Queries are batched per kind, so a page costs the same few queries for any numbe
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from statistics import mean
 from uuid import UUID
 
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Count
+from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from gemeinsam.core import hooks
 from gemeinsam.core.i18n import localized
+from gemeinsam.core.models import AuditEvent
 from gemeinsam.lib.messages import format_message
-from gemeinsam.strategy import charts, progress, sources
-from gemeinsam.strategy.indicators import Assessment, Status
+from gemeinsam.strategy import charts, sources
+from gemeinsam.strategy.indicators import Assessment, Status, assess
 from gemeinsam.strategy.models import (
     SCORE_MAX,
     AssessmentKind,
+    ChecklistEntry,
+    CompassAssessment,
+    CompassSurvey,
     FieldOfAction,
     Goal,
+    HandbookPhase,
+    HandbookStep,
     Indicator,
     Measure,
+    MeasureLink,
     Measurement,
     StrategyVersion,
     Value,
@@ -67,6 +79,40 @@ def rule_in_words(assessment: Assessment) -> str:
     return format_message(gettext(assessment.rule_text), params)
 
 
+# Measurements and the status of indicators -----------------------------------------------
+
+
+def measurements(indicator: Indicator) -> list[Measurement]:
+    return list(Measurement.objects.filter(indicator_key=indicator.key).order_by("date"))
+
+
+def measurements_by_key(keys: Iterable[UUID]) -> dict[UUID, list[Measurement]]:
+    """The series of many indicators in one query (for overview pages and the report)."""
+    series: dict[UUID, list[Measurement]] = defaultdict(list)
+    for measurement in Measurement.objects.filter(indicator_key__in=list(keys)).order_by("date"):
+        series[measurement.indicator_key].append(measurement)
+    return series
+
+
+def indicator_status(
+    indicator: Indicator,
+    series: list[Measurement] | None = None,
+    *,
+    today: date | None = None,
+) -> Assessment:
+    """On track, at risk, off track or no data, with the rule (strategy.indicators.status)."""
+    series = measurements(indicator) if series is None else series
+    return assess(
+        direction=indicator.direction,
+        baseline_value=indicator.baseline_value,
+        baseline_date=indicator.baseline_date,
+        target_value=indicator.target_value,
+        deadline=indicator.target_date,
+        measurements=[(m.date, m.value) for m in series],
+        today=today or timezone.localdate(),
+    )
+
+
 @dataclass
 class IndicatorView:
     indicator: Indicator
@@ -84,7 +130,7 @@ def indicator_view(
     indicator: Indicator, series: list[Measurement], *, today: date | None = None
 ) -> IndicatorView:
     today = today or timezone.localdate()
-    assessment = progress.indicator_status(indicator, series, today=today)
+    assessment = indicator_status(indicator, series, today=today)
     chart = charts.indicator_chart(
         baseline=(indicator.baseline_date, indicator.baseline_value),
         target=(indicator.target_date, indicator.target_value),
@@ -99,7 +145,7 @@ def indicator_view(
 def indicator_views(
     indicators: list[Indicator], *, today: date | None = None
 ) -> list[IndicatorView]:
-    series = progress.measurements_by_key(i.key for i in indicators)
+    series = measurements_by_key(i.key for i in indicators)
     return [indicator_view(i, series.get(i.key, []), today=today) for i in indicators]
 
 
@@ -177,18 +223,111 @@ def overview(version: StrategyVersion, *, today: date | None = None) -> Overview
     return Overview(version, values, nodes, unassigned, list(summaries.values()), counts)
 
 
+# The compass of values -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompassRound:
+    """Mean ratings per value key of one team assessment or one survey, with the number of
+    people who rated (1 for a team assessment)."""
+
+    kind: str
+    on: date
+    means: dict[UUID, float]
+    respondents: int
+    justifications: dict[UUID, str]
+
+
+def split_assessments(
+    assessments: Iterable[CompassAssessment],
+) -> tuple[list[CompassAssessment], dict[int, list[CompassAssessment]]]:
+    """The team's assessments, and the public answers by survey, each in the given order."""
+    team: list[CompassAssessment] = []
+    surveys: dict[int, list[CompassAssessment]] = defaultdict(list)
+    for assessment in assessments:
+        if assessment.kind == AssessmentKind.TEAM:
+            team.append(assessment)
+        else:
+            surveys[assessment.survey_id].append(assessment)
+    return team, surveys
+
+
+def survey_scores(answers: Iterable[CompassAssessment]) -> dict[UUID, list[int]]:
+    """Every score the answers of one survey gave, by value key."""
+    scores: dict[UUID, list[int]] = defaultdict(list)
+    for answer in answers:
+        for rating in answer.ratings.all():
+            scores[rating.value_key].append(rating.score)
+    return scores
+
+
+def team_round(assessment: CompassAssessment) -> CompassRound:
+    ratings = list(assessment.ratings.all())
+    return CompassRound(
+        AssessmentKind.TEAM,
+        assessment.assessed_on,
+        {r.value_key: float(r.score) for r in ratings},
+        1,
+        {r.value_key: r.justification for r in ratings},
+    )
+
+
+def survey_round(answers: list[CompassAssessment]) -> CompassRound:
+    """The mean answer of one survey, dated by its latest answer."""
+    return CompassRound(
+        AssessmentKind.PUBLIC,
+        max(answer.assessed_on for answer in answers),
+        {key: mean(values) for key, values in survey_scores(answers).items()},
+        len(answers),
+        {},
+    )
+
+
+def compass_history(measure_key: UUID) -> list[CompassRound]:
+    """Every team assessment and every survey's mean answer for a measure, oldest first."""
+    assessments = CompassAssessment.objects.filter(measure_key=measure_key).prefetch_related(
+        "ratings"
+    )
+    team, surveys = split_assessments(assessments)
+    rounds = [team_round(a) for a in team] + [survey_round(a) for a in surveys.values()]
+    return sorted(rounds, key=lambda r: (r.on, r.kind))
+
+
+def latest_rounds(history: list[CompassRound]) -> dict[str, CompassRound]:
+    """The newest team assessment and the newest survey result, by kind."""
+    latest: dict[str, CompassRound] = {}
+    for compass_round in history:
+        latest[compass_round.kind] = compass_round
+    return latest
+
+
+def open_survey_for(measure_key: UUID, *, now: datetime | None = None) -> CompassSurvey | None:
+    now = now or timezone.now()
+    return CompassSurvey.objects.filter(
+        measure_key=measure_key, opens_at__lte=now, closes_at__gt=now
+    ).first()
+
+
+def surveys_with_answers(measure_key: UUID) -> list[tuple[CompassSurvey, int]]:
+    """A measure's surveys, newest first, each with its number of answers (one query)."""
+    surveys = CompassSurvey.objects.filter(measure_key=measure_key).annotate(
+        answer_count=Count("answers")
+    )
+    return [(survey, survey.answer_count) for survey in surveys]
+
+
 @dataclass
 class CompassView:
     values: list[Value]
-    history: list[progress.CompassRound]
-    team: progress.CompassRound | None
-    public: progress.CompassRound | None
+    history: list[CompassRound]
+    team: CompassRound | None
+    public: CompassRound | None
     radar: charts.RadarChart | None
 
 
 def compass_view(values: list[Value], measure_key: UUID, labels: list[str]) -> CompassView:
-    history = progress.compass_history(measure_key)
-    latest = progress.latest_rounds(history)
+    history = compass_history(measure_key)
+    latest = latest_rounds(history)
     team, public = latest.get(AssessmentKind.TEAM), latest.get(AssessmentKind.PUBLIC)
     series = [
         (kind, [rounds.means.get(value.key) for value in values])
@@ -201,13 +340,66 @@ def compass_view(values: list[Value], measure_key: UUID, labels: list[str]) -> C
     return CompassView(values, history, team, public, radar)
 
 
+# The handbook checklist and linked processes ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    step: HandbookStep
+    done: ChecklistEntry | None
+
+
+def checklist(measure: Measure) -> dict[str, list[ChecklistItem]]:
+    """The handbook's steps of every phase for a measure, each done or not, by phase."""
+    strategy_id = measure.version.strategy_id
+    done = {
+        entry.step_id: entry
+        for entry in ChecklistEntry.objects.filter(measure_key=measure.key).select_related(
+            "done_by"
+        )
+    }
+    phases: dict[str, list[ChecklistItem]] = {phase.value: [] for phase in HandbookPhase}
+    for step in HandbookStep.objects.filter(strategy_id=strategy_id):
+        phases[step.phase].append(ChecklistItem(step, done.get(step.pk)))
+    return phases
+
+
+@dataclass(frozen=True)
+class LinkedProcess:
+    link: MeasureLink
+    kind: str  # "app_label.model"
+    target: models.Model
+
+
+def linked_processes(measure_key: UUID) -> list[LinkedProcess]:
+    """The processes linked to a measure that still exist, grouped by kind."""
+    links = list(MeasureLink.objects.filter(measure_key=measure_key).select_related("content_type"))
+    by_type: dict[int, list[MeasureLink]] = defaultdict(list)
+    for link in links:
+        by_type[link.content_type_id].append(link)
+    found: list[LinkedProcess] = []
+    for type_links in by_type.values():
+        content_type = type_links[0].content_type
+        model = content_type.model_class()
+        if model is None:
+            continue
+        targets = model._default_manager.in_bulk([link.object_id for link in type_links])
+        label = f"{content_type.app_label}.{content_type.model}"
+        found += [
+            LinkedProcess(link, label, targets[link.object_id])
+            for link in type_links
+            if link.object_id in targets
+        ]
+    return found
+
+
 @dataclass
 class MeasurePage:
     measure: Measure
     indicators: list[IndicatorView]
     compass: CompassView
-    checklist: dict[str, list[progress.ChecklistItem]]
-    processes: list[progress.LinkedProcess]
+    checklist: dict[str, list[ChecklistItem]]
+    processes: list[LinkedProcess]
     related: list[tuple[str, str]]
     survey: object
 
@@ -221,8 +413,21 @@ def measure_page(measure: Measure, *, today: date | None = None) -> MeasurePage:
         measure=measure,
         indicators=indicator_views(list(measure.indicators.all()), today=today),
         compass=compass_view(values, measure.key, labels),
-        checklist=progress.checklist(measure),
-        processes=progress.linked_processes(measure.key),
+        checklist=checklist(measure),
+        processes=linked_processes(measure.key),
         related=related,
-        survey=progress.open_survey_for(measure.key),
+        survey=open_survey_for(measure.key),
+    )
+
+
+def measure_events(measure: Measure, *, limit: int = 20) -> list[AuditEvent]:
+    """The audit trail of a measure in every version of its strategy (the rows differ from
+    version to version, the key stays), newest first."""
+    rows = Measure.objects.filter(
+        version__strategy_id=measure.version.strategy_id, key=measure.key
+    ).values_list(Cast("pk", models.CharField()), flat=True)
+    return list(
+        AuditEvent.objects.filter(
+            target_type=ContentType.objects.get_for_model(Measure), target_id__in=rows
+        ).select_related("actor", "target_type")[:limit]
     )

@@ -1,10 +1,10 @@
 """Where an indicator's measurements come from, as pluggable sources.
 
 A source turns an indicator's `source_config` into dated values. Staff entry and CSV import
-push values in (services.record_measurement, imports.import_measurements); a source that can
+push values in (services.tracking.record_measurement, services.imports); a source that can
 pull them itself, such as a SensorThings datastream, implements `fetch`, and
-`services.sync_indicator` stores what it returns. A new kind of source registers itself with
-`core.hooks.register_indicator_source` under a SourceKind value.
+services.tracking.sync_indicator stores what it returns. A new kind of source registers
+itself with `core.hooks.register_indicator_source` under a SourceKind value.
 """
 
 from collections.abc import Callable, Mapping
@@ -132,12 +132,12 @@ class SensorThingsSource:
         ]
 
 
-for _builtin in (
+# Registered with core.hooks by StrategyConfig.ready, as every extension of the strategy is.
+BUILTIN_SOURCES = (
     PushedSource(SourceKind.MANUAL),
     PushedSource(SourceKind.CSV),
     SensorThingsSource(),
-):
-    hooks.register_indicator_source(_builtin)
+)
 
 
 def source_for(kind: str) -> MeasurementSource:

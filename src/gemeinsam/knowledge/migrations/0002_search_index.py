@@ -1,5 +1,5 @@
 """The search index: on SQLite an FTS5 table of stemmed text (filled by knowledge.services),
-on PostgreSQL a GIN index on the weighted `german` vector that services.search_vector builds.
+on PostgreSQL a GIN index on the weighted `german` vector that selectors.search_vector builds.
 """
 
 from django.db import migrations
@@ -8,7 +8,7 @@ FTS5 = (
     "CREATE VIRTUAL TABLE knowledge_document_fts USING fts5("
     "title, body, tokenize = 'unicode61 remove_diacritics 2')"
 )
-# The expression exactly as Django writes services.search_vector(), so the planner uses it.
+# The expression exactly as Django writes selectors.search_vector(), so the planner uses it.
 GIN = (
     "CREATE INDEX knowledge_document_search ON knowledge_document USING gin (("
     "setweight(to_tsvector('german'::regconfig, COALESCE(\"title\", '')), 'A') || "

@@ -3,7 +3,7 @@
 
 Every item belongs to one version. A published version is frozen; staff edit a draft, which
 starts as a copy of the last published version. An item keeps its `key` from copy to copy, so
-two versions can be compared item by item (strategy.services.diff).
+two versions can be compared item by item (strategy.changelog.diff).
 """
 
 import uuid

@@ -76,7 +76,7 @@ class Command(BaseCommand):
         return version
 
     def _load_gdb(self, options) -> None:
-        from gemeinsam.strategy import services
+        from gemeinsam.strategy.services import versions
 
         path = Path(options["file"])
         try:
@@ -86,8 +86,8 @@ class Command(BaseCommand):
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise CommandError(f"{path}: not a JSON file ({error})") from error
         try:
-            strategy = services.load_gdb(structure, slug=options["slug"])
-        except services.StrategyError as error:
+            strategy = versions.load_gdb(structure, slug=options["slug"])
+        except versions.StrategyError as error:
             raise CommandError(str(error)) from error
         except KeyError as error:
             raise CommandError(f"{path}: not a GD:B structure file (no key {error})") from error
@@ -103,7 +103,7 @@ class Command(BaseCommand):
         )
 
     def _import(self, options) -> None:
-        from gemeinsam.strategy.imports import ImportFailed, import_measurements
+        from gemeinsam.strategy.services.imports import ImportFailed, import_measurements
 
         strategy = self._strategy(options["slug"])
         path = Path(options["file"])
@@ -128,7 +128,8 @@ class Command(BaseCommand):
         )
 
     def _sync(self, options) -> None:
-        from gemeinsam.strategy import progress, sources
+        from gemeinsam.strategy import sources
+        from gemeinsam.strategy.services import tracking
 
         strategy = self._strategy(options["slug"])
         version = strategy.draft or self._version(strategy, None)
@@ -139,8 +140,8 @@ class Command(BaseCommand):
         failed = 0
         for indicator in pulled:
             try:
-                result = progress.sync_indicator(indicator)
-            except (sources.SourceError, progress.ProgressError) as error:
+                result = tracking.sync_indicator(indicator)
+            except (sources.SourceError, tracking.ProgressError) as error:
                 failed += 1
                 self.stderr.write(f"{indicator.name}: {error}")
                 continue
@@ -152,7 +153,8 @@ class Command(BaseCommand):
             raise CommandError(f"{failed} of {len(pulled)} indicators could not be synced")
 
     def _report(self, options) -> None:
-        from gemeinsam.strategy.report import build_report, render_pdf, report_years
+        from gemeinsam.strategy.exports.report_pdf import render_pdf
+        from gemeinsam.strategy.report import build_report, report_years
 
         strategy = self._strategy(options["slug"])
         version = self._version(strategy, options["number"])
@@ -177,11 +179,12 @@ class Command(BaseCommand):
         )
 
     def _export(self, options) -> None:
-        from gemeinsam.strategy import exports
+        from gemeinsam.strategy.exports import open_data
 
         strategy = self._strategy(options["slug"])
         version = self._version(strategy, options["number"])
-        content, _content_type, _filename = exports.export(version, options["kind"], options["fmt"])
+        kind, fmt = options["kind"], options["fmt"]
+        content, _content_type, _filename = open_data.export(version, kind, fmt)
         if options["output"]:
             try:
                 Path(options["output"]).write_bytes(content)

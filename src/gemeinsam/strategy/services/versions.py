@@ -1,17 +1,18 @@
-"""Strategy actions: start a draft from the published version, edit it, publish it, compare
-two versions for the changelog, and seed a strategy from GD:B's structure."""
+"""Versions of a strategy: create a strategy, start a draft from the published version, edit
+it, publish it, and seed a strategy from GD:B's structure. Comparing two versions is in
+strategy.changelog.
+"""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from gemeinsam.core import audit
 from gemeinsam.strategy.models import (
     FieldOfAction,
     Goal,
@@ -26,64 +27,13 @@ from gemeinsam.strategy.models import (
     VersionItem,
     VersionState,
 )
+from gemeinsam.strategy.services import tracking
 
 
 class StrategyError(Exception):
     """An action the strategy's state does not allow (a second draft, publishing twice)."""
 
 
-# The fields compared by `diff`, per kind of item; relations are compared by key.
-COMPARED: dict[type[VersionItem], tuple[str, ...]] = {
-    Value: ("name", "name_en", "description", "order"),
-    FieldOfAction: ("title", "title_en", "guiding_idea", "order"),
-    Goal: (
-        "title",
-        "title_en",
-        "description",
-        "sector_goal_reference",
-        "sector_goal_url",
-        "field_of_action",
-        "order",
-    ),
-    Measure: (
-        "title",
-        "title_en",
-        "summary",
-        "description",
-        "type",
-        "lead_organisation",
-        "lead_unit",
-        "partners",
-        "budget",
-        "funding_source",
-        "start",
-        "end",
-        "status",
-        "phase",
-        "fields_of_action",
-        "goals",
-        "location_name",
-        "longitude",
-        "latitude",
-        "order",
-    ),
-    Indicator: (
-        "name",
-        "name_en",
-        "description",
-        "measure",
-        "unit",
-        "direction",
-        "baseline_value",
-        "baseline_date",
-        "target_value",
-        "target_date",
-        "source",
-        "source_config",
-        "is_example",
-        "order",
-    ),
-}
 ITEM_TYPES: dict[type[VersionItem], str] = {
     Value: "value",
     FieldOfAction: "field_of_action",
@@ -99,9 +49,11 @@ MANY_TO_MANY = ("partners", "fields_of_action", "goals")
 
 @transaction.atomic
 def create_strategy(name: str, *, slug: str = "", name_en: str = "", user=None) -> Strategy:
-    """A new strategy with an empty draft as its first version."""
+    """A new strategy with an empty draft as its first version and the handbook's steps."""
     strategy = Strategy.objects.create(name=name, name_en=name_en, slug=slug or slugify(name))
     StrategyVersion.objects.create(strategy=strategy, number=1, created_by=user)
+    tracking.seed_handbook(strategy)
+    audit.record(user, "strategy.created", strategy)
     return strategy
 
 
@@ -125,6 +77,7 @@ def start_draft(strategy: Strategy, user=None) -> StrategyVersion:
         ) from error
     if source is not None:
         _copy_items(source, draft)
+    audit.record(user, "strategy.draft_started", strategy, number=number)
     return draft
 
 
@@ -197,14 +150,22 @@ def publish(version: StrategyVersion, user=None, change_note: str = "") -> Strat
     version.published_at = timezone.now()
     version.published_by = user
     version.save(update_fields=["state", "change_note", "published_at", "published_by"])
+    audit.record(user, "strategy.published", version.strategy, number=version.number)
     return version
 
 
 # Editing a draft -------------------------------------------------------------------------
 
 
+def _record_item(user, verb: str, version: StrategyVersion, item: VersionItem) -> None:
+    kind = ITEM_TYPES[type(item)]
+    audit.record(user, verb, version.strategy, kind=kind, key=str(item.key), number=version.number)
+
+
 @transaction.atomic
-def add_item(version: StrategyVersion, model: type[VersionItem], **fields) -> VersionItem:
+def add_item(
+    version: StrategyVersion, model: type[VersionItem], *, user=None, **fields
+) -> VersionItem:
     """A new value, field of action, goal or measure in a draft (many-to-many fields included)."""
     version.ensure_draft()
     many = {name: fields.pop(name) for name in MANY_TO_MANY if name in fields}
@@ -213,13 +174,15 @@ def add_item(version: StrategyVersion, model: type[VersionItem], **fields) -> Ve
     item.save()
     for name, values in many.items():
         getattr(item, name).set(values)
+    _record_item(user, "strategy.item_added", version, item)
     return item
 
 
 @transaction.atomic
-def edit_item(item: VersionItem, **changes) -> VersionItem:
+def edit_item(item: VersionItem, *, user=None, **changes) -> VersionItem:
     """Change fields of an item of a draft (many-to-many fields given as lists)."""
-    StrategyVersion.objects.get(pk=item.version_id).ensure_draft()  # fresh: not a stale copy
+    version = StrategyVersion.objects.get(pk=item.version_id)  # fresh: not a stale copy
+    version.ensure_draft()
     for name in MANY_TO_MANY:
         if name in changes:
             getattr(item, name).set(changes.pop(name))
@@ -227,103 +190,16 @@ def edit_item(item: VersionItem, **changes) -> VersionItem:
         setattr(item, name, value)
     item.full_clean(exclude=["version"])
     item.save()
+    _record_item(user, "strategy.item_changed", version, item)
     return item
 
 
 @transaction.atomic
-def remove_item(item: VersionItem) -> None:
-    StrategyVersion.objects.get(pk=item.version_id).ensure_draft()  # fresh: not a stale copy
+def remove_item(item: VersionItem, *, user=None) -> None:
+    version = StrategyVersion.objects.get(pk=item.version_id)  # fresh: not a stale copy
+    version.ensure_draft()
+    _record_item(user, "strategy.item_removed", version, item)
     item.delete()
-
-
-# Comparing versions ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    """One line of the changelog. For an added or removed item `field` is empty and the
-    item's title is in `new` or `old`; references to other items are given by their keys."""
-
-    kind: str  # "added", "removed" or "changed"
-    item_type: str  # "value", "field_of_action", "goal" or "measure"
-    key: str
-    title: str
-    field: str = ""
-    old: Any = None
-    new: Any = None
-
-
-def _title(item: VersionItem) -> str:
-    return getattr(item, "title", None) or getattr(item, "name", "")
-
-
-def _snapshot(
-    item: VersionItem, names: tuple[str, ...], keys: Mapping[tuple[type, int], str]
-) -> dict:
-    snapshot = {}
-    for name in names:
-        field = item._meta.get_field(name)
-        if isinstance(field, models.ManyToManyField):
-            related = getattr(item, name).all()
-            if field.related_model in (FieldOfAction, Goal):
-                snapshot[name] = sorted(keys[field.related_model, r.pk] for r in related)
-            else:
-                snapshot[name] = sorted(o.slug for o in related)
-        elif name in ("field_of_action", "measure"):
-            snapshot[name] = str(getattr(item, name).key)
-        elif name == "lead_organisation":
-            snapshot[name] = item.lead_organisation.slug if item.lead_organisation else None
-        else:
-            snapshot[name] = getattr(item, name)
-    return snapshot
-
-
-def _items(version: StrategyVersion | None, model: type[VersionItem]) -> list[VersionItem]:
-    if version is None:
-        return []
-    queryset = model.objects.filter(version=version)
-    if model is Measure:
-        queryset = queryset.select_related("lead_organisation").prefetch_related(
-            "partners", "fields_of_action", "goals"
-        )
-    elif model is Goal:
-        queryset = queryset.select_related("field_of_action")
-    elif model is Indicator:
-        queryset = queryset.select_related("measure")
-    return list(queryset)
-
-
-def diff(old_version: StrategyVersion | None, new_version: StrategyVersion) -> list[Change]:
-    """What changed from one version to another, item by item (matched by key), in the order
-    values, fields of action, goals, measures. With no old version, everything is added."""
-    if old_version is not None and old_version.strategy_id != new_version.strategy_id:
-        raise StrategyError(_("Only versions of the same strategy can be compared."))
-    versions = [v for v in (old_version, new_version) if v is not None]
-    # Keyed by (model, pk): goals and fields of action number their rows separately.
-    item_keys = {
-        (FieldOfAction, f.pk): str(f.key)
-        for f in FieldOfAction.objects.filter(version__in=versions)
-    } | {(Goal, g.pk): str(g.key) for g in Goal.objects.filter(version__in=versions)}
-    changes: list[Change] = []
-    for model, names in COMPARED.items():
-        item_type = ITEM_TYPES[model]
-        old = {str(item.key): item for item in _items(old_version, model)}
-        new = {str(item.key): item for item in _items(new_version, model)}
-        for key, item in old.items():
-            if key not in new:
-                changes.append(Change("removed", item_type, key, _title(item), old=_title(item)))
-        for key, item in new.items():
-            if key not in old:
-                changes.append(Change("added", item_type, key, _title(item), new=_title(item)))
-                continue
-            before = _snapshot(old[key], names, item_keys)
-            after = _snapshot(item, names, item_keys)
-            changes += [
-                Change("changed", item_type, key, _title(item), name, before[name], after[name])
-                for name in names
-                if before[name] != after[name]
-            ]
-    return changes
 
 
 # GD:B ------------------------------------------------------------------------------------

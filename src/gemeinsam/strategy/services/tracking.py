@@ -1,15 +1,14 @@
-"""Services for a measure's progress, across versions of the strategy: measurements and the
-status of indicators, value-compass assessments by the team and the public, the handbook
-checklist, and links to participation, budgeting and panel processes.
+"""What staff and residents record about a measure across versions of the strategy:
+measurements of its indicators, value-compass assessments by the team and the public, the
+handbook checklist, and links to participation, budgeting and panel processes.
 
-Every function that writes runs in a transaction and is what views, API and commands call.
+Every function runs in a transaction, records its audit event and is what views, API and
+commands call; the reads of these rows are in strategy.selectors.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from statistics import mean
 from uuid import UUID
 
 from django.contrib.contenttypes.models import ContentType
@@ -17,7 +16,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gemeinsam.strategy import indicators, sources
+from gemeinsam.core import audit
+from gemeinsam.strategy import sources
 from gemeinsam.strategy.models import (
     LINKABLE,
     SCORE_MAX,
@@ -84,21 +84,17 @@ def record_measurement(
 
 
 @transaction.atomic
-def delete_measurement(indicator: Indicator, when: date) -> bool:
+def delete_measurement(indicator: Indicator, when: date, *, user=None) -> bool:
     deleted, _rows = Measurement.objects.filter(indicator_key=indicator.key, date=when).delete()
+    if deleted:
+        audit.record(
+            user,
+            "strategy.measurement_deleted",
+            indicator.measure,
+            indicator=str(indicator.key),
+            date=when.isoformat(),
+        )
     return bool(deleted)
-
-
-def measurements(indicator: Indicator) -> list[Measurement]:
-    return list(Measurement.objects.filter(indicator_key=indicator.key).order_by("date"))
-
-
-def measurements_by_key(keys: Iterable[UUID]) -> dict[UUID, list[Measurement]]:
-    """The series of many indicators in one query (for overview pages and the report)."""
-    series: dict[UUID, list[Measurement]] = defaultdict(list)
-    for measurement in Measurement.objects.filter(indicator_key__in=list(keys)).order_by("date"):
-        series[measurement.indicator_key].append(measurement)
-    return series
 
 
 @dataclass(frozen=True)
@@ -108,7 +104,7 @@ class SyncResult:
     updated: int
 
 
-def sync_indicator(indicator: Indicator, *, until: date | None = None) -> SyncResult:
+def sync_indicator(indicator: Indicator, *, until: date | None = None, user=None) -> SyncResult:
     """Fetch the values of an indicator whose source pulls them (a SensorThings datastream)
     and store them; an indicator with pushed values has nothing to fetch."""
     source = sources.source_for(indicator.source)
@@ -124,26 +120,16 @@ def sync_indicator(indicator: Indicator, *, until: date | None = None) -> SyncRe
             )
             created += new
             updated += not new
+        audit.record(
+            user,
+            "strategy.synced",
+            indicator.measure,
+            indicator=str(indicator.key),
+            fetched=len(values),
+            created=created,
+            updated=updated,
+        )
     return SyncResult(len(values), created, updated)
-
-
-def indicator_status(
-    indicator: Indicator,
-    series: list[Measurement] | None = None,
-    *,
-    today: date | None = None,
-) -> indicators.Assessment:
-    """On track, at risk, off track or no data, with the rule (strategy.indicators.status)."""
-    series = measurements(indicator) if series is None else series
-    return indicators.assess(
-        direction=indicator.direction,
-        baseline_value=indicator.baseline_value,
-        baseline_date=indicator.baseline_date,
-        target_value=indicator.target_value,
-        deadline=indicator.target_date,
-        measurements=[(m.date, m.value) for m in series],
-        today=today or timezone.localdate(),
-    )
 
 
 # The compass of values -------------------------------------------------------------------
@@ -198,6 +184,7 @@ def assess_measure(
         author=user,
     )
     _save_ratings(assessment, ratings)
+    audit.record(user, "strategy.compass_assessed", measure, ratings=len(ratings))
     return assessment
 
 
@@ -212,20 +199,22 @@ def open_survey(
     )
     if overlapping.exists():
         raise ProgressError(_("Another survey on this measure runs at that time."))
-    return CompassSurvey.objects.create(
+    survey = CompassSurvey.objects.create(
         strategy_id=measure.version.strategy_id,
         measure_key=measure.key,
         opens_at=opens_at,
         closes_at=closes_at,
         created_by=user,
     )
-
-
-def open_survey_for(measure_key: UUID, *, now: datetime | None = None) -> CompassSurvey | None:
-    now = now or timezone.now()
-    return CompassSurvey.objects.filter(
-        measure_key=measure_key, opens_at__lte=now, closes_at__gt=now
-    ).first()
+    audit.record(
+        user,
+        "strategy.survey_opened",
+        measure,
+        survey=survey.pk,
+        opens=timezone.localdate(opens_at).isoformat(),
+        closes=timezone.localdate(closes_at).isoformat(),
+    )
+    return survey
 
 
 def answer_survey(
@@ -258,65 +247,6 @@ def answer_survey(
         )
         _save_ratings(assessment, ratings)
     return assessment
-
-
-@dataclass(frozen=True)
-class CompassRound:
-    """Mean ratings per value key of one team assessment or one survey, with the number of
-    people who rated (1 for a team assessment)."""
-
-    kind: str
-    on: date
-    means: dict[UUID, float]
-    respondents: int
-    justifications: dict[UUID, str]
-
-
-def compass_history(measure_key: UUID) -> list[CompassRound]:
-    """Every team assessment and every survey's mean answer for a measure, oldest first."""
-    assessments = CompassAssessment.objects.filter(measure_key=measure_key).prefetch_related(
-        "ratings"
-    )
-    team: list[CompassRound] = []
-    surveys: dict[int, list[CompassAssessment]] = defaultdict(list)
-    for assessment in assessments:
-        if assessment.kind == AssessmentKind.TEAM:
-            ratings = list(assessment.ratings.all())
-            team.append(
-                CompassRound(
-                    AssessmentKind.TEAM,
-                    assessment.assessed_on,
-                    {r.value_key: float(r.score) for r in ratings},
-                    1,
-                    {r.value_key: r.justification for r in ratings},
-                )
-            )
-        else:
-            surveys[assessment.survey_id].append(assessment)
-    public: list[CompassRound] = []
-    for answers in surveys.values():
-        scores: dict[UUID, list[int]] = defaultdict(list)
-        for answer in answers:
-            for rating in answer.ratings.all():
-                scores[rating.value_key].append(rating.score)
-        public.append(
-            CompassRound(
-                AssessmentKind.PUBLIC,
-                max(answer.assessed_on for answer in answers),
-                {key: mean(values) for key, values in scores.items()},
-                len(answers),
-                {},
-            )
-        )
-    return sorted(team + public, key=lambda r: (r.on, r.kind))
-
-
-def latest_rounds(history: list[CompassRound]) -> dict[str, CompassRound]:
-    """The newest team assessment and the newest survey result, by kind."""
-    latest: dict[str, CompassRound] = {}
-    for compass_round in history:
-        latest[compass_round.kind] = compass_round
-    return latest
 
 
 # The handbook checklist ------------------------------------------------------------------
@@ -372,39 +302,34 @@ def seed_handbook(strategy: Strategy) -> int:
     return len(steps)
 
 
-@dataclass(frozen=True)
-class ChecklistItem:
-    step: HandbookStep
-    done: ChecklistEntry | None
-
-
-def checklist(measure: Measure) -> dict[str, list[ChecklistItem]]:
-    """The handbook's steps of every phase for a measure, each done or not, by phase."""
-    strategy_id = measure.version.strategy_id
-    done = {
-        entry.step_id: entry
-        for entry in ChecklistEntry.objects.filter(measure_key=measure.key).select_related(
-            "done_by"
-        )
-    }
-    phases: dict[str, list[ChecklistItem]] = {phase.value: [] for phase in HandbookPhase}
-    for step in HandbookStep.objects.filter(strategy_id=strategy_id):
-        phases[step.phase].append(ChecklistItem(step, done.get(step.pk)))
-    return phases
-
-
 @transaction.atomic
 def set_step_done(
     measure: Measure, step: HandbookStep, done: bool, *, user=None, note: str = ""
-) -> None:
+) -> bool:
+    """Tick or untick one step for a measure; returns whether that changed anything."""
     if step.strategy_id != measure.version.strategy_id:
         raise ProgressError(_("This step belongs to another strategy's handbook."))
     if done:
-        ChecklistEntry.objects.get_or_create(
+        _entry, created = ChecklistEntry.objects.get_or_create(
             measure_key=measure.key, step=step, defaults={"done_by": user, "note": note[:300]}
         )
-    else:
-        ChecklistEntry.objects.filter(measure_key=measure.key, step=step).delete()
+        return created
+    deleted, _rows = ChecklistEntry.objects.filter(measure_key=measure.key, step=step).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def save_checklist(measure: Measure, shown: Iterable[int], done: set[int], *, user=None) -> None:
+    """The checklist as a form sent it: of the steps it showed, those in `done` are done and
+    the others not; a step added meanwhile keeps its state."""
+    steps = HandbookStep.objects.filter(strategy_id=measure.version.strategy_id, pk__in=shown)
+    ticked = unticked = 0
+    for step in steps:
+        if set_step_done(measure, step, step.pk in done, user=user):
+            ticked += step.pk in done
+            unticked += step.pk not in done
+    if ticked or unticked:
+        audit.record(user, "strategy.checklist_changed", measure, ticked=ticked, unticked=unticked)
 
 
 # Links to processes ----------------------------------------------------------------------
@@ -423,45 +348,22 @@ def linkable_type(label: str) -> ContentType:
 @transaction.atomic
 def link_process(measure: Measure, target: models.Model, *, user=None) -> MeasureLink:
     content_type = ContentType.objects.get_for_model(target)
-    linkable_type(f"{content_type.app_label}.{content_type.model}")
-    link, _created = MeasureLink.objects.get_or_create(
+    kind = f"{content_type.app_label}.{content_type.model}"
+    linkable_type(kind)
+    link, created = MeasureLink.objects.get_or_create(
         measure_key=measure.key,
         content_type=content_type,
         object_id=target.pk,
         defaults={"strategy_id": measure.version.strategy_id, "created_by": user},
     )
+    if created:
+        audit.record(user, "strategy.link_added", measure, kind=kind, id=target.pk)
     return link
 
 
 @transaction.atomic
-def unlink_process(link: MeasureLink) -> None:
+def unlink_process(measure: Measure, link: MeasureLink, *, user=None) -> None:
+    """Remove a link of `measure` (the page of the measure the link belongs to)."""
+    kind = f"{link.content_type.app_label}.{link.content_type.model}"
+    audit.record(user, "strategy.link_removed", measure, kind=kind, id=link.object_id)
     link.delete()
-
-
-@dataclass(frozen=True)
-class LinkedProcess:
-    link: MeasureLink
-    kind: str  # "app_label.model"
-    target: models.Model
-
-
-def linked_processes(measure_key: UUID) -> list[LinkedProcess]:
-    """The processes linked to a measure that still exist, grouped by kind."""
-    links = list(MeasureLink.objects.filter(measure_key=measure_key).select_related("content_type"))
-    by_type: dict[int, list[MeasureLink]] = defaultdict(list)
-    for link in links:
-        by_type[link.content_type_id].append(link)
-    found: list[LinkedProcess] = []
-    for type_links in by_type.values():
-        content_type = type_links[0].content_type
-        model = content_type.model_class()
-        if model is None:
-            continue
-        targets = model._default_manager.in_bulk([link.object_id for link in type_links])
-        label = f"{content_type.app_label}.{content_type.model}"
-        found += [
-            LinkedProcess(link, label, targets[link.object_id])
-            for link in type_links
-            if link.object_id in targets
-        ]
-    return found

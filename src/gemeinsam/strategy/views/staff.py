@@ -1,8 +1,11 @@
 """The strategy's staff area: city staff create strategies, edit a draft of the next version,
-review what changed and publish it (the measure's tracking pages are in views_staff_progress).
+review what changed and publish it (the measure's tracking pages are in views.staff_tracking).
 
 Pages work without JavaScript and call the same services as the API and commands.
 """
+
+from collections.abc import Callable
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,8 +17,9 @@ from django.views.decorators.http import require_POST
 
 from gemeinsam.core.decorators import permission_required
 from gemeinsam.core.i18n import localized
-from gemeinsam.strategy import changelog, services
-from gemeinsam.strategy.forms_staff import ITEM_FORMS, ITEM_MODELS, PublishForm, StrategyForm
+from gemeinsam.strategy import changelog
+from gemeinsam.strategy.changelog import item_title
+from gemeinsam.strategy.forms.staff import ITEM_FORMS, ITEM_MODELS, PublishForm, StrategyForm
 from gemeinsam.strategy.models import (
     FieldOfAction,
     Goal,
@@ -26,14 +30,11 @@ from gemeinsam.strategy.models import (
     VersionFrozen,
     VersionItem,
 )
-from gemeinsam.strategy.services import StrategyError
+from gemeinsam.strategy.services import versions
+from gemeinsam.strategy.services.versions import StrategyError
 
 # Signed-in city staff and admins; everybody else gets 403.
 staff_only = permission_required("strategy.manage_strategy")
-
-
-def item_title(item: VersionItem) -> str:
-    return getattr(item, "title", None) or getattr(item, "name", "")
 
 
 def _show_errors(form, error: ValidationError) -> None:
@@ -52,7 +53,7 @@ def _show_errors(form, error: ValidationError) -> None:
 def strategy_list(request: HttpRequest) -> HttpResponse:
     form = StrategyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        strategy = services.create_strategy(
+        strategy = versions.create_strategy(
             form.cleaned_data["name"],
             slug=form.cleaned_data["slug"],
             name_en=form.cleaned_data["name_en"],
@@ -64,9 +65,9 @@ def strategy_list(request: HttpRequest) -> HttpResponse:
         return redirect("strategy_staff:dashboard", strategy.slug)
     rows = []
     for strategy in Strategy.objects.prefetch_related("versions"):
-        versions = sorted(strategy.versions.all(), key=lambda v: v.number)
-        published = [v for v in versions if v.is_frozen]
-        draft = [v for v in versions if not v.is_frozen]
+        numbered = sorted(strategy.versions.all(), key=lambda v: v.number)
+        published = [v for v in numbered if v.is_frozen]
+        draft = [v for v in numbered if not v.is_frozen]
         rows.append((strategy, published[-1] if published else None, draft[0] if draft else None))
     return render(request, "strategy/staff/strategy_list.html", {"rows": rows, "form": form})
 
@@ -74,18 +75,18 @@ def strategy_list(request: HttpRequest) -> HttpResponse:
 @staff_only
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     strategy = get_object_or_404(Strategy, slug=slug)
-    versions = list(
+    newest_first = list(
         strategy.versions.select_related("created_by", "published_by").order_by("-number")
     )
-    published = next((v for v in versions if v.is_frozen), None)
-    draft = next((v for v in versions if not v.is_frozen), None)
+    published = next((v for v in newest_first if v.is_frozen), None)
+    draft = next((v for v in newest_first if not v.is_frozen), None)
     measures = list(published.measures.all()) if published else []
     return render(
         request,
         "strategy/staff/dashboard.html",
         {
             "strategy": strategy,
-            "versions": versions,
+            "versions": newest_first,
             "published": published,
             "draft": draft,
             "measures": [(m, localized(m, "title")) for m in measures],
@@ -98,7 +99,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 def draft_start(request: HttpRequest, slug: str) -> HttpResponse:
     strategy = get_object_or_404(Strategy, slug=slug)
     try:
-        draft = services.start_draft(strategy, request.user)
+        draft = versions.start_draft(strategy, request.user)
     except StrategyError as error:
         messages.error(request, str(error))
         return redirect("strategy_staff:dashboard", strategy.slug)
@@ -109,19 +110,25 @@ def draft_start(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("strategy_staff:editor", strategy.slug)
 
 
-def _draft_or_redirect(request: HttpRequest, strategy: Strategy) -> StrategyVersion | None:
-    draft = strategy.draft
-    if draft is None:
-        messages.error(request, _("This strategy has no draft; start one to make changes."))
-    return draft
+def draft_required(view: Callable) -> Callable:
+    """The view gets the strategy of the address and its draft; without a draft staff are
+    sent to the strategy's dashboard to start one."""
+
+    @wraps(view)
+    def with_draft(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
+        strategy = get_object_or_404(Strategy, slug=slug)
+        draft = strategy.draft
+        if draft is None:
+            messages.error(request, _("This strategy has no draft; start one to make changes."))
+            return redirect("strategy_staff:dashboard", strategy.slug)
+        return view(request, strategy, draft, *args, **kwargs)
+
+    return with_draft
 
 
 @staff_only
-def editor(request: HttpRequest, slug: str) -> HttpResponse:
-    strategy = get_object_or_404(Strategy, slug=slug)
-    draft = _draft_or_redirect(request, strategy)
-    if draft is None:
-        return redirect("strategy_staff:dashboard", strategy.slug)
+@draft_required
+def editor(request: HttpRequest, strategy: Strategy, draft: StrategyVersion) -> HttpResponse:
     return render(
         request,
         "strategy/staff/editor.html",
@@ -170,27 +177,35 @@ def _item_page(request, strategy, version, kind, form, item=None, title="") -> H
     )
 
 
-@staff_only
-def item_add(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
-    strategy = get_object_or_404(Strategy, slug=slug)
-    model = _kind_model(kind)
-    draft = _draft_or_redirect(request, strategy)
-    if draft is None:
+def _saved(
+    request: HttpRequest, strategy: Strategy, form, save: Callable[[], object], done: str
+) -> HttpResponse | None:
+    """Call the service that stores a form's item: the editor when it is stored, None to show
+    the form again with the service's errors."""
+    try:
+        save()
+    except ValidationError as error:
+        _show_errors(form, error)
+        return None
+    except VersionFrozen as error:
+        messages.error(request, str(error))
         return redirect("strategy_staff:dashboard", strategy.slug)
+    messages.success(request, done)
+    return redirect("strategy_staff:editor", strategy.slug)
+
+
+@staff_only
+@draft_required
+def item_add(
+    request: HttpRequest, strategy: Strategy, draft: StrategyVersion, kind: str
+) -> HttpResponse:
+    model = _kind_model(kind)
     form = ITEM_FORMS[kind](request.POST if request.method == "POST" else None, version=draft)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.add_item(draft, model, **form.item_fields())
-        except ValidationError as error:
-            _show_errors(form, error)
-        except VersionFrozen as error:
-            messages.error(request, str(error))
-            return redirect("strategy_staff:dashboard", strategy.slug)
-        else:
-            messages.success(
-                request, _("The %(kind)s has been added.") % {"kind": model._meta.verbose_name}
-            )
-            return redirect("strategy_staff:editor", strategy.slug)
+        done = _("The %(kind)s has been added.") % {"kind": model._meta.verbose_name}
+        save = partial(versions.add_item, draft, model, user=request.user, **form.item_fields())
+        if saved := _saved(request, strategy, form, save, done):
+            return saved
     return _item_page(request, strategy, draft, kind, form)
 
 
@@ -218,16 +233,9 @@ def item_edit(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRespon
         request.POST if request.method == "POST" else None, instance=item, version=version
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.edit_item(item, **form.item_fields())
-        except ValidationError as error:
-            _show_errors(form, error)
-        except VersionFrozen as error:
-            messages.error(request, str(error))
-            return redirect("strategy_staff:dashboard", strategy.slug)
-        else:
-            messages.success(request, _("Your changes have been saved."))
-            return redirect("strategy_staff:editor", strategy.slug)
+        save = partial(versions.edit_item, item, user=request.user, **form.item_fields())
+        if saved := _saved(request, strategy, form, save, _("Your changes have been saved.")):
+            return saved
     return _item_page(request, strategy, version, kind, form, item, title)
 
 
@@ -251,7 +259,7 @@ def item_remove(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResp
     item = _item(strategy, kind, pk)
     if request.method == "POST":
         try:
-            services.remove_item(item)
+            versions.remove_item(item, user=request.user)
         except VersionFrozen as error:
             messages.error(request, str(error))
             return redirect("strategy_staff:dashboard", strategy.slug)
@@ -277,16 +285,13 @@ def item_remove(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResp
 
 
 @staff_only
-def review(request: HttpRequest, slug: str) -> HttpResponse:
-    strategy = get_object_or_404(Strategy, slug=slug)
-    draft = _draft_or_redirect(request, strategy)
-    if draft is None:
-        return redirect("strategy_staff:dashboard", strategy.slug)
+@draft_required
+def review(request: HttpRequest, strategy: Strategy, draft: StrategyVersion) -> HttpResponse:
     published = strategy.published_version
     form = PublishForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.publish(draft, request.user, form.cleaned_data["change_note"])
+            versions.publish(draft, request.user, form.cleaned_data["change_note"])
         except (StrategyError, VersionFrozen) as error:
             form.add_error(None, str(error))
         else:

@@ -10,7 +10,6 @@ who answered a survey are never exported; public ratings are given as the mean p
 import csv
 import io
 import json
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,7 +22,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from gemeinsam.lib.spreadsheet import spreadsheet_safe
-from gemeinsam.strategy import progress, services
+from gemeinsam.strategy import selectors
+from gemeinsam.strategy.changelog import (
+    INDICATOR_COURSE,
+    MEASURE_PLACE,
+    MEASURE_RESPONSIBILITY,
+    version_diffs,
+)
 from gemeinsam.strategy.models import (
     AssessmentKind,
     CompassAssessment,
@@ -52,93 +57,45 @@ def measures(version: StrategyVersion) -> Table:
         "type",
         "status",
         "phase",
-        "lead_organisation",
-        "lead_unit",
-        "partners",
-        "budget",
-        "funding_source",
-        "start",
-        "end",
+        *MEASURE_RESPONSIBILITY,
         "fields_of_action",
         "goals",
-        "location_name",
-        "longitude",
-        "latitude",
+        *MEASURE_PLACE,
     ]
     rows = []
     queryset = version.measures.select_related("lead_organisation").prefetch_related(
         "partners", "fields_of_action", "goals"
     )
     for m in queryset:
-        rows.append(
-            {
-                "key": str(m.key),
-                "order": m.order,
-                "title": m.title,
-                "title_en": m.title_en,
-                "summary": m.summary,
-                "type": m.type,
-                "status": m.status,
-                "phase": m.phase,
-                "lead_organisation": m.lead_organisation.name if m.lead_organisation else "",
-                "lead_unit": m.lead_unit,
-                "partners": [p.name for p in m.partners.all()],
-                "budget": m.budget,
-                "funding_source": m.funding_source,
-                "start": m.start,
-                "end": m.end,
-                "fields_of_action": [str(f.key) for f in m.fields_of_action.all()],
-                "goals": [str(g.key) for g in m.goals.all()],
-                "location_name": m.location_name,
-                "longitude": m.longitude,
-                "latitude": m.latitude,
-            }
-        )
+        row = {name: getattr(m, name) for name in columns}
+        row |= {
+            "key": str(m.key),
+            "lead_organisation": m.lead_organisation.name if m.lead_organisation else "",
+            "partners": [p.name for p in m.partners.all()],
+            "fields_of_action": [str(f.key) for f in m.fields_of_action.all()],
+            "goals": [str(g.key) for g in m.goals.all()],
+        }
+        rows.append(row)
     return Table("measures", columns, rows)
 
 
 def indicators(version: StrategyVersion, *, today: date | None = None) -> Table:
     """Each indicator's definition with its latest value and its status as of today."""
     today = today or timezone.localdate()
-    columns = [
-        "key",
-        "measure_key",
-        "measure",
-        "name",
-        "name_en",
-        "unit",
-        "direction",
-        "baseline_value",
-        "baseline_date",
-        "target_value",
-        "target_date",
-        "source",
-        "is_example",
-        "latest_value",
-        "latest_date",
-        "status",
-    ]
+    defined = ["name", "name_en", *INDICATOR_COURSE, "is_example"]
+    columns = ["key", "measure_key", "measure", *defined, "latest_value", "latest_date", "status"]
     found = list(version.indicators.select_related("measure"))
-    series = progress.measurements_by_key(i.key for i in found)
+    series = selectors.measurements_by_key(i.key for i in found)
     rows = []
     for i in found:
         points = [m for m in series.get(i.key, []) if m.date <= today]
-        status = progress.indicator_status(i, points, today=today).status
+        status = selectors.indicator_status(i, points, today=today).status
         rows.append(
             {
                 "key": str(i.key),
                 "measure_key": str(i.measure.key),
                 "measure": i.measure.title,
-                "name": i.name,
-                "name_en": i.name_en,
-                "unit": i.unit,
-                "direction": i.direction,
-                "baseline_value": i.baseline_value,
-                "baseline_date": i.baseline_date,
-                "target_value": i.target_value,
-                "target_date": i.target_date,
-                "source": i.source,
-                "is_example": i.is_example,
+                **{name: getattr(i, name) for name in defined},
                 "latest_value": points[-1].value if points else None,
                 "latest_date": points[-1].date if points else None,
                 "status": status.value,
@@ -194,34 +151,26 @@ def compass(version: StrategyVersion) -> Table:
         .prefetch_related("ratings")
         .order_by("measure_key", "assessed_on", "pk")
     )
-    rows = []
-    surveys: dict[int, list[CompassAssessment]] = defaultdict(list)
-    for assessment in assessments:
-        if assessment.kind == AssessmentKind.PUBLIC:
-            surveys[assessment.survey_id].append(assessment)
-            continue
-        for rating in assessment.ratings.all():
-            rows.append(
-                {
-                    "measure_key": str(assessment.measure_key),
-                    "measure": measure_titles[assessment.measure_key],
-                    "kind": AssessmentKind.TEAM.value,
-                    "date": assessment.assessed_on,
-                    "survey": None,
-                    "value_key": str(rating.value_key),
-                    "value": value_names.get(rating.value_key, ""),
-                    "score": float(rating.score),
-                    "respondents": 1,
-                    "justification": rating.justification,
-                }
-            )
+    team, surveys = selectors.split_assessments(assessments)
+    rows = [
+        {
+            "measure_key": str(assessment.measure_key),
+            "measure": measure_titles[assessment.measure_key],
+            "kind": AssessmentKind.TEAM.value,
+            "date": assessment.assessed_on,
+            "survey": None,
+            "value_key": str(rating.value_key),
+            "value": value_names.get(rating.value_key, ""),
+            "score": float(rating.score),
+            "respondents": 1,
+            "justification": rating.justification,
+        }
+        for assessment in team
+        for rating in assessment.ratings.all()
+    ]
     for survey_id, answers in surveys.items():
-        scores: dict = defaultdict(list)
-        for answer in answers:
-            for rating in answer.ratings.all():
-                scores[rating.value_key].append(rating.score)
         measure_key = answers[0].measure_key
-        for value_key, found in scores.items():
+        for value_key, found in selectors.survey_scores(answers).items():
             rows.append(
                 {
                     "measure_key": str(measure_key),
@@ -269,25 +218,22 @@ def changelog(version: StrategyVersion) -> Table:
             state=VersionState.PUBLISHED, number__lte=version.number
         ).order_by("number")
     )
-    rows = []
-    previous = None
-    for current in published:
-        for change in services.diff(previous, current):
-            rows.append(
-                {
-                    "version": current.number,
-                    "published_at": current.published_at,
-                    "change_note": current.change_note,
-                    "change": change.kind,
-                    "item_type": change.item_type,
-                    "key": change.key,
-                    "title": change.title,
-                    "field": change.field,
-                    "old": change.old,
-                    "new": change.new,
-                }
-            )
-        previous = current
+    rows = [
+        {
+            "version": current.number,
+            "published_at": current.published_at,
+            "change_note": current.change_note,
+            "change": change.kind,
+            "item_type": change.item_type,
+            "key": change.key,
+            "title": change.title,
+            "field": change.field,
+            "old": change.old,
+            "new": change.new,
+        }
+        for current, changes in version_diffs(published)
+        for change in changes
+    ]
     return Table("changelog", columns, rows)
 
 
@@ -301,7 +247,8 @@ KINDS: dict[str, Callable[[StrategyVersion], Table]] = {
 FORMATS = ("csv", "json")
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
+    """One value as a CSV cell (see the module's docstring)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -313,7 +260,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, list | tuple):
-        return "; ".join(_cell(item) for item in value)
+        return "; ".join(cell(item) for item in value)
     if isinstance(value, dict):
         return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True)
     if isinstance(value, str):
@@ -326,7 +273,7 @@ def to_csv(table: Table) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(table.columns)
     for row in table.rows:
-        writer.writerow([_cell(row[column]) for column in table.columns])
+        writer.writerow([cell(row[column]) for column in table.columns])
     return buffer.getvalue().encode("utf-8-sig")
 
 

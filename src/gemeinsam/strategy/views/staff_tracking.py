@@ -17,24 +17,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gemeinsam.core.i18n import localized
-from gemeinsam.strategy import imports, progress, selectors, sources
-from gemeinsam.strategy.forms_staff import (
+from gemeinsam.strategy import selectors, sources
+from gemeinsam.strategy.forms.staff import (
     CompassForm,
     CsvImportForm,
     LinkForm,
     MeasurementForm,
     SurveyForm,
 )
-from gemeinsam.strategy.models import (
-    CompassSurvey,
-    HandbookPhase,
-    HandbookStep,
-    Indicator,
-    Measure,
-    MeasureLink,
-    Strategy,
-)
-from gemeinsam.strategy.views_staff import staff_only
+from gemeinsam.strategy.models import HandbookPhase, Indicator, Measure, MeasureLink, Strategy
+from gemeinsam.strategy.services import imports, tracking
+from gemeinsam.strategy.services.tracking import ProgressError
+from gemeinsam.strategy.views.staff import staff_only
 
 
 def _measure(slug: str, key) -> tuple[Strategy, Measure]:
@@ -68,10 +62,14 @@ class IndicatorRow:
         return selectors.rule_in_words(self.view.assessment)
 
 
-def _compass_form(measure: Measure, data=None) -> CompassForm:
+def _compass_form(
+    measure: Measure, data=None, history: list[selectors.CompassRound] | None = None
+) -> CompassForm:
     values = list(measure.version.values.all())
     labels = [localized(value, "name") for value in values]
-    latest = progress.latest_rounds(progress.compass_history(measure.key)).get("team")
+    if history is None:
+        history = selectors.compass_history(measure.key)
+    latest = selectors.latest_rounds(history).get("team")
     initial = {}
     if latest is not None:
         for value in values:
@@ -91,7 +89,6 @@ def _measure_page(
     survey_form: SurveyForm | None = None,
     link_form: LinkForm | None = None,
 ) -> HttpResponse:
-    progress.seed_handbook(strategy)  # a strategy without steps starts with the handbook's
     views = selectors.indicator_views(list(measure.indicators.all()))
     measurement_forms = measurement_forms or {}
     indicators = [
@@ -106,13 +103,10 @@ def _measure_page(
     phases = dict(HandbookPhase.choices)
     checklist = [
         (phases[phase], [(item, localized(item.step, "title")) for item in items])
-        for phase, items in progress.checklist(measure).items()
+        for phase, items in selectors.checklist(measure).items()
         if items
     ]
-    surveys = list(CompassSurvey.objects.filter(measure_key=measure.key))
-    answers = {}
-    for survey in surveys:
-        answers[survey.pk] = survey.answers.count()
+    history = selectors.compass_history(measure.key)
     return render(
         request,
         "strategy/staff/measure.html",
@@ -121,13 +115,14 @@ def _measure_page(
             "measure": measure,
             "title": localized(measure, "title"),
             "indicators": indicators,
-            "compass_form": compass_form or _compass_form(measure),
-            "history": [r for r in progress.compass_history(measure.key) if r.kind == "team"],
+            "compass_form": compass_form or _compass_form(measure, history=history),
+            "history": [r for r in history if r.kind == "team"],
             "survey_form": survey_form or SurveyForm(),
-            "surveys": [(survey, answers[survey.pk]) for survey in surveys],
+            "surveys": selectors.surveys_with_answers(measure.key),
             "checklist": checklist,
-            "links": progress.linked_processes(measure.key),
+            "links": selectors.linked_processes(measure.key),
             "link_form": link_form or LinkForm(),
+            "events": selectors.measure_events(measure),
         },
     )
 
@@ -149,14 +144,14 @@ def measurement_add(request: HttpRequest, slug: str, key, indicator_key) -> Http
     form = MeasurementForm(request.POST, prefix=f"m-{indicator.key}")
     if form.is_valid():
         try:
-            _measurement, created = progress.record_measurement(
+            _measurement, created = tracking.record_measurement(
                 indicator,
                 form.cleaned_data["date"],
                 form.cleaned_data["value"],
                 user=request.user,
                 note=form.cleaned_data["note"],
             )
-        except progress.ProgressError as error:
+        except ProgressError as error:
             form.add_error(None, str(error))
         else:
             if created:
@@ -180,7 +175,7 @@ def measurement_delete(
         when = date.fromisoformat(day)
     except ValueError:
         raise Http404 from None
-    if progress.delete_measurement(indicator, when):
+    if tracking.delete_measurement(indicator, when, user=request.user):
         messages.success(request, _("The measurement has been deleted."))
     else:
         messages.error(request, _("There was no measurement of that date."))
@@ -193,8 +188,8 @@ def indicator_sync(request: HttpRequest, slug: str, key, indicator_key) -> HttpR
     strategy, measure = _measure(slug, key)
     indicator = _indicator(measure, indicator_key)
     try:
-        result = progress.sync_indicator(indicator)
-    except (sources.SourceError, progress.ProgressError) as error:
+        result = tracking.sync_indicator(indicator, user=request.user)
+    except (sources.SourceError, ProgressError) as error:
         messages.error(request, str(error))
     else:
         if not sources.source_for(indicator.source).pulls:
@@ -263,8 +258,8 @@ def compass(request: HttpRequest, slug: str, key) -> HttpResponse:
     form = _compass_form(measure, request.POST)
     if form.is_valid():
         try:
-            progress.assess_measure(measure, form.ratings(), user=request.user)
-        except progress.ProgressError as error:
+            tracking.assess_measure(measure, form.ratings(), user=request.user)
+        except ProgressError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The team's assessment has been saved."))
@@ -279,13 +274,13 @@ def survey_open(request: HttpRequest, slug: str, key) -> HttpResponse:
     form = SurveyForm(request.POST)
     if form.is_valid():
         try:
-            progress.open_survey(
+            tracking.open_survey(
                 measure,
                 opens_at=form.cleaned_data["opens_at"],
                 closes_at=form.cleaned_data["closes_at"],
                 user=request.user,
             )
-        except progress.ProgressError as error:
+        except ProgressError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The survey has been scheduled."))
@@ -301,10 +296,7 @@ def checklist(request: HttpRequest, slug: str, key) -> HttpResponse:
     def ids(name: str) -> set[int]:
         return {int(v) for v in request.POST.getlist(name) if v.isdigit()}
 
-    # Only the steps the form showed: a step added meanwhile keeps its state.
-    shown, done = ids("shown"), ids("done")
-    for step in HandbookStep.objects.filter(strategy=strategy, pk__in=shown):
-        progress.set_step_done(measure, step, step.pk in done, user=request.user)
+    tracking.save_checklist(measure, ids("shown"), ids("done"), user=request.user)
     messages.success(request, _("The checklist has been saved."))
     return _back(strategy, measure, "checklist")
 
@@ -316,8 +308,8 @@ def link_add(request: HttpRequest, slug: str, key) -> HttpResponse:
     form = LinkForm(request.POST)
     if form.is_valid():
         try:
-            progress.link_process(measure, form.target_object(), user=request.user)
-        except progress.ProgressError as error:
+            tracking.link_process(measure, form.target_object(), user=request.user)
+        except ProgressError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("The link has been added."))
@@ -330,6 +322,6 @@ def link_add(request: HttpRequest, slug: str, key) -> HttpResponse:
 def link_remove(request: HttpRequest, slug: str, key, pk: int) -> HttpResponse:
     strategy, measure = _measure(slug, key)
     link = get_object_or_404(MeasureLink, pk=pk, measure_key=measure.key)
-    progress.unlink_process(link)
+    tracking.unlink_process(measure, link, user=request.user)
     messages.success(request, _("The link has been removed."))
     return _back(strategy, measure, "links")

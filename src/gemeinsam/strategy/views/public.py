@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from gemeinsam.core.geo import map_settings
 from gemeinsam.core.i18n import localized
 from gemeinsam.strategy import changelog as changelog_entries
-from gemeinsam.strategy import progress, selectors
-from gemeinsam.strategy.forms import SurveyForm
+from gemeinsam.strategy import selectors
+from gemeinsam.strategy.forms.public import SurveyForm
 from gemeinsam.strategy.indicators import Status
 from gemeinsam.strategy.models import (
     LINKABLE,
@@ -29,8 +29,8 @@ from gemeinsam.strategy.models import (
     StrategyVersion,
     VersionState,
 )
-from gemeinsam.strategy.progress import ProgressError
 from gemeinsam.strategy.selectors import STATUS_LABELS
+from gemeinsam.strategy.services.tracking import ProgressError, answer_survey
 
 
 def _strategy(slug: str) -> Strategy:
@@ -105,7 +105,7 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _process_entry(request: HttpRequest, linked: progress.LinkedProcess) -> dict | None:
+def _process_entry(request: HttpRequest, linked: selectors.LinkedProcess) -> dict | None:
     """Title and address of a linked process, or None if the reader may not see it."""
     target = linked.target
     if linked.kind == "participation.process":
@@ -217,7 +217,7 @@ def _survey_context(strategy: Strategy, key) -> tuple[StrategyVersion, Measure]:
 def survey(request: HttpRequest, slug: str, key) -> HttpResponse:
     strategy = _strategy(slug)
     version, item = _survey_context(strategy, key)
-    open_survey = progress.open_survey_for(item.key)
+    open_survey = selectors.open_survey_for(item.key)
     context = {"strategy": strategy, "version": version, "measure": item}
     if open_survey is None:
         if not CompassSurvey.objects.filter(measure_key=item.key).exists():
@@ -240,7 +240,7 @@ def survey(request: HttpRequest, slug: str, key) -> HttpResponse:
         form = SurveyForm(request.POST, values=values, labels=labels)
         if form.is_valid():
             try:
-                progress.answer_survey(open_survey, request.user, form.ratings())
+                answer_survey(open_survey, request.user, form.ratings())
             except ProgressError as error:
                 form.add_error(None, str(error))
             else:

@@ -12,7 +12,8 @@ from django.utils.translation import pgettext_lazy
 
 from gemeinsam.core.forms import datetime_field
 from gemeinsam.core.models import Organisation
-from gemeinsam.strategy import services, sources
+from gemeinsam.strategy import sources
+from gemeinsam.strategy.changelog import COMPARED, MEASURE_PLACE, MEASURE_RESPONSIBILITY
 from gemeinsam.strategy.models import (
     LINKABLE,
     SCORE_LABELS,
@@ -26,6 +27,7 @@ from gemeinsam.strategy.models import (
     Value,
     VersionItem,
 )
+from gemeinsam.strategy.services.versions import MANY_TO_MANY
 
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -125,7 +127,7 @@ class ItemForm(forms.ModelForm):
         data = {}
         for name in self.Meta.fields:
             value = self.cleaned_data[name]
-            data[name] = list(value) if name in services.MANY_TO_MANY else value
+            data[name] = list(value) if name in MANY_TO_MANY else value
         return data
 
 
@@ -171,16 +173,8 @@ class MeasureForm(ItemForm):
             "phase",
             "fields_of_action",
             "goals",
-            "lead_organisation",
-            "lead_unit",
-            "partners",
-            "budget",
-            "funding_source",
-            "start",
-            "end",
-            "location_name",
-            "longitude",
-            "latitude",
+            *MEASURE_RESPONSIBILITY,
+            *MEASURE_PLACE,
             "order",
         ]
         widgets = {
@@ -241,7 +235,7 @@ class IndicatorForm(ItemForm):
 
     class Meta:
         model = Indicator
-        fields = list(services.COMPARED[Indicator])  # every field the changelog compares
+        fields = list(COMPARED[Indicator])  # every field the changelog compares
         field_classes = {
             "baseline_value": DecimalCommaFloatField,
             "target_value": (DecimalCommaFloatField),

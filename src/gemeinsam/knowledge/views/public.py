@@ -5,7 +5,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from gemeinsam.knowledge import services
+from gemeinsam.knowledge import selectors
 from gemeinsam.knowledge.models import Attachment, Document
 from gemeinsam.knowledge.predicates import can_see_document
 
@@ -17,7 +17,7 @@ def index(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:MAX_QUERY].strip()
     context = {"query": query}
     if query:
-        context["results"] = services.search_all(query)
+        context["results"] = selectors.search_all(query)
     else:
         context["documents"] = Document.objects.filter(published=True).prefetch_related("tags")
     return render(request, "knowledge/index.html", context)
@@ -28,7 +28,7 @@ def document(request: HttpRequest, slug: str) -> HttpResponse:
     found = get_object_or_404(Document.objects.prefetch_related("tags", "attachments"), slug=slug)
     if not can_see_document(request.user, found):
         raise Http404
-    context = {"document": found, "measures": services.linked_measures(found)}
+    context = {"document": found, "measures": selectors.linked_measures(found)}
     return render(request, "knowledge/document.html", context)
 
 

@@ -7,13 +7,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gemeinsam.core.i18n import localized
-from gemeinsam.strategy import exports
+from gemeinsam.strategy.exports import open_data
+from gemeinsam.strategy.exports.report_pdf import render_pdf
 from gemeinsam.strategy.models import Strategy, StrategyVersion
 from gemeinsam.strategy.report import (
     ReportUnavailable,
     build_report,
     published_versions,
-    render_pdf,
     report_years,
 )
 
@@ -66,7 +66,7 @@ def report_index(request: HttpRequest, slug: str) -> HttpResponse:
             "strategy": strategy,
             "name": localized(strategy, "name"),
             "rows": rows,
-            "export_kinds": [(kind, EXPORT_LABELS[kind]) for kind in exports.KINDS],
+            "export_kinds": [(kind, EXPORT_LABELS[kind]) for kind in open_data.KINDS],
         },
     )
 
@@ -104,14 +104,14 @@ def report_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 def export(request: HttpRequest, slug: str, kind: str, fmt: str) -> HttpResponse:
     strategy = get_object_or_404(Strategy, slug=slug)
-    if kind not in exports.KINDS or fmt not in exports.FORMATS:
+    if kind not in open_data.KINDS or fmt not in open_data.FORMATS:
         raise Http404(_("There is no such export."))
     try:
         number = _int_parameter(request, "version")
     except BadParameter as error:
         return HttpResponseBadRequest(str(error))
     version = _version(request, strategy, number)
-    content, content_type, filename = exports.export(version, kind, fmt)
+    content, content_type, filename = open_data.export(version, kind, fmt)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

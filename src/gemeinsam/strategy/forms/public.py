@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gemeinsam.strategy.models import SCORE_LABELS, Value
-from gemeinsam.strategy.progress import Ratings
+from gemeinsam.strategy.services.tracking import Ratings
 
 
 class SurveyForm(forms.Form):

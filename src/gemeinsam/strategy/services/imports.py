@@ -9,7 +9,6 @@ error is reported with its file and line, so a file is either imported whole or 
 import csv
 import io
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
@@ -18,8 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gemeinsam.core import audit
 from gemeinsam.strategy.models import Indicator, SourceKind, Strategy
-from gemeinsam.strategy.progress import ProgressError, record_measurement
+from gemeinsam.strategy.services.tracking import ProgressError, record_measurement
 
 REQUIRED = ("indicator", "date", "value")
 MAX_ERRORS = 50
@@ -77,11 +77,56 @@ def _number(raw: str) -> float:
     return value
 
 
-def _rows(lines: Iterable[str]) -> csv.DictReader:
-    lines = list(lines)
+def _reader(content: bytes | str, report: ImportReport) -> csv.DictReader:
+    """The file's rows under lower-case column names; ImportFailed if it cannot be read."""
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            report.errors.append(
+                _("%(file)s: the file is not UTF-8 text; save it as CSV (UTF-8).")
+                % {"file": report.filename}
+            )
+            raise ImportFailed(report) from None
+    lines = io.StringIO(content).readlines()
     sample = "".join(lines[:5])
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    return csv.DictReader(lines, delimiter=delimiter)
+    reader = csv.DictReader(lines, delimiter=delimiter)
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        report.errors.append(
+            _("%(file)s, line 1: missing columns: %(names)s.")
+            % {"file": report.filename, "names": ", ".join(missing)}
+        )
+        raise ImportFailed(report)
+    reader.fieldnames = header
+    return reader
+
+
+Row = tuple[Indicator, date, float, str]
+
+
+def _parse(row: dict, indicators: tuple[dict, dict], today: date) -> Row:
+    """A row's indicator, date, value and note; ValueError says what is wrong with it."""
+    by_key, by_name = indicators
+    name = (row.get("indicator") or "").strip()
+    try:
+        indicator = by_key.get(UUID(name))
+    except ValueError:
+        indicator = by_name.get(name.casefold())
+    if indicator is None:
+        raise ValueError(_("no indicator “%(name)s” in this strategy.") % {"name": name})
+    when = _date(row.get("date") or "")
+    value = _number(row.get("value") or "")
+    if when < indicator.baseline_date:
+        raise ValueError(
+            _("the date lies before the baseline date %(date)s.")
+            % {"date": indicator.baseline_date.isoformat()}
+        )
+    if when > today:
+        raise ValueError(_("the date lies in the future."))
+    return indicator, when, value, (row.get("note") or "").strip()
 
 
 def import_measurements(
@@ -90,69 +135,45 @@ def import_measurements(
     """Store every row of the file, or none; raises ImportFailed with the report if any row
     is wrong."""
     report = ImportReport(filename)
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            report.errors.append(
-                _("%(file)s: the file is not UTF-8 text; save it as CSV (UTF-8).")
-                % {"file": filename}
-            )
-            raise ImportFailed(report) from None
-    reader = _rows(io.StringIO(content).readlines())
-    header = [name.strip().lower() for name in reader.fieldnames or []]
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        report.errors.append(
-            _("%(file)s, line 1: missing columns: %(names)s.")
-            % {"file": filename, "names": ", ".join(missing)}
-        )
-        raise ImportFailed(report)
-    reader.fieldnames = header
-    by_key, by_name = _indicators(strategy)
+    reader = _reader(content, report)
+    indicators = _indicators(strategy)
     today = timezone.localdate()
-    parsed: list[tuple[Indicator, date, float, str]] = []
+    parsed: list[Row] = []
     for row in reader:
-        line = reader.line_num
         report.rows += 1
         try:
-            name = (row.get("indicator") or "").strip()
-            indicator = None
-            try:
-                indicator = by_key.get(UUID(name))
-            except ValueError:
-                indicator = by_name.get(name.casefold())
-            if indicator is None:
-                raise ValueError(_("no indicator “%(name)s” in this strategy.") % {"name": name})
-            when = _date(row.get("date") or "")
-            value = _number(row.get("value") or "")
-            if when < indicator.baseline_date:
-                raise ValueError(
-                    _("the date lies before the baseline date %(date)s.")
-                    % {"date": indicator.baseline_date.isoformat()}
-                )
-            if when > today:
-                raise ValueError(_("the date lies in the future."))
-            parsed.append((indicator, when, value, (row.get("note") or "").strip()))
+            parsed.append(_parse(row, indicators, today))
         except ValueError as error:
             report.errors.append(
                 _("%(file)s, line %(line)s: %(error)s")
-                % {"file": filename, "line": line, "error": error}
+                % {"file": filename, "line": reader.line_num, "error": error}
             )
             if len(report.errors) >= MAX_ERRORS:
                 report.errors.append(_("Stopped after %(n)s errors.") % {"n": MAX_ERRORS})
                 break
     if report.errors:
         raise ImportFailed(report)
-    with transaction.atomic():
-        for indicator, when, value, note in parsed:
-            try:
-                _measurement, created = record_measurement(
-                    indicator, when, value, user=user, note=note, source=SourceKind.CSV
-                )
-            except ProgressError as error:  # checked above; kept for a changed definition
-                report.errors.append(f"{filename}: {error}")
-                raise ImportFailed(report) from error
-            report.created += created
-            report.updated += not created
+    _store(strategy, parsed, report, user)
     return report
+
+
+@transaction.atomic
+def _store(strategy: Strategy, parsed: list[Row], report: ImportReport, user) -> None:
+    for indicator, when, value, note in parsed:
+        try:
+            _measurement, created = record_measurement(
+                indicator, when, value, user=user, note=note, source=SourceKind.CSV
+            )
+        except ProgressError as error:  # checked above; kept for a changed definition
+            report.errors.append(f"{report.filename}: {error}")
+            raise ImportFailed(report) from error
+        report.created += created
+        report.updated += not created
+    audit.record(
+        user,
+        "strategy.measurements_imported",
+        strategy,
+        count=report.rows,
+        created=report.created,
+        updated=report.updated,
+    )
