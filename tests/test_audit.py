@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from gemeinsam.core import audit, hooks
-from gemeinsam.core.models import AuditEvent, Organisation
+from gemeinsam.core.models import AuditEvent, District, Organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -73,16 +73,16 @@ def test_deleting_the_actor_keeps_the_event(resident, organisation):
 
 def test_staff_read_the_whole_log_and_filter_by_area(login, staff, organisation, labelled):
     audit.record(staff, "test.renamed", organisation, number=2)
-    audit.record(staff, "sortition.draw", organisation)
+    audit.record(staff, "sortition.test_unlabelled", organisation)
     client = login(staff)
     with translation.override("en"):
         page = client.get(reverse("core:audit_log"))
     assert page.status_code == 200
     assert page["Cache-Control"] == "no-store"
     assert "Renamed to version 2" in page.content.decode()
-    assert "sortition.draw" in page.content.decode()
+    assert "sortition.test_unlabelled" in page.content.decode()
     only = client.get(reverse("core:audit_log"), {"app": "sortition"}).content.decode()
-    assert "sortition.draw" in only
+    assert "sortition.test_unlabelled" in only
     assert "Renamed to version 2" not in only
 
 
@@ -123,3 +123,16 @@ def test_changed_fields_are_shown_in_the_pages_language(staff, organisation):
 def test_a_fact_may_be_called_user_or_actor(staff, organisation):
     event = audit.record(staff, "test.renamed", organisation, user=1, actor=2)
     assert event.data == {"user": 1, "actor": 2}
+
+
+def test_a_model_named_in_the_facts_is_shown_by_its_verbose_name(staff, organisation):
+    hooks.register_audit_verbs({"test.linked": "Linked to a %(model)s"})
+    try:
+        linked = audit.record(staff, "test.linked", organisation, model="core.district")
+        gone = audit.record(staff, "test.linked", organisation, model="nowhere.thing")
+        with translation.override("en"):
+            shown = audit.describe(linked), audit.describe(gone)
+            district = str(District._meta.verbose_name)
+    finally:
+        hooks._audit_verbs.pop("test.linked")
+    assert shown == (f"Linked to a {district}", "Linked to a nowhere.thing")

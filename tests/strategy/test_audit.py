@@ -60,25 +60,25 @@ def test_items_added_changed_and_removed_in_a_draft_are_recorded_by_kind_and_key
             "strategy.item_added",
             staff,
             strategy,
-            {"kind": "value", "key": str(value.key), "number": 1},
+            {"model": "strategy.value", "key": str(value.key), "number": 1},
         ),
         (
             "strategy.item_added",
             staff,
             strategy,
-            {"kind": "field_of_action", "key": str(field.key), "number": 1},
+            {"model": "strategy.fieldofaction", "key": str(field.key), "number": 1},
         ),
         (
             "strategy.item_changed",
             staff,
             strategy,
-            {"kind": "value", "key": str(value.key), "number": 1},
+            {"model": "strategy.value", "key": str(value.key), "number": 1},
         ),
         (
             "strategy.item_removed",
             staff,
             strategy,
-            {"kind": "field_of_action", "key": str(field.key), "number": 1},
+            {"model": "strategy.fieldofaction", "key": str(field.key), "number": 1},
         ),
     ]
 
@@ -147,8 +147,8 @@ def test_tracking_a_measure_is_recorded_on_the_measure(staff):
         ),
         ("strategy.checklist_changed", {"ticked": 2, "unticked": 0}),
         ("strategy.checklist_changed", {"ticked": 0, "unticked": 1}),
-        ("strategy.link_added", {"kind": "participation.process", "id": process.pk}),
-        ("strategy.link_removed", {"kind": "participation.process", "id": process.pk}),
+        ("strategy.link_added", {"model": "participation.process", "id": process.pk}),
+        ("strategy.link_removed", {"model": "participation.process", "id": process.pk}),
     ]
 
 

@@ -5,6 +5,7 @@ few facts, in the caller's transaction, so a rolled-back write leaves no event b
 Staff read it per object (the `audit_trail` tag) and in one list at /staff/audit/.
 """
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model, QuerySet
@@ -17,8 +18,8 @@ from gemeinsam.lib.messages import format_message
 def record(actor, verb: str, obj: Model, /, **data) -> AuditEvent:
     """Log that `actor` (a user; anonymous or None for the system) did `verb` to `obj`.
 
-    `data` must be JSON and hold no personal data. Under the key `fields`, a list of the
-    target's field names is shown in their translated names.
+    `data` must be JSON and hold no personal data. Two keys are shown translated: `fields`,
+    a list of the target's field names, and `model`, a model's "app_label.model_name".
     """
     if actor is None or not getattr(actor, "is_authenticated", False):
         actor = None
@@ -58,6 +59,8 @@ def describe(event: AuditEvent) -> str:
     data = dict(event.data)
     if isinstance(data.get("fields"), list):
         data["fields"] = ", ".join(field_names(event, data["fields"]))
+    if isinstance(data.get("model"), str):
+        data["model"] = model_name(data["model"])
     try:
         return format_message(str(label), data)
     except (KeyError, TypeError, ValueError):  # an event older than its label's placeholders
@@ -74,3 +77,11 @@ def field_names(event: AuditEvent, names: list[str]) -> list[str]:
         except (AttributeError, FieldDoesNotExist):  # a model or field removed since
             shown.append(name)
     return shown
+
+
+def model_name(label: str) -> str:
+    """A model's verbose name in the page's language, from its "app_label.model_name"."""
+    try:
+        return str(apps.get_model(label)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return label

@@ -26,9 +26,9 @@ AUDIT_VERBS = {
     "strategy.created": _("Strategy created"),
     "strategy.draft_started": _("Draft of version %(number)s started"),
     "strategy.published": _("Version %(number)s published"),
-    "strategy.item_added": _("Draft version %(number)s: %(kind)s %(key)s added"),
-    "strategy.item_changed": _("Draft version %(number)s: %(kind)s %(key)s changed"),
-    "strategy.item_removed": _("Draft version %(number)s: %(kind)s %(key)s removed"),
+    "strategy.item_added": _("Draft version %(number)s: %(model)s %(key)s added"),
+    "strategy.item_changed": _("Draft version %(number)s: %(model)s %(key)s changed"),
+    "strategy.item_removed": _("Draft version %(number)s: %(model)s %(key)s removed"),
     "strategy.measurements_imported": _(
         "%(count)s rows of measurements imported: %(created)s new, %(updated)s replaced"
     ),
@@ -39,6 +39,6 @@ AUDIT_VERBS = {
     "strategy.checklist_changed": _(
         "Handbook checklist changed: %(ticked)s steps ticked, %(unticked)s unticked"
     ),
-    "strategy.link_added": _("Process linked (%(kind)s %(id)s)"),
-    "strategy.link_removed": _("Link to a process removed (%(kind)s %(id)s)"),
+    "strategy.link_added": _("Process linked (%(model)s %(id)s)"),
+    "strategy.link_removed": _("Link to a process removed (%(model)s %(id)s)"),
 }

@@ -357,7 +357,7 @@ def link_process(measure: Measure, target: models.Model, *, user=None) -> Measur
         defaults={"strategy_id": measure.version.strategy_id, "created_by": user},
     )
     if created:
-        audit.record(user, "strategy.link_added", measure, kind=kind, id=target.pk)
+        audit.record(user, "strategy.link_added", measure, model=kind, id=target.pk)
     return link
 
 
@@ -365,5 +365,5 @@ def link_process(measure: Measure, target: models.Model, *, user=None) -> Measur
 def unlink_process(measure: Measure, link: MeasureLink, *, user=None) -> None:
     """Remove a link of `measure` (the page of the measure the link belongs to)."""
     kind = f"{link.content_type.app_label}.{link.content_type.model}"
-    audit.record(user, "strategy.link_removed", measure, kind=kind, id=link.object_id)
+    audit.record(user, "strategy.link_removed", measure, model=kind, id=link.object_id)
     link.delete()

@@ -158,8 +158,10 @@ def publish(version: StrategyVersion, user=None, change_note: str = "") -> Strat
 
 
 def _record_item(user, verb: str, version: StrategyVersion, item: VersionItem) -> None:
-    kind = ITEM_TYPES[type(item)]
-    audit.record(user, verb, version.strategy, kind=kind, key=str(item.key), number=version.number)
+    model = item._meta.label_lower
+    audit.record(
+        user, verb, version.strategy, model=model, key=str(item.key), number=version.number
+    )
 
 
 @transaction.atomic
