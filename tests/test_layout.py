@@ -37,7 +37,10 @@ NOT_NEEDED = {
     ("sensors", "api"): "its API is the OGC SensorThings API in sensors/sta/, not a ninja router",
     ("sensors", "forms"): "devices and services write through the SensorThings API; no forms",
     ("strategy", "tasks"): "no background work: `gemeinsam strategy sync` pulls sources from cron",
-    ("knowledge", "tasks"): "no background work: the search index is updated as documents are saved",
+    (
+        "knowledge",
+        "tasks",
+    ): "no background work: the search index is updated as documents are saved",
     ("knowledge", "exports"): "no files built: attachments are downloaded as they were uploaded",
 }
 # Names the drift used; the shape has one name for each.

@@ -9,10 +9,10 @@ from io import StringIO
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from gemeinsam.budgeting.formats import money
 from gemeinsam.budgeting.models import BudgetingProcess, Proposal, Result
 from gemeinsam.budgeting.rules.pabulib import election_as_pabulib, number
 from gemeinsam.budgeting.selectors import Part, to_election
+from gemeinsam.core.formats import money
 from gemeinsam.lib.spreadsheet import spreadsheet_safe
 
 CSV_COLUMNS = [

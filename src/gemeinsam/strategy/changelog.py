@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from gemeinsam.core.formats import money
 from gemeinsam.core.i18n import localized
 from gemeinsam.core.models import Organisation
 from gemeinsam.strategy.models import (
@@ -27,7 +28,7 @@ from gemeinsam.strategy.models import (
     VersionItem,
 )
 from gemeinsam.strategy.services.versions import ITEM_TYPES, StrategyError
-from gemeinsam.strategy.templatetags.strategy_pages import euros, number
+from gemeinsam.strategy.templatetags.strategy_pages import number
 
 # Runs of fields that the comparison, the staff form and the exports all list.
 MEASURE_RESPONSIBILITY = (
@@ -270,7 +271,7 @@ def _readable(
     if isinstance(value, date):
         return formats.date_format(value, "DATE_FORMAT")
     if isinstance(value, Decimal):
-        return euros(value) if name == "budget" else number(value)
+        return money(value, "€") if name == "budget" else number(value)
     if isinstance(value, float):
         return number(value)
     if isinstance(value, dict):

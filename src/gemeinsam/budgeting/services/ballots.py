@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from gemeinsam.budgeting.formats import money
 from gemeinsam.budgeting.models import (
     Ballot,
     BallotItem,
@@ -28,6 +27,7 @@ from gemeinsam.budgeting.models import (
 from gemeinsam.budgeting.selectors import Part, parts
 from gemeinsam.budgeting.services.codes import code_hash
 from gemeinsam.core import audit
+from gemeinsam.core.formats import money
 from gemeinsam.core.predicates import require
 
 # The check ---------------------------------------------------------------------------------

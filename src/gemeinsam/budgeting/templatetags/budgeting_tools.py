@@ -1,17 +1,10 @@
-"""Template filters of budgeting: amounts with currency, numbers for scripts."""
+"""Template filters of budgeting: numbers for scripts."""
 
 from decimal import Decimal
 
 from django import template
 
-from gemeinsam.budgeting.formats import money as format_money
-
 register = template.Library()
-
-
-@register.filter
-def money(amount, currency: str = "EUR") -> str:
-    return "" if amount is None else format_money(amount, currency)
 
 
 @register.filter

@@ -6,7 +6,7 @@ import nh3
 from django import template
 from django.utils.safestring import mark_safe
 
-from gemeinsam.core import audit, i18n
+from gemeinsam.core import audit, formats, i18n
 
 register = template.Library()
 
@@ -76,3 +76,9 @@ def audit_trail(obj, limit: int = 20) -> dict:
         "show_target": False,
         "caption_id": f"{obj._meta.label_lower}-{obj.pk}",
     }
+
+
+@register.filter
+def money(amount, currency: str = "EUR") -> str:
+    """An amount grouped as the page's language writes it, cents only where there are any."""
+    return "" if amount is None else formats.money(amount, currency)

@@ -1,7 +1,5 @@
 """Template helpers of the strategy's pages: indicator statuses as words, the indicator
-rule in the page's language, amounts in euros."""
-
-from decimal import ROUND_HALF_UP, Decimal
+rule in the page's language, measured values as numbers."""
 
 from django import template
 from django.utils import formats
@@ -26,17 +24,6 @@ def status_symbol(status) -> str:
 def rule(assessment: Assessment) -> str:
     """The rule behind a status, translated, with its numbers."""
     return selectors.rule_in_words(assessment)
-
-
-@register.filter
-def euros(amount) -> str:
-    """An amount as people read it: grouped, cents only where there are any."""
-    if amount is None:
-        return ""
-    amount = Decimal(amount)
-    places = 0 if amount == amount.to_integral_value() else 2
-    amount = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{formats.number_format(amount, places, use_l10n=True, force_grouping=True)} €"
 
 
 @register.filter

@@ -1,4 +1,4 @@
-"""Amounts of money as budgeting shows them: on pages, in messages, on the results map."""
+"""Amounts of money as every page shows them: budgets, costs, ballots, a measure's budget."""
 
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
