@@ -6,7 +6,7 @@
 For each database, with a fresh data directory: `gemeinsam migrate`, then `gemeinsam pb
 import FILE --process pb-close --no-count` (timed on its own: reading the file, storing
 the proposals and ballots, Django's start included). A staff user then sets the phases
-through participation.services.set_phases: voting ends LEAD seconds from now (the close,
+through participation.services.processes.set_phases: voting ends LEAD seconds from now (the close,
 T) and a result phase follows, so that budgeting queues the final count for T
 (Result.run_after, django-tasks-db's run_after). `gemeinsam worker --interval 0.5`,
 started before, runs the count at T: ballots from the database, the process's rule (MES
@@ -70,7 +70,7 @@ def close_voting(lead: float) -> None:
     from gemeinsam.core.models import User
     from gemeinsam.core.roles import Role, assign_role
     from gemeinsam.participation.models import PhaseType, Process
-    from gemeinsam.participation.services import PhaseSpec, set_phases
+    from gemeinsam.participation.services.processes import PhaseSpec, set_phases
 
     staff = User.objects.create_user("staff@bench.invalid")
     assign_role(staff, Role.STAFF)

@@ -6,7 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from gemeinsam.participation import images, services
+from gemeinsam.participation import images
+from gemeinsam.participation.services import contributions, moderation
 
 from .participation.conftest import make_process
 
@@ -31,7 +32,7 @@ def jpeg() -> SimpleUploadedFile:
 def test_an_idea_picture_is_served_without_debug(settings, media_root, resident, anonymous):
     assert settings.DEBUG is False
     picture = images.prepare_image(jpeg(), "Eine grüne Fläche")
-    idea = services.submit_idea(
+    idea = contributions.submit_idea(
         resident, make_process(), title="Bank", description="D", images=[picture]
     )
     url = idea.images.get().image.url
@@ -93,7 +94,9 @@ def test_a_private_process_shows_its_pictures_only_to_those_invited(
     process = make_process(visibility="private", slug="intern")
     process.members.add(resident)
     picture = images.prepare_image(jpeg(), "Plan")
-    idea = services.submit_idea(resident, process, title="Bank", description="D", images=[picture])
+    idea = contributions.submit_idea(
+        resident, process, title="Bank", description="D", images=[picture]
+    )
     url = idea.images.get().image.url
     assert login(resident).get(url).status_code == 200
     assert anonymous.get(url).status_code == 404
@@ -106,10 +109,12 @@ def test_a_hidden_ideas_pictures_are_for_moderators_only(
     process = make_process()
     process.moderators.add(moderator)
     picture = images.prepare_image(jpeg(), "Werbung")
-    idea = services.submit_idea(resident, process, title="Kauf", description="D", images=[picture])
+    idea = contributions.submit_idea(
+        resident, process, title="Kauf", description="D", images=[picture]
+    )
     url = idea.images.get().image.url
     assert anonymous.get(url).status_code == 200
-    services.set_hidden(moderator, idea, True, "Werbung")
+    moderation.set_hidden(moderator, idea, True, "Werbung")
     assert anonymous.get(url).status_code == 404
     assert login(moderator).get(url).status_code == 200
 

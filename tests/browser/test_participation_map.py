@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from gemeinsam.participation import services
 from gemeinsam.participation.models import Category, Idea
+from gemeinsam.participation.services import contributions
 
 from ..conftest import PASSWORD
 from ..participation.conftest import make_process
@@ -112,14 +112,14 @@ def test_participation_pages_have_no_serious_accessibility_violations(
 ):
     page = offline_tiles
     page.set_viewport_size({"width": width, "height": 800})
-    idea = services.submit_idea(
+    idea = contributions.submit_idea(
         resident,
         mitte_process,
         title="Mehr Bäume",
         description="Schatten im Sommer",
-        point=services.Point(13.40, 52.52),
+        point=contributions.Point(13.40, 52.52),
     )
-    services.submit_idea(resident, mitte_process, title="Ohne Ort", description="D")
+    contributions.submit_idea(resident, mitte_process, title="Ohne Ort", description="D")
     paths = [
         "/processes/",
         f"/processes/{mitte_process.slug}/",

@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from gemeinsam.participation import services
 from gemeinsam.participation.models import Idea, Phase, PhaseType, Process
+from gemeinsam.participation.services import contributions, moderation
 
 from ..conftest import PASSWORD, UserFactory
 from ..participation.conftest import make_process
@@ -88,9 +88,9 @@ def test_a_moderator_hides_a_comment_and_responds_to_an_idea(page, live_server, 
     process = make_process()
     process.moderators.add(moderator)
     author, reporter = UserFactory(), UserFactory()
-    idea = services.submit_idea(author, process, title="Mehr Bänke", description="Im Park")
-    comment = services.add_comment(author, idea, "Kaufen Sie bei mir ein!")
-    services.report(reporter, comment, "Werbung")
+    idea = contributions.submit_idea(author, process, title="Mehr Bänke", description="Im Park")
+    comment = contributions.add_comment(author, idea, "Kaufen Sie bei mir ein!")
+    contributions.report(reporter, comment, "Werbung")
 
     log_in(page, live_server, moderator)
     page.goto(f"/processes/{process.slug}/")
@@ -131,11 +131,13 @@ def test_a_moderator_hides_a_comment_and_responds_to_an_idea(page, live_server, 
 
 def test_staff_and_moderation_pages_fit_a_320_pixel_screen(page, live_server, staff, resident):
     process = make_process()
-    idea = services.submit_idea(resident, process, title="Mehr Bänke", description="Im Park")
-    services.report(UserFactory(), idea, "Werbung")
-    services.set_hidden(staff, idea, True, "Beleidigend")
-    other = services.submit_idea(resident, process, title="WLAN", description="Am Zoo")
-    services.report(UserFactory(), services.add_comment(resident, other, "Spam"), "Werbung")
+    idea = contributions.submit_idea(resident, process, title="Mehr Bänke", description="Im Park")
+    contributions.report(UserFactory(), idea, "Werbung")
+    moderation.set_hidden(staff, idea, True, "Beleidigend")
+    other = contributions.submit_idea(resident, process, title="WLAN", description="Am Zoo")
+    contributions.report(
+        UserFactory(), contributions.add_comment(resident, other, "Spam"), "Werbung"
+    )
     log_in(page, live_server, staff)
     page.set_viewport_size({"width": 320, "height": 640})
     for path in [

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.test import Client
 
 from gemeinsam.core.models import ActorGroup
-from gemeinsam.participation import services
+from gemeinsam.participation.services import contributions
 
 from ..conftest import UserFactory
 from ..participation.conftest import make_process
@@ -27,11 +27,11 @@ def _log_in(page, live_server, user) -> None:
 def process_with_people(moderator):
     process = make_process()
     process.moderators.add(moderator)
-    idea = services.submit_idea(
+    idea = contributions.submit_idea(
         UserFactory(actor_group=ActorGroup.SCIENCE), process, title="WLAN", description="D"
     )
     for group in (ActorGroup.BUSINESS, ActorGroup.BUSINESS, ""):
-        services.add_comment(UserFactory(actor_group=group), idea, "Gute Idee")
+        contributions.add_comment(UserFactory(actor_group=group), idea, "Gute Idee")
     return process
 
 

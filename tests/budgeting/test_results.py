@@ -18,8 +18,8 @@ from gemeinsam.budgeting.rules.pabulib import parse_pabulib, read_pabulib
 from gemeinsam.budgeting.rules.solve import solve
 from gemeinsam.budgeting.services import ballots, results
 from gemeinsam.core.roles import Role
-from gemeinsam.participation import services as participation
 from gemeinsam.participation.models import Phase, PhaseType
+from gemeinsam.participation.services import processes
 
 from ..conftest import UserFactory, _persona, run_concurrently, shared_data
 from .test_ballots import ids, make_budgeting
@@ -100,12 +100,12 @@ def test_setting_phases_queues_the_final_count_for_the_end_of_voting(
     now = timezone.now()
     end = (now + timedelta(days=14)).replace(microsecond=0)
     with django_capture_on_commit_callbacks(execute=True):
-        participation.set_phases(
+        processes.set_phases(
             staff,
             budgeting.process,
             [
-                participation.PhaseSpec(PhaseType.VOTING, now, end),
-                participation.PhaseSpec(PhaseType.RESULT, end, end + timedelta(days=30)),
+                processes.PhaseSpec(PhaseType.VOTING, now, end),
+                processes.PhaseSpec(PhaseType.RESULT, end, end + timedelta(days=30)),
             ],
         )
     queued = Result.objects.get(budgeting=budgeting)
@@ -117,10 +117,10 @@ def test_setting_phases_queues_the_final_count_for_the_end_of_voting(
     # Voting is extended by a week: the same count waits for the new end.
     later = end + timedelta(days=7)
     with django_capture_on_commit_callbacks(execute=True):
-        participation.set_phases(
+        processes.set_phases(
             staff,
             budgeting.process,
-            [participation.PhaseSpec(PhaseType.VOTING, now, later)],
+            [processes.PhaseSpec(PhaseType.VOTING, now, later)],
         )
     queued.refresh_from_db()
     assert queued.run_after == later

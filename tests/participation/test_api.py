@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from gemeinsam.core.models import User
 from gemeinsam.core.predicates import can
 from gemeinsam.core.roles import Role, assign_role
-from gemeinsam.participation import services
 from gemeinsam.participation.models import (
     Category,
     Comment,
@@ -21,6 +20,7 @@ from gemeinsam.participation.models import (
     Report,
 )
 from gemeinsam.participation.schemas import IdeaOut, IdeaPage
+from gemeinsam.participation.services import contributions, moderation
 
 from ..conftest import UserFactory
 from .conftest import make_process
@@ -149,7 +149,7 @@ def test_refusal_says_why_in_plain_words(world):
 def test_blocked_person_is_told_so(world, moderator):
     process = make_process()
     process.moderators.add(moderator)
-    services.block_user(moderator, process, world["participant"], "Beleidigungen")
+    moderation.block_user(moderator, process, world["participant"], "Beleidigungen")
     response = act(client_for(world["participant"]), "submit", process, None)
     assert response.status_code == 403
     assert "blocked" in response.json()["detail"]
@@ -212,13 +212,13 @@ def test_unknown_and_malformed_addresses_are_4xx_not_500(process, resident):
 def ideas(berlin, process, resident):
     verkehr = Category.objects.create(process=process, name="Verkehr")
     made = [
-        services.submit_idea(
+        contributions.submit_idea(
             resident,
             process,
             title=title,
             description=text,
             category=verkehr if n % 2 else None,
-            point=services.Point(13.3329, 52.5065) if n < 2 else None,
+            point=contributions.Point(13.3329, 52.5065) if n < 2 else None,
         )
         for n, (title, text) in enumerate(
             [("Radweg", "Kantstraße"), ("WLAN", "am Zoo"), ("Bänke", "im Park"), ("Bus", "öfter")]
@@ -274,7 +274,7 @@ def test_list_items_match_the_documented_schema_and_the_detail(ideas, process):
 
 
 def test_hidden_ideas_are_left_out(ideas, process, moderator, anonymous):
-    services.set_hidden(moderator, ideas[0], True, "Werbung")
+    moderation.set_hidden(moderator, ideas[0], True, "Werbung")
     assert "Radweg" not in titles(anonymous.get(f"{API}/{process.slug}/ideas"))
     assert anonymous.get(f"{API}/{process.slug}/ideas/{ideas[0].pk}").status_code == 404
     seen = client_for(moderator).get(f"{API}/{process.slug}/ideas/{ideas[0].pk}").json()
@@ -387,8 +387,8 @@ def test_empty_title_message_is_translated(process, resident):
 
 
 def test_author_changes_only_the_fields_sent(berlin, process, resident):
-    idea = services.submit_idea(
-        resident, process, title="T", description="D", point=services.Point(13.3329, 52.5065)
+    idea = contributions.submit_idea(
+        resident, process, title="T", description="D", point=contributions.Point(13.3329, 52.5065)
     )
     url = f"{API}/{process.slug}/ideas/{idea.pk}"
     data = send(client_for(resident), "patch", url, {"title": "Neu"}).json()
@@ -460,13 +460,13 @@ def test_empty_report_reason_is_422(process, resident, author):
 @pytest.fixture
 def discussion(process, resident, author, moderator):
     idea = Idea.objects.create(process=process, author=author, title="T", description="D")
-    first = services.add_comment(resident, idea, "Erster")
-    reply = services.add_comment(author, idea, "Antwort", parent=first)
-    services.add_comment(resident, idea, "Antwort auf Antwort", parent=reply)
-    gone = services.add_comment(resident, idea, "Bereue ich")
-    services.delete_comment(resident, gone)
-    rude = services.add_comment(author, idea, "Frech")
-    services.set_hidden(moderator, rude, True, "Beleidigung")
+    first = contributions.add_comment(resident, idea, "Erster")
+    reply = contributions.add_comment(author, idea, "Antwort", parent=first)
+    contributions.add_comment(resident, idea, "Antwort auf Antwort", parent=reply)
+    gone = contributions.add_comment(resident, idea, "Bereue ich")
+    contributions.delete_comment(resident, gone)
+    rude = contributions.add_comment(author, idea, "Frech")
+    moderation.set_hidden(moderator, rude, True, "Beleidigung")
     return idea
 
 

@@ -10,7 +10,6 @@ from django.utils import timezone, translation
 
 from gemeinsam.core import audit
 from gemeinsam.core.models import AuditEvent
-from gemeinsam.participation import services
 from gemeinsam.participation.models import (
     Category,
     ModerationEvent,
@@ -18,6 +17,7 @@ from gemeinsam.participation.models import (
     Process,
     Visibility,
 )
+from gemeinsam.participation.services import contributions, moderation, processes
 
 from ..conftest import UserFactory
 from .test_staff import management, process_data
@@ -30,8 +30,8 @@ def verbs(obj) -> list[str]:
     return [event.verb for event in reversed(audit.events_for(obj))]
 
 
-def phase(start, days: int = 10) -> services.PhaseSpec:
-    return services.PhaseSpec(PhaseType.IDEA_COLLECTION, start, start + timedelta(days=days))
+def phase(start, days: int = 10) -> processes.PhaseSpec:
+    return processes.PhaseSpec(PhaseType.IDEA_COLLECTION, start, start + timedelta(days=days))
 
 
 FIELDS = {
@@ -44,11 +44,11 @@ FIELDS = {
 
 @pytest.fixture
 def created(staff) -> Process:
-    return services.create_process(
+    return processes.create_process(
         staff,
         fields=FIELDS,
         phases=[phase(timezone.now())],
-        categories=[services.CategorySpec("Verkehr")],
+        categories=[processes.CategorySpec("Verkehr")],
     )
 
 
@@ -67,20 +67,20 @@ def test_creating_a_process_records_it_with_its_phases_and_categories(staff, cre
 
 def test_saving_without_changes_records_nothing(staff, created):
     before = AuditEvent.objects.count()
-    services.update_process(
+    processes.update_process(
         staff,
         created,
         fields=FIELDS,
         districts=[],
         members=[],
         phases=[phase(created.ordered_phases()[0].starts_at)],
-        categories=[services.CategorySpec("Verkehr", pk=created.categories.get().pk)],
+        categories=[processes.CategorySpec("Verkehr", pk=created.categories.get().pk)],
     )
     assert AuditEvent.objects.count() == before
 
 
 def test_changed_fields_are_named_without_their_values(staff, created):
-    services.update_process(
+    processes.update_process(
         staff,
         created,
         fields={**FIELDS, "title": "Neu", "summary": "Worum es geht"},
@@ -93,17 +93,17 @@ def test_changed_fields_are_named_without_their_values(staff, created):
 
 
 def test_visibility_changes_are_recorded_as_their_own_events(staff, created):
-    services.update_process(staff, created, fields={**FIELDS, "visibility": Visibility.PRIVATE})
-    services.update_process(staff, created, fields=FIELDS)
+    processes.update_process(staff, created, fields={**FIELDS, "visibility": Visibility.PRIVATE})
+    processes.update_process(staff, created, fields=FIELDS)
     assert verbs(created)[-2:] == ["participation.restrict", "participation.publish"]
 
 
 def test_invited_people_phases_and_categories_record_counts(staff, created):
     invited = [UserFactory(), UserFactory()]
-    services.update_process(staff, created, fields=FIELDS, members=invited)
+    processes.update_process(staff, created, fields=FIELDS, members=invited)
     start = timezone.now()
-    services.set_phases(staff, created, [phase(start, 3), phase(start + timedelta(days=3), 5)])
-    services.set_categories(staff, created, [])
+    processes.set_phases(staff, created, [phase(start, 3), phase(start + timedelta(days=3), 5)])
+    processes.set_categories(staff, created, [])
     events = list(audit.events_for(created)[:3])
     assert [(e.verb, e.data) for e in reversed(events)] == [
         ("participation.set_members", {"count": 2}),
@@ -114,9 +114,9 @@ def test_invited_people_phases_and_categories_record_counts(staff, created):
 
 
 def test_moderators_added_and_removed_are_recorded_by_id(staff, created, moderator):
-    services.add_moderator(staff, created, moderator)
-    services.add_moderator(staff, created, moderator)  # already one: nothing new
-    services.remove_moderator(staff, created, moderator)
+    processes.add_moderator(staff, created, moderator)
+    processes.add_moderator(staff, created, moderator)  # already one: nothing new
+    processes.remove_moderator(staff, created, moderator)
     events = list(audit.events_for(created)[:2])
     assert [(e.verb, e.data) for e in reversed(events)] == [
         ("participation.add_moderator", {"account": moderator.pk}),
@@ -139,16 +139,16 @@ def test_the_staff_edit_page_shows_the_history(staff, login, created):
 
 @pytest.fixture
 def idea(process, author):
-    return services.submit_idea(author, process, title="Mehr Bänke", description="Am Ufer")
+    return contributions.submit_idea(author, process, title="Mehr Bänke", description="Am Ufer")
 
 
 @pytest.fixture
 def comment(idea, author):
-    return services.add_comment(author, idea, "Meine private Telefonnummer ist 0301234")
+    return contributions.add_comment(author, idea, "Meine private Telefonnummer ist 0301234")
 
 
 def test_hiding_a_comment_is_logged_twice_without_its_text_or_reason(process, moderator, comment):
-    services.set_hidden(moderator, comment, True, "Telefonnummer von Frau Muster")
+    moderation.set_hidden(moderator, comment, True, "Telefonnummer von Frau Muster")
     assert ModerationEvent.objects.get().reason == "Telefonnummer von Frau Muster"
     event = audit.events_for(comment).get()
     assert event.verb == "participation.hide"
@@ -159,13 +159,13 @@ def test_hiding_a_comment_is_logged_twice_without_its_text_or_reason(process, mo
 
 
 def test_every_moderation_action_is_in_the_audit_log(process, moderator, idea, author, resident):
-    services.report(resident, idea, "Unsinn")
-    services.resolve_report(moderator, idea, "passt schon")
-    services.respond(moderator, idea, "accepted", "Wir bauen die Bänke.")
-    services.set_hidden(moderator, idea, True, "Doppelt")
-    services.set_hidden(moderator, idea, False)
-    services.block_user(moderator, process, author, "Beleidigungen")
-    services.unblock_user(moderator, process, author)
+    contributions.report(resident, idea, "Unsinn")
+    moderation.resolve_report(moderator, idea, "passt schon")
+    moderation.respond(moderator, idea, "accepted", "Wir bauen die Bänke.")
+    moderation.set_hidden(moderator, idea, True, "Doppelt")
+    moderation.set_hidden(moderator, idea, False)
+    moderation.block_user(moderator, process, author, "Beleidigungen")
+    moderation.unblock_user(moderator, process, author)
     assert verbs(idea) == [
         "participation.resolve_report",
         "participation.respond",

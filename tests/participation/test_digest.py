@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from gemeinsam.participation import services
 from gemeinsam.participation.digest import claim_period, send_digests
 from gemeinsam.participation.models import Idea, Process, Visibility
+from gemeinsam.participation.services import contributions, moderation
 from gemeinsam.participation.tasks import send_daily_digests
 
 from ..conftest import UserFactory
@@ -32,12 +32,12 @@ def busy_process(moderator):
     process = make_process(title_en="Ideas for Berlin")
     process.moderators.add(moderator)
     author = UserFactory()
-    idea = services.submit_idea(author, process, title="Mehr Bänke", description="D")
-    services.respond(moderator, idea, "accepted", "Wir stellen zehn Bänke auf.")
-    services.add_comment(UserFactory(), idea, "Ja")
-    services.add_comment(UserFactory(), idea, "Gern")
-    hidden = services.submit_idea(author, process, title="Werbung für Pillen", description="D")
-    services.set_hidden(moderator, hidden, True, "Werbung")
+    idea = contributions.submit_idea(author, process, title="Mehr Bänke", description="D")
+    moderation.respond(moderator, idea, "accepted", "Wir stellen zehn Bänke auf.")
+    contributions.add_comment(UserFactory(), idea, "Ja")
+    contributions.add_comment(UserFactory(), idea, "Gern")
+    hidden = contributions.submit_idea(author, process, title="Werbung für Pillen", description="D")
+    moderation.set_hidden(moderator, hidden, True, "Werbung")
     mail.outbox.clear()
     return process
 
@@ -96,7 +96,9 @@ def test_the_next_digest_starts_where_the_last_ended(busy_process, moderator):
     follower = UserFactory(email="folgt@example.org", language="en")
     busy_process.followers.add(follower)
     send_digests()
-    idea = services.submit_idea(UserFactory(), busy_process, title="Trinkbrunnen", description="D")
+    idea = contributions.submit_idea(
+        UserFactory(), busy_process, title="Trinkbrunnen", description="D"
+    )
     send_digests()
     bodies = [m.body for m in _digests("folgt@example.org")]
     assert len(bodies) == 2
@@ -107,7 +109,7 @@ def test_the_next_digest_starts_where_the_last_ended(busy_process, moderator):
 def test_nothing_is_sent_when_nothing_happened(moderator):
     process = make_process()
     process.followers.add(UserFactory(email="folgt@example.org"))
-    old = services.submit_idea(UserFactory(), process, title="Alt", description="D")
+    old = contributions.submit_idea(UserFactory(), process, title="Alt", description="D")
     Idea.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
     assert send_digests() == 0
     assert mail.outbox == []
@@ -115,7 +117,7 @@ def test_nothing_is_sent_when_nothing_happened(moderator):
 
 def test_one_mail_covers_all_followed_processes(busy_process):
     other = make_process(slug="andere", title_en="Other")
-    services.submit_idea(UserFactory(), other, title="Radweg", description="D")
+    contributions.submit_idea(UserFactory(), other, title="Radweg", description="D")
     follower = UserFactory(email="folgt@example.org", language="en")
     busy_process.followers.add(follower)
     other.followers.add(follower)
@@ -131,7 +133,7 @@ def test_private_process_news_only_reach_followers_who_still_see_it(moderator):
     former = UserFactory(email="ehemals@example.org")
     process.members.add(member)
     process.followers.add(member, former)  # former was a member once
-    services.submit_idea(member, process, title="Intern", description="D")
+    contributions.submit_idea(member, process, title="Intern", description="D")
     send_digests()
     assert [m.to for m in mail.outbox] == [["mitglied@example.org"]]
 

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from gemeinsam.participation import images, services
+from gemeinsam.participation import images
 from gemeinsam.participation.models import IdeaImage
+from gemeinsam.participation.services import contributions, moderation
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def idea(process, author):
-    return services.submit_idea(author, process, title="Bank", description="Zum Ausruhen")
+    return contributions.submit_idea(author, process, title="Bank", description="Zum Ausruhen")
 
 
 def edit_url(idea) -> str:
@@ -42,7 +43,7 @@ def jpeg() -> SimpleUploadedFile:
 
 def add_pictures(idea, count: int) -> None:
     pictures = [images.prepare_image(jpeg(), f"Bild {n}") for n in range(count)]
-    services.update_idea(
+    contributions.update_idea(
         idea.author, idea, title=idea.title, description=idea.description, images=pictures
     )
 
@@ -143,5 +144,5 @@ def test_anonymous_visitors_are_sent_to_the_login(idea, anonymous):
 
 
 def test_a_hidden_idea_cannot_be_changed_by_its_author(idea, author, moderator, login):
-    services.set_hidden(moderator, idea, True, "Beleidigung")
+    moderation.set_hidden(moderator, idea, True, "Beleidigung")
     assert login(author).get(edit_url(idea)).status_code == 404

@@ -8,8 +8,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from gemeinsam.participation import services
 from gemeinsam.participation.models import Comment, Idea, ModerationEvent, Rating
+from gemeinsam.participation.services import contributions, moderation
 
 from ..conftest import UserFactory, run_concurrently
 from .conftest import make_process
@@ -18,12 +18,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_point_sets_the_district(berlin, process, resident):
-    idea = services.submit_idea(
+    idea = contributions.submit_idea(
         resident,
         process,
         title="WLAN",
         description="am Zoo",
-        point=services.Point(13.3329, 52.5065),
+        point=contributions.Point(13.3329, 52.5065),
     )
     assert idea.district.name == "Charlottenburg-Wilmersdorf"
 
@@ -31,12 +31,12 @@ def test_point_sets_the_district(berlin, process, resident):
 def test_point_outside_the_process_districts_is_refused(berlin, process, resident):
     process.districts.set([berlin.get(code="001")])
     with pytest.raises(ValidationError, match="außerhalb des Gebiets dieses Verfahrens"):
-        services.submit_idea(
+        contributions.submit_idea(
             resident,
             process,
             title="WLAN",
             description="am Zoo",
-            point=services.Point(13.3329, 52.5065),
+            point=contributions.Point(13.3329, 52.5065),
         )
     assert not Idea.objects.exists()
 
@@ -53,29 +53,29 @@ def test_form_reports_a_point_outside_the_area(berlin, process, login, resident)
 
 
 def test_changing_a_vote_keeps_one_rating(process, resident):
-    idea = services.submit_idea(resident, process, title="T", description="D")
-    services.rate_idea(resident, idea, 1)
-    services.rate_idea(resident, idea, -1)
+    idea = contributions.submit_idea(resident, process, title="T", description="D")
+    contributions.rate_idea(resident, idea, 1)
+    contributions.rate_idea(resident, idea, -1)
     idea.refresh_from_db()
     assert (idea.rating_up, idea.rating_down, Rating.objects.count()) == (0, 1, 1)
-    services.rate_idea(resident, idea, None)
+    contributions.rate_idea(resident, idea, None)
     idea.refresh_from_db()
     assert (idea.rating_up, idea.rating_down, Rating.objects.count()) == (0, 0, 0)
 
 
 def test_replies_stay_one_level_deep(process, resident, moderator):
-    idea = services.submit_idea(resident, process, title="T", description="D")
-    root = services.add_comment(resident, idea, "Erster")
-    reply = services.add_comment(moderator, idea, "Antwort", parent=root)
-    reply_to_reply = services.add_comment(resident, idea, "Noch eine", parent=reply)
+    idea = contributions.submit_idea(resident, process, title="T", description="D")
+    root = contributions.add_comment(resident, idea, "Erster")
+    reply = contributions.add_comment(moderator, idea, "Antwort", parent=root)
+    reply_to_reply = contributions.add_comment(resident, idea, "Noch eine", parent=reply)
     assert reply_to_reply.parent == root
 
 
 def test_soft_delete_keeps_the_thread_and_the_count_honest(process, resident, moderator):
-    idea = services.submit_idea(resident, process, title="T", description="D")
-    root = services.add_comment(resident, idea, "Erster")
-    services.add_comment(moderator, idea, "Antwort", parent=root)
-    services.delete_comment(resident, root)
+    idea = contributions.submit_idea(resident, process, title="T", description="D")
+    root = contributions.add_comment(resident, idea, "Erster")
+    contributions.add_comment(moderator, idea, "Antwort", parent=root)
+    contributions.delete_comment(resident, root)
     root.refresh_from_db()
     idea.refresh_from_db()
     assert root.is_deleted and root.text == ""
@@ -84,9 +84,9 @@ def test_soft_delete_keeps_the_thread_and_the_count_honest(process, resident, mo
 
 
 def test_hiding_shows_the_reason_in_place_and_is_logged(process, resident, moderator, login):
-    idea = services.submit_idea(resident, process, title="T", description="D")
-    comment = services.add_comment(resident, idea, "<script>alert(1)</script> Unsinn")
-    services.set_hidden(moderator, comment, True, "Beleidigung")
+    idea = contributions.submit_idea(resident, process, title="T", description="D")
+    comment = contributions.add_comment(resident, idea, "<script>alert(1)</script> Unsinn")
+    moderation.set_hidden(moderator, comment, True, "Beleidigung")
     page = login(resident).get(reverse("participation:idea", args=[process.slug, idea.pk]))
     body = page.content.decode()
     assert "Beleidigung" in body
@@ -96,8 +96,8 @@ def test_hiding_shows_the_reason_in_place_and_is_logged(process, resident, moder
 
 
 def test_comment_text_is_escaped(process, resident, login):
-    idea = services.submit_idea(resident, process, title="T", description="D")
-    services.add_comment(resident, idea, "<script>alert(1)</script>")
+    idea = contributions.submit_idea(resident, process, title="T", description="D")
+    contributions.add_comment(resident, idea, "<script>alert(1)</script>")
     body = login(resident).get(reverse("participation:idea", args=[process.slug, idea.pk]))
     assert "<script>alert(1)</script>" not in body.content.decode()
 
@@ -107,8 +107,8 @@ def test_official_response_mails_the_author_in_their_language(moderator):
     process = make_process()
     process.moderators.add(moderator)
     author = UserFactory(email="en@example.org", language="en")
-    idea = services.submit_idea(author, process, title="Bänke", description="Mehr Bänke")
-    services.respond(moderator, idea, "accepted", "Wir stellen zehn Bänke auf.")
+    idea = contributions.submit_idea(author, process, title="Bänke", description="Mehr Bänke")
+    moderation.respond(moderator, idea, "accepted", "Wir stellen zehn Bänke auf.")
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["en@example.org"]
     assert "Official response" in mail.outbox[0].subject
@@ -119,24 +119,24 @@ def test_idea_list_query_count_does_not_grow_with_ideas(
     no_page_cache, process, resident, anonymous
 ):
     url = reverse("participation:process", args=[process.slug])
-    services.submit_idea(resident, process, title="Eins", description="D")
+    contributions.submit_idea(resident, process, title="Eins", description="D")
     with CaptureQueriesContext(connection) as few:
         assert anonymous.get(url).status_code == 200
     for n in range(15):
-        services.submit_idea(resident, process, title=f"Idee {n}", description="D")
+        contributions.submit_idea(resident, process, title=f"Idee {n}", description="D")
     with CaptureQueriesContext(connection) as many:
         assert anonymous.get(url).status_code == 200
     assert len(many) == len(few)
 
 
 def test_idea_page_query_count_does_not_grow_with_comments(process, resident, anonymous):
-    idea = services.submit_idea(resident, process, title="T", description="D")
+    idea = contributions.submit_idea(resident, process, title="T", description="D")
     url = reverse("participation:idea", args=[process.slug, idea.pk])
-    services.add_comment(resident, idea, "Eins")
+    contributions.add_comment(resident, idea, "Eins")
     with CaptureQueriesContext(connection) as few:
         anonymous.get(url)
     for n in range(10):
-        services.add_comment(UserFactory(), idea, f"Kommentar {n}")
+        contributions.add_comment(UserFactory(), idea, f"Kommentar {n}")
     with CaptureQueriesContext(connection) as many:
         anonymous.get(url)
     assert len(many) == len(few)
@@ -168,6 +168,6 @@ def test_concurrent_votes_neither_double_nor_vanish():
 
 
 def test_report_naming_a_malformed_comment_is_404(process, resident, login):
-    idea = services.submit_idea(resident, process, title="T", description="D")
+    idea = contributions.submit_idea(resident, process, title="T", description="D")
     url = reverse("participation:report", args=[process.slug, idea.pk])
     assert login(resident).post(url, {"comment": "abc", "reason": "x"}).status_code == 404

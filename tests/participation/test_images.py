@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import ExifTags, Image
 
-from gemeinsam.participation import images, services
+from gemeinsam.participation import images
 from gemeinsam.participation.models import Idea, IdeaImage
+from gemeinsam.participation.services import contributions
 
 pytestmark = pytest.mark.django_db
 
@@ -136,9 +137,11 @@ def test_each_picture_needs_a_description(process, resident, login):
 def test_at_most_three_pictures_per_idea(process, resident):
     prepared = [images.prepare_image(upload(picture()), f"Bild {n}") for n in range(4)]
     with pytest.raises(ValidationError):
-        services.submit_idea(resident, process, title="T", description="D", images=prepared)
+        contributions.submit_idea(resident, process, title="T", description="D", images=prepared)
     assert not Idea.objects.exists()
-    idea = services.submit_idea(resident, process, title="T", description="D", images=prepared[:3])
+    idea = contributions.submit_idea(
+        resident, process, title="T", description="D", images=prepared[:3]
+    )
     assert list(idea.images.values_list("alt_text", "position")) == [
         ("Bild 0", 0),
         ("Bild 1", 1),
@@ -148,7 +151,9 @@ def test_at_most_three_pictures_per_idea(process, resident):
 
 def test_the_idea_page_shows_the_pictures_with_their_description(process, resident, anonymous):
     prepared = images.prepare_image(upload(picture()), "Die Bank am Teich")
-    idea = services.submit_idea(resident, process, title="T", description="D", images=[prepared])
+    idea = contributions.submit_idea(
+        resident, process, title="T", description="D", images=[prepared]
+    )
     html = anonymous.get(reverse("participation:idea", args=[process.slug, idea.pk])).content
     stored = idea.images.get()
     assert f'src="{stored.image.url}" alt="Die Bank am Teich"'.encode() in html

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from gemeinsam.participation import services
 from gemeinsam.participation.models import Comment, Idea, Report
+from gemeinsam.participation.services import contributions
 
 from ..conftest import UserFactory
 
@@ -25,35 +25,35 @@ def limits(settings):
 
 
 def test_third_idea_within_the_hour_is_refused_with_a_time_to_retry(limits, process, resident):
-    services.submit_idea(resident, process, title="Eins", description="D")
-    services.submit_idea(resident, process, title="Zwei", description="D")
+    contributions.submit_idea(resident, process, title="Eins", description="D")
+    contributions.submit_idea(resident, process, title="Zwei", description="D")
     with translation.override("en"), pytest.raises(ValidationError) as error:
-        services.submit_idea(resident, process, title="Drei", description="D")
+        contributions.submit_idea(resident, process, title="Drei", description="D")
     assert "2 ideas in the last 60 minutes" in error.value.messages[0]
     assert "try again in 60 minutes" in error.value.messages[0]
     assert Idea.objects.count() == 2
 
 
 def test_retry_time_counts_from_the_oldest_idea_in_the_window(limits, process, resident):
-    first = services.submit_idea(resident, process, title="Eins", description="D")
-    services.submit_idea(resident, process, title="Zwei", description="D")
+    first = contributions.submit_idea(resident, process, title="Eins", description="D")
+    contributions.submit_idea(resident, process, title="Zwei", description="D")
     Idea.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(minutes=50))
     with translation.override("en"), pytest.raises(ValidationError, match="in 10 minutes"):
-        services.submit_idea(resident, process, title="Drei", description="D")
+        contributions.submit_idea(resident, process, title="Drei", description="D")
 
 
 def test_ideas_older_than_the_window_do_not_count(limits, process, resident):
     for title in ("Eins", "Zwei"):
-        services.submit_idea(resident, process, title=title, description="D")
+        contributions.submit_idea(resident, process, title=title, description="D")
     Idea.objects.update(created_at=timezone.now() - timedelta(minutes=61))
-    services.submit_idea(resident, process, title="Drei", description="D")
+    contributions.submit_idea(resident, process, title="Drei", description="D")
     assert Idea.objects.count() == 3
 
 
 def test_the_limit_is_per_person(limits, process, resident):
     for title in ("Eins", "Zwei"):
-        services.submit_idea(resident, process, title=title, description="D")
-    services.submit_idea(UserFactory(), process, title="Drei", description="D")
+        contributions.submit_idea(resident, process, title=title, description="D")
+    contributions.submit_idea(UserFactory(), process, title="Drei", description="D")
     assert Idea.objects.count() == 3
 
 
@@ -61,41 +61,41 @@ def test_the_limit_is_per_person(limits, process, resident):
 def test_moderators_and_staff_are_exempt(limits, process, persona, request):
     user = request.getfixturevalue(persona)
     for n in range(4):
-        services.submit_idea(user, process, title=f"Idee {n}", description="D")
+        contributions.submit_idea(user, process, title=f"Idee {n}", description="D")
     assert Idea.objects.count() == 4
 
 
 def test_moderator_of_this_process_only_is_exempt(limits, process, resident):
     process.moderators.add(resident)
     for n in range(3):
-        services.submit_idea(resident, process, title=f"Idee {n}", description="D")
+        contributions.submit_idea(resident, process, title=f"Idee {n}", description="D")
     assert Idea.objects.count() == 3
 
 
 def test_comments_are_limited_per_ten_minutes(limits, process, resident):
-    idea = services.submit_idea(UserFactory(), process, title="T", description="D")
+    idea = contributions.submit_idea(UserFactory(), process, title="T", description="D")
     for n in range(3):
-        services.add_comment(resident, idea, f"Kommentar {n}")
+        contributions.add_comment(resident, idea, f"Kommentar {n}")
     with pytest.raises(ValidationError):
-        services.add_comment(resident, idea, "Einer zu viel")
+        contributions.add_comment(resident, idea, "Einer zu viel")
     Comment.objects.update(created_at=timezone.now() - timedelta(minutes=11))
-    services.add_comment(resident, idea, "Wieder möglich")
+    contributions.add_comment(resident, idea, "Wieder möglich")
     assert Comment.objects.count() == 4
 
 
 def test_reports_are_limited(limits, process, resident):
-    idea = services.submit_idea(UserFactory(), process, title="T", description="D")
-    comment = services.add_comment(UserFactory(), idea, "Unsinn")
-    services.report(resident, idea, "Werbung")
+    idea = contributions.submit_idea(UserFactory(), process, title="T", description="D")
+    comment = contributions.add_comment(UserFactory(), idea, "Unsinn")
+    contributions.report(resident, idea, "Werbung")
     with pytest.raises(ValidationError):
-        services.report(resident, comment, "Beleidigung")
+        contributions.report(resident, comment, "Beleidigung")
     assert Report.objects.count() == 1
 
 
 def test_zero_turns_a_limit_off(settings, process, resident):
     settings.PARTICIPATION_RATE_LIMITS = {**settings.PARTICIPATION_RATE_LIMITS, "idea": (0, 3600)}
     for n in range(12):
-        services.submit_idea(resident, process, title=f"Idee {n}", description="D")
+        contributions.submit_idea(resident, process, title=f"Idee {n}", description="D")
     assert Idea.objects.count() == 12
 
 
@@ -103,7 +103,7 @@ def test_the_form_shows_the_limit_and_keeps_the_input(limits, process, resident,
     resident.language = "en"
     resident.save()
     for title in ("Eins", "Zwei"):
-        services.submit_idea(resident, process, title=title, description="D")
+        contributions.submit_idea(resident, process, title=title, description="D")
     response = login(resident).post(
         reverse("participation:idea_create", args=[process.slug]),
         {"title": "Drei", "description": "Noch eine Idee"},
@@ -118,9 +118,9 @@ def test_the_form_shows_the_limit_and_keeps_the_input(limits, process, resident,
 def test_the_comment_page_says_when_to_try_again(limits, process, resident, login):
     resident.language = "en"
     resident.save()
-    idea = services.submit_idea(UserFactory(), process, title="T", description="D")
+    idea = contributions.submit_idea(UserFactory(), process, title="T", description="D")
     for n in range(3):
-        services.add_comment(resident, idea, f"Kommentar {n}")
+        contributions.add_comment(resident, idea, f"Kommentar {n}")
     response = login(resident).post(
         reverse("participation:comment", args=[process.slug, idea.pk]),
         {"text": "Einer zu viel"},

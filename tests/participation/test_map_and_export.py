@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.functional import empty
 
-from gemeinsam.participation import selectors, services
+from gemeinsam.participation import selectors
 from gemeinsam.participation.models import Category, Idea, IdeaStatus
+from gemeinsam.participation.services import contributions, moderation
 
 from ..conftest import UserFactory
 from .conftest import make_process
@@ -255,17 +256,17 @@ def test_private_process_data_is_not_found_for_outsiders(author, anonymous):
 def test_csv_export_has_counts_and_no_personal_data(berlin, process, anonymous, moderator):
     writer = UserFactory(email="ganz.privat@example.org", display_name="Erika Mustermann")
     traffic = Category.objects.create(process=process, name="Verkehr")
-    idea = services.submit_idea(
+    idea = contributions.submit_idea(
         writer,
         process,
         title="Zebrastreifen",
         description="an der Schule",
         category=traffic,
-        point=services.Point(13.3329, 52.5065),
+        point=contributions.Point(13.3329, 52.5065),
     )
-    services.rate_idea(writer, idea, 1)
-    services.add_comment(writer, idea, "Gute Idee")
-    services.respond(moderator, idea, IdeaStatus.ACCEPTED, "Wird gebaut")
+    contributions.rate_idea(writer, idea, 1)
+    contributions.add_comment(writer, idea, "Gute Idee")
+    moderation.respond(moderator, idea, IdeaStatus.ACCEPTED, "Wird gebaut")
     response = anonymous.get(reverse("participation:ideas_csv", args=[process.slug]))
     body = response.content.decode()
     assert "Mustermann" not in body and "ganz.privat" not in body and "example.org" not in body
@@ -298,9 +299,9 @@ def test_csv_leaves_hidden_ideas_out(process, author, anonymous):
 
 def test_geojson_download_is_the_full_export_without_personal_data(process, anonymous):
     writer = UserFactory(email="geheim@example.org", display_name="Max Privat")
-    services.submit_idea(writer, process, title="Ohne Ort", description="D")
-    services.submit_idea(
-        writer, process, title="Mit Ort", description="D", point=services.Point(13.4, 52.5)
+    contributions.submit_idea(writer, process, title="Ohne Ort", description="D")
+    contributions.submit_idea(
+        writer, process, title="Mit Ort", description="D", point=contributions.Point(13.4, 52.5)
     )
     response = anonymous.get(
         reverse("participation:ideas_geojson", args=[process.slug]) + "?download=1"

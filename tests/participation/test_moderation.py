@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from gemeinsam.participation import services
 from gemeinsam.participation.models import (
     Block,
     Comment,
@@ -14,6 +13,7 @@ from gemeinsam.participation.models import (
     Report,
     Visibility,
 )
+from gemeinsam.participation.services import contributions, moderation
 
 from ..conftest import UserFactory
 from .conftest import make_process
@@ -23,12 +23,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def idea(process, author):
-    return services.submit_idea(author, process, title="Mehr Bänke", description="Im Park")
+    return contributions.submit_idea(author, process, title="Mehr Bänke", description="Im Park")
 
 
 @pytest.fixture
 def comment(idea, author):
-    return services.add_comment(author, idea, "Kauft bei mir!")
+    return contributions.add_comment(author, idea, "Kauft bei mir!")
 
 
 def queue_url(process) -> str:
@@ -38,8 +38,8 @@ def queue_url(process) -> str:
 def test_a_reported_comment_appears_is_hidden_and_leaves_the_queue(
     process, idea, comment, resident, moderator, login
 ):
-    services.report(resident, comment, "Werbung")
-    services.report(UserFactory(), comment, "Spam")
+    contributions.report(resident, comment, "Werbung")
+    contributions.report(UserFactory(), comment, "Spam")
     client = login(moderator)
     response = client.get(queue_url(process))
     assert response.status_code == 200
@@ -70,7 +70,7 @@ def test_a_reported_comment_appears_is_hidden_and_leaves_the_queue(
 
 
 def test_hiding_without_a_reason_is_refused(process, comment, resident, moderator, login):
-    services.report(resident, comment, "Werbung")
+    contributions.report(resident, comment, "Werbung")
     response = login(moderator).post(
         reverse("participation:moderation_hide", args=[process.slug]),
         {"kind": "comment", "pk": comment.pk, "reason": ""},
@@ -83,7 +83,7 @@ def test_hiding_without_a_reason_is_refused(process, comment, resident, moderato
 
 
 def test_dismissing_a_report_keeps_the_idea_and_logs_it(process, idea, resident, moderator, login):
-    services.report(resident, idea, "Gefällt mir nicht")
+    contributions.report(resident, idea, "Gefällt mir nicht")
     client = login(moderator)
     response = client.post(
         reverse("participation:moderation_dismiss", args=[process.slug]),
@@ -100,7 +100,7 @@ def test_dismissing_a_report_keeps_the_idea_and_logs_it(process, idea, resident,
 
 
 def test_restore_brings_hidden_content_back(process, idea, moderator, login):
-    services.set_hidden(moderator, idea, True, "Beleidigend")
+    moderation.set_hidden(moderator, idea, True, "Beleidigend")
     client = login(moderator)
     assert list(client.get(queue_url(process)).context["hidden_ideas"]) == [idea]
     client.post(
@@ -114,7 +114,7 @@ def test_restore_brings_hidden_content_back(process, idea, moderator, login):
 
 def test_targets_of_another_process_are_404(process, moderator, login, author):
     other = make_process(slug="anderes")
-    foreign = services.submit_idea(author, other, title="T", description="D")
+    foreign = contributions.submit_idea(author, other, title="T", description="D")
     response = login(moderator).post(
         reverse("participation:moderation_hide", args=[process.slug]),
         {"kind": "idea", "pk": foreign.pk, "reason": "x"},
@@ -187,14 +187,14 @@ def test_only_contributors_can_be_blocked_and_never_moderators(process, idea, mo
     stranger = UserFactory()
     assert client.post(block, {"user": stranger.pk, "reason": "x"}).status_code == 404
     assert client.post(block, {"user": "abc", "reason": "x"}).status_code == 404
-    services.add_comment(moderator, idea, "Bitte sachlich bleiben")
+    contributions.add_comment(moderator, idea, "Bitte sachlich bleiben")
     client.post(block, {"user": moderator.pk, "reason": "x"})
     assert not Block.objects.exists()
 
 
 def test_audit_log_is_newest_first_for_moderators_and_staff(process, idea, moderator, staff, login):
-    services.set_hidden(moderator, idea, True, "Erst versteckt")
-    services.set_hidden(moderator, idea, False)
+    moderation.set_hidden(moderator, idea, True, "Erst versteckt")
+    moderation.set_hidden(moderator, idea, False)
     url = reverse("participation:moderation_log", args=[process.slug])
     response = login(moderator).get(url)
     assert response.status_code == 200
@@ -206,9 +206,9 @@ def test_audit_log_is_newest_first_for_moderators_and_staff(process, idea, moder
 
 def test_staff_audit_log_spans_processes_and_filters(process, idea, moderator, staff, login):
     other = make_process(slug="anderes")
-    other_idea = services.submit_idea(moderator, other, title="Anderes", description="D")
-    services.set_hidden(moderator, idea, True, "Grund eins")
-    services.set_hidden(staff, other_idea, True, "Grund zwei")
+    other_idea = contributions.submit_idea(moderator, other, title="Anderes", description="D")
+    moderation.set_hidden(moderator, idea, True, "Grund eins")
+    moderation.set_hidden(staff, other_idea, True, "Grund zwei")
     client = login(staff)
     url = reverse("participation_staff:audit_log")
     events = client.get(url).context["page"].object_list
@@ -219,7 +219,7 @@ def test_staff_audit_log_spans_processes_and_filters(process, idea, moderator, s
 
 def test_audit_log_is_paginated(process, idea, moderator, login):
     for n in range(55):
-        services.set_hidden(moderator, idea, n % 2 == 0, f"Runde {n}")
+        moderation.set_hidden(moderator, idea, n % 2 == 0, f"Runde {n}")
     url = reverse("participation:moderation_log", args=[process.slug])
     first = login(moderator).get(url).context["page"]
     assert len(first.object_list) == 50 and first.paginator.num_pages == 2
@@ -229,7 +229,7 @@ def test_audit_log_is_paginated(process, idea, moderator, login):
 def test_process_page_links_moderators_to_the_queue_with_the_report_count(
     process, idea, resident, moderator, staff, login
 ):
-    services.report(resident, idea, "Werbung")
+    contributions.report(resident, idea, "Werbung")
     url = reverse("participation:process", args=[process.slug])
     queue = queue_url(process)
     edit = reverse("participation_staff:process_edit", args=[process.slug])
@@ -273,8 +273,8 @@ def test_an_empty_comment_edit_shows_the_form_again(process, idea, comment, auth
 
 def test_a_long_queue_is_paged(process, author, moderator, login):
     for n in range(27):
-        idea = services.submit_idea(author, process, title=f"Idee {n}", description="D")
-        services.report(UserFactory(), idea, "Werbung")
+        idea = contributions.submit_idea(author, process, title=f"Idee {n}", description="D")
+        contributions.report(UserFactory(), idea, "Werbung")
     url = reverse("participation:moderation", args=[process.slug])
     first = login(moderator).get(url)
     assert len(first.context["items"].object_list) == 25

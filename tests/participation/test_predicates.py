@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from gemeinsam.core.predicates import can
 from gemeinsam.core.roles import Role, assign_role
-from gemeinsam.participation import services
 from gemeinsam.participation.models import Idea, Rating
+from gemeinsam.participation.services import moderation
 
 from .conftest import make_process
 
@@ -92,7 +92,7 @@ def test_moderator_of_another_process_cannot_moderate_this_one(world):
 def test_blocked_person_can_no_longer_take_part(world):
     process = make_process()
     process.moderators.add(world["moderator"])
-    services.block_user(world["moderator"], process, world["participant"], "Beleidigungen")
+    moderation.block_user(world["moderator"], process, world["participant"], "Beleidigungen")
     assert not can(world["participant"], "participation.submit_idea", process)
 
 

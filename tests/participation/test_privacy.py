@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from gemeinsam.core.models import User
-from gemeinsam.participation import services
 from gemeinsam.participation.models import Comment, Idea, Rating, Report
+from gemeinsam.participation.services import contributions
 
 from ..conftest import PASSWORD, UserFactory
 
@@ -18,13 +18,13 @@ pytestmark = pytest.mark.django_db
 def active(process, resident):
     """The resident's ideas, comments, ratings, reports and follows in a process."""
     other = UserFactory()
-    own = services.submit_idea(resident, process, title="Meine Idee", description="Bänke")
-    theirs = services.submit_idea(other, process, title="Andere Idee", description="D")
-    services.add_comment(resident, theirs, "Mein Kommentar")
-    services.rate_idea(resident, theirs, 1)
-    services.rate_idea(other, theirs, 1)
-    services.rate_idea(resident, own, -1)
-    services.report(resident, theirs, "Doppelt")
+    own = contributions.submit_idea(resident, process, title="Meine Idee", description="Bänke")
+    theirs = contributions.submit_idea(other, process, title="Andere Idee", description="D")
+    contributions.add_comment(resident, theirs, "Mein Kommentar")
+    contributions.rate_idea(resident, theirs, 1)
+    contributions.rate_idea(other, theirs, 1)
+    contributions.rate_idea(resident, own, -1)
+    contributions.report(resident, theirs, "Doppelt")
     process.followers.add(resident)
     process.members.add(resident)
     return {"own": own, "theirs": theirs, "other": other}

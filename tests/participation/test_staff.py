@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from gemeinsam.core.predicates import can
-from gemeinsam.participation import services
 from gemeinsam.participation.models import (
     Category,
     Idea,
@@ -20,6 +19,7 @@ from gemeinsam.participation.models import (
     Process,
     Visibility,
 )
+from gemeinsam.participation.services import contributions, processes
 
 from ..conftest import DistrictFactory, UserFactory
 from .conftest import make_process
@@ -135,13 +135,13 @@ def test_overlapping_phases_are_refused_with_a_message(staff, login):
 def test_a_long_phase_overlapping_a_later_one_is_found():
     start = timezone.now()
     phases = [
-        services.PhaseSpec(PhaseType.INFORMATION, start, start + timedelta(days=30)),
-        services.PhaseSpec(PhaseType.IDEA_COLLECTION, start + timedelta(days=1), start),
-        services.PhaseSpec(
+        processes.PhaseSpec(PhaseType.INFORMATION, start, start + timedelta(days=30)),
+        processes.PhaseSpec(PhaseType.IDEA_COLLECTION, start + timedelta(days=1), start),
+        processes.PhaseSpec(
             PhaseType.COMMENTING, start + timedelta(days=5), start + timedelta(days=6)
         ),
     ]
-    problems = services.phase_problems(phases)
+    problems = processes.phase_problems(phases)
     assert len(problems) == 3  # phase 2 backwards, phases 2 and 3 inside phase 1
 
 
@@ -235,10 +235,10 @@ def test_two_categories_may_swap_names(staff):
     process = make_process()
     a = Category.objects.create(process=process, name="A")
     b = Category.objects.create(process=process, name="B")
-    services.set_categories(
+    processes.set_categories(
         staff,
         process,
-        [services.CategorySpec("B", pk=a.pk), services.CategorySpec("A", pk=b.pk)],
+        [processes.CategorySpec("B", pk=a.pk), processes.CategorySpec("A", pk=b.pk)],
     )
     a.refresh_from_db()
     b.refresh_from_db()
@@ -250,23 +250,23 @@ def test_services_refuse_people_who_are_not_staff(moderator, resident):
     process.moderators.add(moderator)
     for person in (moderator, resident):
         with pytest.raises(PermissionDenied):
-            services.create_process(person, fields={"title": "X", "slug": "x", "summary": "S"})
+            processes.create_process(person, fields={"title": "X", "slug": "x", "summary": "S"})
         with pytest.raises(PermissionDenied):
-            services.set_phases(person, process, [])
+            processes.set_phases(person, process, [])
         with pytest.raises(PermissionDenied):
-            services.add_moderator(person, process, resident)
+            processes.add_moderator(person, process, resident)
 
 
 def test_set_phases_refuses_overlaps(staff):
     process = make_process()
     now = timezone.now()
     with pytest.raises(ValidationError):
-        services.set_phases(
+        processes.set_phases(
             staff,
             process,
             [
-                services.PhaseSpec(PhaseType.INFORMATION, now, now + timedelta(days=2)),
-                services.PhaseSpec(PhaseType.RESULT, now + timedelta(days=1), now + timedelta(3)),
+                processes.PhaseSpec(PhaseType.INFORMATION, now, now + timedelta(days=2)),
+                processes.PhaseSpec(PhaseType.RESULT, now + timedelta(days=1), now + timedelta(3)),
             ],
         )
     assert process.phases.count() == 1
@@ -301,9 +301,9 @@ def test_anonymous_visitors_are_sent_to_the_login(anonymous):
 def test_staff_list_shows_private_processes_with_counts(staff, login, resident):
     public = make_process(slug="offen")
     private = make_process(slug="intern", visibility=Visibility.PRIVATE)
-    idea = services.submit_idea(resident, public, title="T", description="D")
-    services.add_comment(resident, idea, "Hallo")
-    services.report(resident, idea, "Werbung")
+    idea = contributions.submit_idea(resident, public, title="T", description="D")
+    contributions.add_comment(resident, idea, "Hallo")
+    contributions.report(resident, idea, "Werbung")
     response = login(staff).get(reverse("participation_staff:processes"))
     assert response.status_code == 200
     rows = {p.slug: p for p in response.context["processes"]}
@@ -352,8 +352,8 @@ def test_staff_area_link_appears_in_the_navigation_for_staff_only(staff, residen
 
 def test_admin_pages_of_participation_open(admin_user, login, resident):
     process = make_process()
-    idea = services.submit_idea(resident, process, title="T", description="D")
-    services.report(resident, idea, "Werbung")
+    idea = contributions.submit_idea(resident, process, title="T", description="D")
+    contributions.report(resident, idea, "Werbung")
     client = login(admin_user)
     for model in ("process", "idea", "comment", "rating", "report", "block", "moderationevent"):
         assert client.get(f"/admin/participation/{model}/").status_code == 200, model

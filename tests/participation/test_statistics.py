@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from gemeinsam.core.models import ActorGroup
-from gemeinsam.participation import services
+from gemeinsam.participation.services import contributions
 from gemeinsam.participation.statistics import NOT_STATED, process_statistics
 
 from ..conftest import UserFactory
@@ -26,11 +26,11 @@ def taking_part(berlin, process):
     business = UserFactory(actor_group=ActorGroup.BUSINESS)
     unstated = UserFactory()
     UserFactory(actor_group=ActorGroup.QUIET_GROUPS)  # registered, never took part
-    idea = services.submit_idea(science, process, title="WLAN", description="D")
-    services.add_comment(science, idea, "Und im Park")
-    services.rate_idea(science, idea, 1)
-    services.rate_idea(business, idea, 1)
-    services.add_comment(unstated, idea, "Gute Idee")
+    idea = contributions.submit_idea(science, process, title="WLAN", description="D")
+    contributions.add_comment(science, idea, "Und im Park")
+    contributions.rate_idea(science, idea, 1)
+    contributions.rate_idea(business, idea, 1)
+    contributions.add_comment(unstated, idea, "Gute Idee")
     return {"science": science, "business": business, "unstated": unstated, "mitte": mitte}
 
 
@@ -62,21 +62,21 @@ def test_groups_without_participants_are_listed_as_not_reached(taking_part, proc
 
 def test_a_group_below_five_percent_is_few(process):
     quiet = UserFactory(actor_group=ActorGroup.QUIET_GROUPS)
-    idea = services.submit_idea(quiet, process, title="T", description="D")
+    idea = contributions.submit_idea(quiet, process, title="T", description="D")
     for _ in range(20):
-        services.rate_idea(UserFactory(actor_group=ActorGroup.BUSINESS), idea, 1)
+        contributions.rate_idea(UserFactory(actor_group=ActorGroup.BUSINESS), idea, 1)
     groups = _rows(process_statistics(process).by_group)
     assert groups[ActorGroup.QUIET_GROUPS].reach == "few"  # 1 of 21 = 4.8 %
     assert groups[ActorGroup.BUSINESS].reach == ""
 
 
 def test_home_districts_and_idea_places_are_counted_separately(taking_part, process, berlin):
-    services.submit_idea(
+    contributions.submit_idea(
         taking_part["business"],
         process,
         title="Bank",
         description="am Zoo",
-        point=services.Point(13.3329, 52.5065),
+        point=contributions.Point(13.3329, 52.5065),
     )
     stats = process_statistics(process)
     homes = _rows(stats.by_district)
@@ -144,13 +144,13 @@ def test_process_page_links_to_statistics_for_moderators_only(process, login, mo
 def test_statistics_query_count_does_not_grow_with_participants(process, login, moderator):
     url = reverse("participation:statistics", args=[process.slug])
     client = login(moderator)
-    idea = services.submit_idea(UserFactory(), process, title="T", description="D")
+    idea = contributions.submit_idea(UserFactory(), process, title="T", description="D")
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
     for n in range(10):
         user = UserFactory(actor_group=ActorGroup.SCIENCE)
-        services.add_comment(user, idea, f"Kommentar {n}")
-        services.rate_idea(user, idea, 1)
+        contributions.add_comment(user, idea, f"Kommentar {n}")
+        contributions.rate_idea(user, idea, 1)
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)

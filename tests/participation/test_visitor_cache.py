@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from gemeinsam.participation import services, visitor_cache
+from gemeinsam.participation import visitor_cache
 from gemeinsam.participation.models import Idea, Phase, PhaseType
+from gemeinsam.participation.services import contributions, moderation
 
 from .conftest import make_process
 
@@ -35,7 +36,7 @@ def urls(process):
 
 
 def test_second_visit_is_answered_from_the_cache(process, author, anonymous, urls):
-    services.submit_idea(author, process, title="Trinkbrunnen", description="Mehr davon")
+    contributions.submit_idea(author, process, title="Trinkbrunnen", description="Mehr davon")
     for url in urls:
         first, body = participation_queries(anonymous, url)
         again, cached = participation_queries(anonymous, url)
@@ -47,24 +48,24 @@ def test_second_visit_is_answered_from_the_cache(process, author, anonymous, url
 def test_a_new_idea_shows_at_once(process, author, anonymous, urls):
     for url in urls:
         participation_queries(anonymous, url)
-    services.submit_idea(author, process, title="Sitzbänke am Ufer", description="D")
+    contributions.submit_idea(author, process, title="Sitzbänke am Ufer", description="D")
     assert "Sitzbänke am Ufer" in anonymous.get(urls[0]).content.decode()
     assert anonymous.get(urls[2]).json()["items"][0]["title"] == "Sitzbänke am Ufer"
 
 
 def test_a_rating_updates_the_cached_list(process, author, resident, anonymous):
-    idea = services.submit_idea(author, process, title="Bäume", description="D")
+    idea = contributions.submit_idea(author, process, title="Bäume", description="D")
     url = f"/api/processes/{process.slug}/ideas"
     assert anonymous.get(url).json()["items"][0]["rating_up"] == 0
-    services.rate_idea(resident, idea, 1)
+    contributions.rate_idea(resident, idea, 1)
     assert anonymous.get(url).json()["items"][0]["rating_up"] == 1
 
 
 def test_hiding_an_idea_removes_it_from_the_cached_page(process, author, moderator, anonymous):
-    idea = services.submit_idea(author, process, title="Unsinn", description="D")
+    idea = contributions.submit_idea(author, process, title="Unsinn", description="D")
     url = reverse("participation:process", args=[process.slug])
     assert "Unsinn" in anonymous.get(url).content.decode()
-    services.set_hidden(moderator, Idea.objects.get(pk=idea.pk), True, "Werbung")
+    moderation.set_hidden(moderator, Idea.objects.get(pk=idea.pk), True, "Werbung")
     assert "Unsinn" not in anonymous.get(url).content.decode()
 
 
@@ -156,7 +157,7 @@ def test_accounts_switch_language_only_with_a_token(resident):
 
 
 def test_signed_in_people_share_the_cached_idea_cards(process, author, resident, login):
-    services.submit_idea(author, process, title="Wasserspender", description="D")
+    contributions.submit_idea(author, process, title="Wasserspender", description="D")
     url = reverse("participation:process", args=[process.slug])
     client = login(resident)
     client.get(url)
@@ -164,5 +165,5 @@ def test_signed_in_people_share_the_cached_idea_cards(process, author, resident,
         body = client.get(url).content.decode()
     assert "Wasserspender" in body
     assert not [q for q in queries if 'FROM "participation_idea"' in q["sql"]]
-    services.submit_idea(author, process, title="Schattenbäume", description="D")
+    contributions.submit_idea(author, process, title="Schattenbäume", description="D")
     assert "Schattenbäume" in client.get(url).content.decode()

@@ -15,7 +15,7 @@ from ninja.security import django_auth
 from gemeinsam.core.api import api
 from gemeinsam.core.models import User
 from gemeinsam.core.predicates import can
-from gemeinsam.participation import selectors, services, visitor_cache
+from gemeinsam.participation import selectors, visitor_cache
 from gemeinsam.participation.models import (
     Action,
     Block,
@@ -44,6 +44,7 @@ from gemeinsam.participation.schemas import (
     ReportIn,
     ThreadOut,
 )
+from gemeinsam.participation.services import contributions
 
 router = Router(tags=["participation"])
 
@@ -137,10 +138,10 @@ def _category(process: Process, pk: int | None) -> Category | None:
     return category
 
 
-def _point(longitude: float | None, latitude: float | None) -> services.Point | None:
+def _point(longitude: float | None, latitude: float | None) -> contributions.Point | None:
     if (longitude is None) != (latitude is None):
         raise ValidationError(_("Give both longitude and latitude, or neither."))
-    return None if longitude is None else services.Point(longitude, latitude)
+    return None if longitude is None else contributions.Point(longitude, latitude)
 
 
 # Processes ---------------------------------------------------------------------------
@@ -272,7 +273,7 @@ def get_idea(request: HttpRequest, slug: str, idea_id: Id):
 def create_idea(request: HttpRequest, slug: str, payload: IdeaIn):
     process = _process(request, slug)
     _require(request.user, "participation.submit_idea", process)
-    idea = services.submit_idea(
+    idea = contributions.submit_idea(
         request.user,
         process,
         title=payload.title,
@@ -297,7 +298,7 @@ def update_idea(request: HttpRequest, slug: str, idea_id: Id, payload: IdeaPatch
         point = _point(sent.get("longitude"), sent.get("latitude"))
     else:
         point = _point(idea.longitude, idea.latitude)
-    services.update_idea(
+    contributions.update_idea(
         request.user,
         idea,
         title=sent["title"] if sent.get("title") is not None else idea.title,
@@ -316,7 +317,7 @@ def update_idea(request: HttpRequest, slug: str, idea_id: Id, payload: IdeaPatch
 def _rate(request: HttpRequest, slug: str, idea_id: int, value: int | None) -> dict:
     """Set or withdraw (None) the user's vote; the idea's new counts and the vote."""
     idea = _idea(request, slug, idea_id, "participation.rate_idea")
-    services.rate_idea(request.user, idea, value)
+    contributions.rate_idea(request.user, idea, value)
     return {
         "rating_up": idea.rating_up,
         "rating_down": idea.rating_down,
@@ -347,7 +348,7 @@ def withdraw_rating(request: HttpRequest, slug: str, idea_id: Id):
 
 def _report(request: HttpRequest, target: Idea | Comment, reason: str):
     _require(request.user, "participation.report_content", target)
-    services.report(request.user, target, reason)
+    contributions.report(request.user, target, reason)
     return Status(201, {"detail": _("Thank you. The moderators will look at it.")})
 
 
@@ -414,7 +415,7 @@ def create_comment(request: HttpRequest, slug: str, idea_id: Id, payload: Commen
         parent = selectors.comment_on(idea, payload.parent)
         if parent is None:
             raise ValidationError({"parent": _("The comment you reply to does not exist.")})
-    comment = services.add_comment(request.user, idea, payload.text, parent)
+    comment = contributions.add_comment(request.user, idea, payload.text, parent)
     return Status(201, _comment_out(comment, _moderates(request, idea)))
 
 
@@ -434,7 +435,7 @@ def update_comment(
     request: HttpRequest, slug: str, idea_id: Id, comment_id: Id, payload: CommentPatch
 ):
     comment = _own_comment(request, slug, idea_id, comment_id)
-    services.edit_comment(request.user, comment, payload.text)
+    contributions.edit_comment(request.user, comment, payload.text)
     return _comment_out(comment, _moderates(request, comment.idea))
 
 
@@ -445,7 +446,7 @@ def update_comment(
     summary="Delete your comment (its place in the thread stays)",
 )
 def delete_comment(request: HttpRequest, slug: str, idea_id: Id, comment_id: Id):
-    services.delete_comment(request.user, _own_comment(request, slug, idea_id, comment_id))
+    contributions.delete_comment(request.user, _own_comment(request, slug, idea_id, comment_id))
     return Status(204, None)
 
 

@@ -13,15 +13,16 @@ class ParticipationConfig(AppConfig):
     def ready(self) -> None:
         from gemeinsam.core import hooks
         from gemeinsam.core.api import api
-        from gemeinsam.participation import exports, predicates, services, visitor_cache
+        from gemeinsam.participation import exports, predicates, visitor_cache
         from gemeinsam.participation.api import router
         from gemeinsam.participation.models import ModerationKind
         from gemeinsam.participation.selectors import running_process_cards
+        from gemeinsam.participation.services import contributions
 
         hooks.register_process_source(running_process_cards)
         api.add_router("/processes", router)
         hooks.register_personal_data(
-            "participation", exports.personal_data, services.erase_personal_data
+            "participation", exports.personal_data, contributions.erase_personal_data
         )
         visitor_cache.connect()
         hooks.register_media_guard("ideas", predicates.may_see_idea_picture)

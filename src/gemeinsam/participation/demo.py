@@ -13,7 +13,6 @@ from gemeinsam.core.demo import demo_users
 from gemeinsam.core.geo import district_at
 from gemeinsam.core.models import Organisation, User
 from gemeinsam.core.roles import Role
-from gemeinsam.participation import services
 from gemeinsam.participation.models import (
     Category,
     Idea,
@@ -22,6 +21,7 @@ from gemeinsam.participation.models import (
     PhaseType,
     Process,
 )
+from gemeinsam.participation.services import contributions, moderation
 
 DEMO_SLUG = "ideen-fuer-die-digitale-stadt"
 COMMENTING_SLUG = "smart-water-zwischenergebnisse"
@@ -155,24 +155,24 @@ def _idea_collection(accounts: dict[str, User | None]) -> Process:
         return process
     ideas = {}
     for title, text, category, point in IDEAS:
-        ideas[title] = services.submit_idea(
+        ideas[title] = contributions.submit_idea(
             resident,
             process,
             title=title,
             description=text,
             category=categories[category],
-            point=services.Point(*point) if point else None,
+            point=contributions.Point(*point) if point else None,
         )
     _discuss(accounts, ideas)
     if moderator:
-        services.respond(
+        moderation.respond(
             moderator,
             ideas["Formulare in Leichter Sprache"],
             IdeaStatus.ACCEPTED,
             "Die Senatsverwaltung übersetzt die 20 meistgenutzten Formulare "
             "in Leichte Sprache. Danke für die Idee!",
         )
-        services.respond(
+        moderation.respond(
             moderator,
             ideas["Freies WLAN am Hardenbergplatz"],
             IdeaStatus.UNDER_REVIEW,
@@ -241,10 +241,10 @@ def _commenting(accounts: dict[str, User | None]) -> Process:
         ideas[title] = idea
     for voter in ("resident", "moderator", "admin"):
         if accounts[voter]:
-            services.rate_idea(accounts[voter], ideas["Gießkarte für Straßenbäume"], 1)
+            contributions.rate_idea(accounts[voter], ideas["Gießkarte für Straßenbäume"], 1)
     if accounts["admin"]:
-        services.rate_idea(accounts["admin"], ideas["Regenwasser von Dächern sammeln"], -1)
-    services.add_comment(
+        contributions.rate_idea(accounts["admin"], ideas["Regenwasser von Dächern sammeln"], -1)
+    contributions.add_comment(
         accounts["resident"],
         ideas["Gießkarte für Straßenbäume"],
         "Bitte auch mit Hinweis, wo die nächste Wasserpumpe ist.",
@@ -268,11 +268,13 @@ def _discuss(accounts: dict[str, User | None], ideas: dict[str, Idea]) -> None:
     for index, idea in enumerate(ideas.values()):
         for voter in ("resident", "moderator", "staff", "admin")[: 4 - index % 3]:
             if accounts[voter]:
-                services.rate_idea(accounts[voter], idea, -1 if voter == "admin" and index else 1)
+                contributions.rate_idea(
+                    accounts[voter], idea, -1 if voter == "admin" and index else 1
+                )
     threads = {}
     for title, who, text in COMMENTS:
         if accounts[who] is None:
             continue
         parent = threads.get(title)
-        comment = services.add_comment(accounts[who], ideas[title], text, parent)
+        comment = contributions.add_comment(accounts[who], ideas[title], text, parent)
         threads.setdefault(title, comment)

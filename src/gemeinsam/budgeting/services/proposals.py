@@ -11,7 +11,7 @@ from gemeinsam.budgeting.models import BudgetingProcess, Feasibility, Proposal
 from gemeinsam.core import audit
 from gemeinsam.core.models import District
 from gemeinsam.core.predicates import require
-from gemeinsam.participation import services as participation
+from gemeinsam.participation.services import contributions
 
 # The audit verb of each review result.
 REVIEW_VERBS = {
@@ -30,12 +30,12 @@ def submit_proposal(
     description: str,
     cost_estimate: Decimal,
     category=None,
-    point: participation.Point | None = None,
+    point: contributions.Point | None = None,
     images=(),
 ) -> Proposal:
     """An idea with a cost estimate, submitted in the proposal collection phase."""
     require(user, "budgeting.submit_proposal", budgeting)
-    idea = participation.submit_idea(
+    idea = contributions.submit_idea(
         user,
         budgeting.process,
         title=title,

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gemeinsam.participation import images
 from gemeinsam.participation.models import Category, IdeaStatus
-from gemeinsam.participation.services import Point
+from gemeinsam.participation.services.contributions import Point
 
 
 def _coordinate(label, limit: int, help_text) -> forms.FloatField:
@@ -73,7 +73,7 @@ class IdeaForm(forms.Form):
         return Point(data["longitude"], data["latitude"])
 
     def idea_arguments(self) -> dict:
-        """What the valid form gives `services.submit_idea` (and budgeting's proposals)."""
+        """What the valid form gives `contributions.submit_idea` (and budgeting's proposals)."""
         data = self.cleaned_data
         return {
             "title": data["title"],

@@ -10,8 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from gemeinsam.core.forms import datetime_field
 from gemeinsam.core.models import District
-from gemeinsam.participation import services
 from gemeinsam.participation.models import PhaseType, Process
+from gemeinsam.participation.services.processes import (
+    PROCESS_FIELDS,
+    CategorySpec,
+    PhaseSpec,
+    phase_problems,
+)
 
 
 def users_by_email(addresses: list[str]) -> tuple[list, list[str]]:
@@ -55,7 +60,7 @@ class ProcessForm(forms.ModelForm):
 
     class Meta:
         model = Process
-        fields = [*services.PROCESS_FIELDS, "districts"]
+        fields = [*PROCESS_FIELDS, "districts"]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 2}),
             "summary_en": forms.Textarea(attrs={"rows": 2}),
@@ -87,7 +92,7 @@ class ProcessForm(forms.ModelForm):
         return data
 
     def process_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in services.PROCESS_FIELDS}
+        return {name: self.cleaned_data[name] for name in PROCESS_FIELDS}
 
 
 class PhaseForm(forms.Form):
@@ -125,13 +130,13 @@ class BasePhaseFormSet(KeptFormsMixin, forms.BaseFormSet):
     def clean(self):
         if self.has_row_errors():
             return
-        problems = services.phase_problems(self.specs())
+        problems = phase_problems(self.specs())
         if problems:
             raise forms.ValidationError(problems)
 
-    def specs(self) -> list[services.PhaseSpec]:
+    def specs(self) -> list[PhaseSpec]:
         return [
-            services.PhaseSpec(
+            PhaseSpec(
                 type=form.cleaned_data["type"],
                 title=form.cleaned_data.get("title", ""),
                 description=form.cleaned_data.get("description", ""),
@@ -161,9 +166,9 @@ class BaseCategoryFormSet(KeptFormsMixin, forms.BaseFormSet):
         if len(set(names)) != len(names):
             raise forms.ValidationError(_("Two categories have the same name."))
 
-    def specs(self) -> list[services.CategorySpec]:
+    def specs(self) -> list[CategorySpec]:
         return [
-            services.CategorySpec(
+            CategorySpec(
                 name=form.cleaned_data["name"],
                 name_en=form.cleaned_data.get("name_en", ""),
                 pk=form.cleaned_data.get("pk"),

@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gemeinsam.core.predicates import require
-from gemeinsam.participation import selectors, services
+from gemeinsam.participation import selectors
 from gemeinsam.participation.forms.public import CommentEditForm, CommentForm
 from gemeinsam.participation.models import Idea
+from gemeinsam.participation.services import contributions
 from gemeinsam.participation.views.ideas import act_on_idea, back_to_idea, idea_action
 
 
@@ -26,7 +27,7 @@ def comment(request: HttpRequest, idea: Idea) -> HttpResponse:
     return act_on_idea(
         request,
         idea,
-        lambda: services.add_comment(request.user, idea, form.cleaned_data["text"], parent),
+        lambda: contributions.add_comment(request.user, idea, form.cleaned_data["text"], parent),
         _("Your comment is online."),
     )
 
@@ -37,7 +38,7 @@ def comment_delete(request: HttpRequest, idea: Idea, comment_pk: int) -> HttpRes
     return act_on_idea(
         request,
         idea,
-        lambda: services.delete_comment(request.user, target),
+        lambda: contributions.delete_comment(request.user, target),
         _("Your comment has been deleted."),
     )
 
@@ -51,7 +52,7 @@ def comment_edit(request: HttpRequest, slug: str, pk: int, comment_pk: int) -> H
     form = CommentEditForm(request.POST or None, initial={"text": comment.text})
     if request.method == "POST" and form.is_valid():
         try:
-            services.edit_comment(request.user, comment, form.cleaned_data["text"])
+            contributions.edit_comment(request.user, comment, form.cleaned_data["text"])
         except ValidationError as error:
             form.add_error("text", error)
         else:

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gemeinsam.core.predicates import require
-from gemeinsam.participation import selectors, services
+from gemeinsam.participation import selectors
 from gemeinsam.participation.digest import read_unfollow_token
 from gemeinsam.participation.models import Process
+from gemeinsam.participation.services.contributions import set_following
 from gemeinsam.participation.statistics import FEW_PERCENT, process_statistics
 
 
@@ -30,7 +31,7 @@ def statistics(request: HttpRequest, slug: str) -> HttpResponse:
 def follow(request: HttpRequest, slug: str) -> HttpResponse:
     process = selectors.get_process_for(request, slug)
     following = request.POST.get("follow", "1") == "1"
-    services.set_following(request.user, process, following)
+    set_following(request.user, process, following)
     if following:
         messages.success(request, _("You follow this process and get a daily digest of news."))
     else:
@@ -47,6 +48,6 @@ def unfollow_link(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     user = get_object_or_404(get_user_model(), pk=ids[0])
     done = False
     if request.method == "POST":
-        services.set_following(user, process, False)
+        set_following(user, process, False)
         done = True
     return render(request, "participation/unfollow.html", {"process": process, "done": done})

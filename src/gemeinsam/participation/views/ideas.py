@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gemeinsam.core.predicates import can, require
-from gemeinsam.participation import selectors, services
+from gemeinsam.participation import selectors
 from gemeinsam.participation.forms.public import (
     CommentForm,
     IdeaEditForm,
@@ -22,6 +22,7 @@ from gemeinsam.participation.forms.public import (
     ResponseForm,
 )
 from gemeinsam.participation.models import Idea, Process
+from gemeinsam.participation.services import contributions, moderation
 
 
 def idea_action(view: Callable) -> Callable:
@@ -74,7 +75,7 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
     form = IdeaForm(request.POST or None, request.FILES or None, process=process)
     if request.method == "POST" and form.is_valid():
         try:
-            idea = services.submit_idea(request.user, process, **form.idea_arguments())
+            idea = contributions.submit_idea(request.user, process, **form.idea_arguments())
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -92,7 +93,7 @@ def idea_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.update_idea(
+            contributions.update_idea(
                 request.user,
                 idea,
                 **form.idea_arguments(),
@@ -137,7 +138,7 @@ def rate(request: HttpRequest, idea: Idea) -> HttpResponse:
     return act_on_idea(
         request,
         idea,
-        lambda: services.rate_idea(request.user, idea, value),
+        lambda: contributions.rate_idea(request.user, idea, value),
         _("Your rating has been saved."),
     )
 
@@ -156,7 +157,7 @@ def report(request: HttpRequest, idea: Idea) -> HttpResponse:
     return act_on_idea(
         request,
         idea,
-        lambda: services.report(request.user, target, reason),
+        lambda: contributions.report(request.user, target, reason),
         _("Thank you. The moderators will look at it."),
     )
 
@@ -169,7 +170,7 @@ def hide(request: HttpRequest, idea: Idea) -> HttpResponse:
     return act_on_idea(
         request,
         idea,
-        lambda: services.set_hidden(request.user, target, hidden, reason),
+        lambda: moderation.set_hidden(request.user, target, hidden, reason),
         _("The contribution is hidden.") if hidden else _("The contribution is visible again."),
     )
 
@@ -184,6 +185,6 @@ def respond(request: HttpRequest, idea: Idea) -> HttpResponse:
     return act_on_idea(
         request,
         idea,
-        lambda: services.respond(request.user, idea, data["status"], data["statement"]),
+        lambda: moderation.respond(request.user, idea, data["status"], data["statement"]),
         _("The official response is published."),
     )

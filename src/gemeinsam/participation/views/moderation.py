@@ -17,10 +17,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gemeinsam.core.predicates import require
-from gemeinsam.participation import selectors, services
+from gemeinsam.participation import selectors
 from gemeinsam.participation.forms.public import ReasonForm
 from gemeinsam.participation.forms.staff import BlockForm, DismissForm
 from gemeinsam.participation.models import Block, Comment, Idea, Process
+from gemeinsam.participation.services.moderation import (
+    block_user,
+    resolve_report,
+    set_hidden,
+    unblock_user,
+)
 
 EVENTS_PER_PAGE = 50
 REPORTS_PER_PAGE = 25
@@ -105,7 +111,7 @@ def hide(request: HttpRequest, slug: str) -> HttpResponse:
     return _act_on_target(
         request,
         slug,
-        lambda target: services.set_hidden(request.user, target, True, reason),
+        lambda target: set_hidden(request.user, target, True, reason),
         _("The contribution is hidden."),
     )
 
@@ -116,7 +122,7 @@ def restore(request: HttpRequest, slug: str) -> HttpResponse:
     return _act_on_target(
         request,
         slug,
-        lambda target: services.set_hidden(request.user, target, False),
+        lambda target: set_hidden(request.user, target, False),
         _("The contribution is visible again."),
     )
 
@@ -128,7 +134,7 @@ def dismiss(request: HttpRequest, slug: str) -> HttpResponse:
     return _act_on_target(
         request,
         slug,
-        lambda target: services.resolve_report(request.user, target, note),
+        lambda target: resolve_report(request.user, target, note),
         _("The report has been dismissed; the contribution stays visible."),
     )
 
@@ -150,7 +156,7 @@ def block(request: HttpRequest, slug: str) -> HttpResponse:
     return _act(
         request,
         process,
-        lambda: services.block_user(request.user, process, person, form.cleaned_data["reason"]),
+        lambda: block_user(request.user, process, person, form.cleaned_data["reason"]),
         _("%(name)s can no longer take part in this process.") % {"name": person.public_name},
     )
 
@@ -163,7 +169,7 @@ def unblock(request: HttpRequest, slug: str, user_pk: int) -> HttpResponse:
     return _act(
         request,
         process,
-        lambda: services.unblock_user(request.user, process, blocked.user),
+        lambda: unblock_user(request.user, process, blocked.user),
         _("%(name)s may take part again.") % {"name": blocked.user.public_name},
     )
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from gemeinsam.core.decorators import permission_required
 from gemeinsam.core.forms import form_data, form_files
 from gemeinsam.core.predicates import require
-from gemeinsam.participation import selectors, services
+from gemeinsam.participation import selectors
 from gemeinsam.participation.forms.staff import (
     CategoryFormSet,
     ModeratorForm,
@@ -23,6 +23,12 @@ from gemeinsam.participation.forms.staff import (
     ProcessForm,
 )
 from gemeinsam.participation.models import PhaseState, Process
+from gemeinsam.participation.services.processes import (
+    add_moderator,
+    create_process,
+    remove_moderator,
+    update_process,
+)
 
 EVENTS_PER_PAGE = 50
 
@@ -88,9 +94,9 @@ def _save(request: HttpRequest, process: Process | None) -> HttpResponse:
         }
         try:
             if process is None:
-                process = services.create_process(request.user, **arguments)
+                process = create_process(request.user, **arguments)
             else:
-                process = services.update_process(request.user, process, **arguments)
+                process = update_process(request.user, process, **arguments)
         except ValidationError as error:
             _show_errors(form, error)
         else:
@@ -128,7 +134,7 @@ def moderator_add(request: HttpRequest, slug: str) -> HttpResponse:
     process = get_object_or_404(Process, slug=slug)
     form = ModeratorForm(request.POST)
     if form.is_valid():
-        services.add_moderator(request.user, process, form.user)
+        add_moderator(request.user, process, form.user)
         messages.success(
             request,
             _("%(name)s now moderates this process.") % {"name": form.user.public_name},
@@ -143,7 +149,7 @@ def moderator_add(request: HttpRequest, slug: str) -> HttpResponse:
 def moderator_remove(request: HttpRequest, slug: str, user_pk: int) -> HttpResponse:
     process = get_object_or_404(Process, slug=slug)
     moderator = get_object_or_404(process.moderators, pk=user_pk)
-    services.remove_moderator(request.user, process, moderator)
+    remove_moderator(request.user, process, moderator)
     messages.success(
         request, _("%(name)s no longer moderates this process.") % {"name": moderator.public_name}
     )
