@@ -92,9 +92,9 @@ def main() -> None:
     from django.db import connection
 
     from gemeinsam.sensors import models as m
-    from gemeinsam.sensors.entities import BY_NAME
-    from gemeinsam.sensors.filtering import filter_queryset, order_queryset
     from gemeinsam.sensors.query import parse_filter, parse_orderby
+    from gemeinsam.sensors.sta.entities import BY_NAME
+    from gemeinsam.sensors.sta.filtering import filter_queryset, order_queryset
 
     call_command("migrate", verbosity=0)
     start = fill(args.observations)

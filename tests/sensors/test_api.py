@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 
 from gemeinsam.sensors import models as m
-from gemeinsam.sensors.entities import TYPES
 from gemeinsam.sensors.models import AccessToken
+from gemeinsam.sensors.sta.entities import TYPES
 
 pytestmark = pytest.mark.django_db
 

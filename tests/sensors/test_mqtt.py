@@ -21,9 +21,11 @@ import pytest
 from django.db import transaction
 
 from gemeinsam.sensors import models as m
-from gemeinsam.sensors import mqtt, mqtt_bridge, serialize
-from gemeinsam.sensors.entities import BY_NAME
-from gemeinsam.sensors.mqtt_bridge import BadMessage, Bridge, Notification, observation_document
+from gemeinsam.sensors.mqtt import bridge as mqtt_bridge
+from gemeinsam.sensors.mqtt import publish as mqtt
+from gemeinsam.sensors.mqtt.bridge import BadMessage, Bridge, Notification, observation_document
+from gemeinsam.sensors.sta import serialize
+from gemeinsam.sensors.sta.entities import BY_NAME
 
 OBSERVATION = BY_NAME["Observation"]
 THING = BY_NAME["Thing"]

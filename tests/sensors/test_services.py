@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from gemeinsam.sensors import models as m
 from gemeinsam.sensors import services
-from gemeinsam.sensors.entities import BY_NAME
 from gemeinsam.sensors.services import InvalidEntity
+from gemeinsam.sensors.sta.entities import BY_NAME
 
 pytestmark = pytest.mark.django_db
 

@@ -10,6 +10,7 @@ from django.urls import include, path, re_path
 from gemeinsam.core import views as core_views
 from gemeinsam.core.api import api
 from gemeinsam.core.media import serve_media
+from gemeinsam.sensors import urls as sensors_urls
 
 admin.site.login = secure_admin_login(admin.site.login)  # throttled, like every login
 admin.site.site_header = "Gemeinsam"
@@ -23,11 +24,11 @@ urlpatterns = [
     path("strategy/", include("gemeinsam.strategy.urls")),
     path("staff/strategy/", include("gemeinsam.strategy.urls_staff")),
     path("knowledge/", include("gemeinsam.knowledge.urls")),
-    path("sensors/", include("gemeinsam.sensors.urls_public")),
+    path("sensors/", include("gemeinsam.sensors.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("sta/", include("gemeinsam.sensors.urls")),
+    path("sta/", include((sensors_urls.sta_urlpatterns, sensors_urls.sta_app_name))),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 

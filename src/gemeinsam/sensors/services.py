@@ -19,9 +19,9 @@ from django.db.models.fields.reverse_related import ManyToManyRel, ManyToOneRel
 from django.utils import timezone
 
 from . import models as m
-from .entities import BY_MODEL, BY_NAME, EntityType, Nav
-from .mqtt import publish_on_commit
-from .observations import (  # noqa: F401 - create_observations ... are services too
+from .mqtt.publish import publish_on_commit
+from .sta.entities import BY_MODEL, BY_NAME, EntityType, Nav
+from .sta.observations import (  # noqa: F401 - create_observations ... are services too
     _extend_time_extents,
     _prepare,
     _shrink_time_extents,
@@ -31,7 +31,7 @@ from .observations import (  # noqa: F401 - create_observations ... are services
     record_observations,
     record_observations_per_row,
 )
-from .values import InvalidEntity, _isoformat, _split, assign, fetch, prop_json
+from .sta.values import InvalidEntity, _isoformat, _split, assign, fetch, prop_json
 
 Model = models.Model
 

@@ -108,7 +108,7 @@ class Command(BaseCommand):
     def _import_luftdaten(self, options) -> None:
         from pathlib import Path
 
-        from gemeinsam.sensors.imports import import_luftdaten
+        from gemeinsam.sensors.imports.blume import import_luftdaten
 
         for path in options["paths"]:
             if not Path(path).exists():

@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from . import luftdaten
-from .luftdaten import BERLIN, Column, Component, HourRow, Problem
-from .models import (
+from ..models import (
     Datastream,
     FeatureOfInterest,
     HistoricalLocation,
@@ -23,7 +21,9 @@ from .models import (
     Sensor,
     Thing,
 )
-from .services import record_observations
+from ..services import record_observations
+from . import luftdaten
+from .luftdaten import BERLIN, Column, Component, HourRow, Problem
 
 log = logging.getLogger(__name__)
 

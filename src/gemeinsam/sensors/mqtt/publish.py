@@ -32,8 +32,8 @@ import paho.mqtt.client as paho
 from django.conf import settings
 from django.db import transaction
 
-from . import serialize
-from .entities import BY_NAME, EntityType
+from ..sta import serialize
+from ..sta.entities import BY_NAME, EntityType
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from django.db.models.base import ModelState
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import models as m
+from .. import models as m
+from ..mqtt.publish import publish_on_commit
+from ..partitions import ensure_partitions
 from .entities import BY_NAME
-from .mqtt import publish_on_commit
-from .partitions import ensure_partitions
 from .values import (
     InvalidEntity,
     _check_result,

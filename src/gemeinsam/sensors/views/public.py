@@ -13,8 +13,8 @@ from django.utils.translation import pgettext
 
 from gemeinsam.core.geo import map_settings
 
-from .chart import line_chart
-from .models import Datastream, Observation, Thing
+from ..chart import line_chart
+from ..models import Datastream, Observation, Thing
 
 PERIODS = (2, 7, 30)  # days a chart can show
 DEFAULT_PERIOD = 7
