@@ -358,10 +358,10 @@ def test_select_topics_are_learned_from_the_broker_log(tmp_path, settings):
     mqtt.PUBLISHER.use_client(None)
     listener = None
     try:
-        assert wait_until(lambda: mqtt.PUBLISHER._connection().is_connected())
+        assert wait_until(lambda: mqtt.PUBLISHER.connection().is_connected())
         time.sleep(0.2)  # its subscription to the log is through
         listener = Listener(logging_broker, "v1.1/Things?$select=description")
-        assert wait_until(lambda: mqtt._learned_select_topics)
+        assert wait_until(lambda: mqtt.learned_select_topics())
         with transaction.atomic():
             thing = m.Thing.objects.create(name="Kiezbox 9", description="Wedding")
             mqtt.publish_on_commit(THING, [thing])
@@ -371,7 +371,7 @@ def test_select_topics_are_learned_from_the_broker_log(tmp_path, settings):
     finally:
         if listener:
             listener.close()
-        mqtt._learned_select_topics.clear()
+        mqtt.forget_learned_select_topics()
         mqtt.PUBLISHER.flush()
         mqtt.PUBLISHER.use_client(None)
         logging_broker.stop()
@@ -590,7 +590,7 @@ def test_the_publisher_reconnects_after_a_broker_restart(broker):
     assert mqtt.PUBLISHER.flush()
     broker.stop()
     broker.start()
-    assert wait_until(lambda: mqtt.PUBLISHER._connection().is_connected(), timeout=20)
+    assert wait_until(lambda: mqtt.PUBLISHER.connection().is_connected(), timeout=20)
     listener = Listener(broker, "v1.1/Things")
     try:
         with transaction.atomic():

@@ -21,17 +21,34 @@ from django.utils import timezone
 from . import models as m
 from .mqtt.publish import publish_on_commit
 from .sta.entities import BY_MODEL, BY_NAME, EntityType, Nav
-from .sta.observations import (  # noqa: F401 - create_observations ... are services too
-    _extend_time_extents,
-    _prepare,
-    _shrink_time_extents,
+from .sta.observations import (
     create_observations,
+    extend_time_extents,
     features_from_locations,
     parse_observation,
+    prepare_observations,
     record_observations,
     record_observations_per_row,
+    shrink_time_extents,
 )
-from .sta.values import InvalidEntity, _isoformat, _split, assign, fetch, prop_json
+from .sta.serialize import MICROSECONDS, format_time, prop_value
+from .sta.values import InvalidEntity, assign, fetch, split_entity
+
+# The verbs, the bulk path for observations (sta/observations.py) included: views, the MQTT
+# bridge and the importers write through this module only.
+__all__ = [
+    "InvalidEntity",
+    "create_entity",
+    "create_observations",
+    "delete_entity",
+    "features_from_locations",
+    "json_patch_entity",
+    "parse_observation",
+    "record_observations",
+    "record_observations_per_row",
+    "replace_entity",
+    "update_entity",
+]
 
 Model = models.Model
 
@@ -84,7 +101,7 @@ class _Writer:
             if parent:
                 self.link(parent, obj)
             return obj
-        props, navs = _split(et, data)
+        props, navs = split_entity(et, data)
         obj = et.model()
         for prop in et.props:
             if prop.name in props and not prop.read_only:
@@ -234,7 +251,9 @@ def replace_entity(obj: Model, data: dict, *, user=None) -> Model:
 def json_patch_entity(obj: Model, operations: list, *, user=None) -> Model:
     """PATCH with a JSON Patch (RFC 6902) applied to the entity's properties."""
     et = BY_MODEL[type(obj)]
-    document = {p.name: prop_json(obj, p) for p in et.props if not p.read_only}
+    document = {
+        p.name: prop_value(p, obj, precision=MICROSECONDS) for p in et.props if not p.read_only
+    }
     if not isinstance(operations, list):
         raise InvalidEntity("A JSON Patch must be an array of operations")
     try:
@@ -252,7 +271,7 @@ def json_patch_entity(obj: Model, operations: list, *, user=None) -> Model:
 
 def _update(obj: Model, data: Any, *, replace: bool) -> Model:
     et = BY_MODEL[type(obj)]
-    props, navs = _split(et, data)
+    props, navs = split_entity(et, data)
     given_id = data.get("@iot.id")
     if given_id is not None and str(given_id) != str(obj.pk):
         raise InvalidEntity(f"{et.name}: @iot.id can not be changed")
@@ -270,11 +289,11 @@ def _update(obj: Model, data: Any, *, replace: bool) -> Model:
                 value = None
             else:
                 continue
-            before = prop_json(obj, prop)
+            before = prop_value(prop, obj, precision=MICROSECONDS)
             if et is OBSERVATION and prop.name == "phenomenonTime" and value is None:
-                value = _isoformat(timezone.now())
+                value = format_time(timezone.now(), MICROSECONDS)
             assign(et, obj, prop, value)
-            if prop_json(obj, prop) != before:
+            if prop_value(prop, obj, precision=MICROSECONDS) != before:
                 changed.add(prop.name)
         for name, value in navs.items():
             nav = et.nav_by_name[name]
@@ -289,7 +308,7 @@ def _update(obj: Model, data: Any, *, replace: bool) -> Model:
                 obj.multi_datastream = None
             elif "MultiDatastream" in navs and "Datastream" not in navs:
                 obj.datastream = None
-            _prepare([obj], raise_first=True)
+            prepare_observations([obj], raise_first=True)
         obj.save()
         if et.name == "MultiDatastream" and "ObservedProperties" in navs:
             m.MultiDatastreamProperty.objects.filter(multi_datastream=obj).delete()
@@ -306,7 +325,7 @@ def _update(obj: Model, data: Any, *, replace: bool) -> Model:
         writer.create_many(et, obj, navs)
         writer.finish()
         if et is OBSERVATION:
-            _extend_time_extents([obj])
+            extend_time_extents([obj])
         if changed:
             publish_on_commit(et, [obj], changed=changed)
     return obj
@@ -354,5 +373,5 @@ def delete_entity(obj: Model, *, user=None) -> None:
                 locations=obj, n=1
             ).delete()
         if isinstance(obj, m.Observation):
-            _shrink_time_extents(obj)
+            shrink_time_extents(obj)
         obj.delete()
