@@ -318,6 +318,19 @@ def test_update_publishes_the_entity_and_its_changed_properties(listen):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_removing_a_link_by_ref_publishes_both_entities(listen, sta_client):
+    thing = datastream().thing
+    location = thing.locations.get()
+    listener = listen(f"v1.1/Things({thing.pk})", f"v1.1/Locations({location.pk})")
+    path = f"/sta/v1.1/Things({thing.pk})/Locations({location.pk})/$ref"
+    assert sta_client.delete(path).status_code == 200
+    assert not thing.locations.exists()
+    messages = dict(listener.wait_for(2))
+    assert messages[f"v1.1/Things({thing.pk})"]["@iot.id"] == thing.pk
+    assert messages[f"v1.1/Locations({location.pk})"]["@iot.id"] == location.pk
+
+
+@pytest.mark.django_db(transaction=True)
 def test_rolled_back_or_switched_off_writes_publish_nothing(listen, settings):
     listener = listen("v1.1/#")
     with pytest.raises(RuntimeError), transaction.atomic():

@@ -576,6 +576,21 @@ def test_deleting_a_feature_deletes_its_observations(station):
     assert not m.Observation.objects.exists()
 
 
+def test_unlinking_a_location_keeps_both_entities(station):
+    place = station.locations.get()
+    services.unlink_entity(station, THING.nav_by_name["Locations"], place.pk)
+    assert not station.locations.exists()
+    assert m.Location.objects.filter(pk=place.pk).exists()
+    services.unlink_entity(station, THING.nav_by_name["Locations"], place.pk)  # gone: no error
+
+
+def test_unlinking_what_cannot_be_without_its_owner_is_refused(station):
+    stream = only_datastream(station)
+    with pytest.raises(InvalidEntity, match="a Datastream can not be without its Thing"):
+        services.unlink_entity(station, THING.nav_by_name["Datastreams"], stream.pk)
+    assert only_datastream(station) == stream
+
+
 def test_deleting_the_last_observation_shrinks_the_extent(station):
     stream = only_datastream(station)
     observations = add_observations(stream, 4)

@@ -47,6 +47,7 @@ __all__ = [
     "record_observations",
     "record_observations_per_row",
     "replace_entity",
+    "unlink_entity",
     "update_entity",
 ]
 
@@ -329,6 +330,35 @@ def _update(obj: Model, data: Any, *, replace: bool) -> Model:
         if changed:
             publish_on_commit(et, [obj], changed=changed)
     return obj
+
+
+def unlink_entity(owner: Model, nav: Nav, pk: int, *, user=None) -> None:
+    """DELETE `Things(1)/Locations(2)/$ref`: entity `pk` leaves a to-many navigation of
+    `owner`; both ends are published as changed. A link that is not there is no error.
+
+    Only links of their own can go: an entity that cannot be without its owner (a
+    Datastream without its Thing) is deleted or linked elsewhere instead, and the
+    ObservedProperties of a MultiDatastream change only with its result arrays.
+    """
+    et, target = BY_MODEL[type(owner)], BY_NAME[nav.target]
+    if _relation(et, nav)[0] != "m2m":
+        raise InvalidEntity(
+            f"a {target.name} can not be without its {et.name}: link it to another one or delete it"
+        )
+    if _is_ranked(et, nav):
+        raise InvalidEntity(
+            "the ObservedProperties of a MultiDatastream change only together with its "
+            "multiObservationDataTypes and unitOfMeasurements: PATCH the MultiDatastream"
+        )
+    links = getattr(owner, nav.accessor)
+    with transaction.atomic():
+        linked = links.filter(pk=pk).first()
+        if linked is None:
+            return
+        links.remove(linked)
+        back = next(n.name for n in target.navs if n.many and n.target == et.name)
+        publish_on_commit(et, [owner], changed={nav.name})
+        publish_on_commit(target, [linked], changed={back})
 
 
 def delete_entity(obj: Model, *, user=None) -> None:

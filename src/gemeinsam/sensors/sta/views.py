@@ -292,7 +292,7 @@ def _write_ref(request: HttpRequest, resource: ResourcePath) -> HttpResponse:
     _owner_type, owner = resolve(request, ResourcePath(resource.steps[:-1]))
     nav = last.nav
     if request.method == "DELETE" and nav.many and last.key is not None:
-        getattr(owner, nav.accessor).remove(last.key)
+        services.unlink_entity(owner, nav, last.key, user=user)
         return HttpResponse(status=200)
     body = _body(request)
     if not isinstance(body, dict) or ("@iot.id" not in body and "@iot.selfLink" not in body):
