@@ -72,7 +72,7 @@ def _read(request: HttpRequest, fresh: bool) -> Credentials:
         user = authenticate(request, username=username, password=password)
         if user is None:
             raise Unauthorized("wrong user name or password")
-        return Credentials(user, token=True, header=True)
+        return Credentials(user, header=True)  # a person: as by session, but without CSRF
     return Credentials(request.user if getattr(request, "user", None) else None)
 
 

@@ -20,6 +20,7 @@ rules.add_perm("sensors.manage_tokens", is_city_staff)
 
 
 def can_write(request: HttpRequest) -> bool:
+    """A device token writes; a person, by session or HTTP Basic password, needs to be staff."""
     found = credentials(request, fresh=True)
     if found.user is None or not found.user.is_authenticated:
         return False
@@ -27,6 +28,7 @@ def can_write(request: HttpRequest) -> bool:
 
 
 def can_read_private(request: HttpRequest) -> bool:
+    """Private Things and their data: for device tokens and staff."""
     found = credentials(request)
     if found.user is None or not found.user.is_authenticated:
         return False
