@@ -1,9 +1,11 @@
-"""Writing SensorThings entities (OGC 18-088 section 10, 23-019 section 10 and 14.3).
+"""Writing SensorThings entities (OGC 18-088 section 10, 23-019 section 10 and 14.3), and
+issuing and revoking the access tokens with which devices write.
 
 Create with deep insert and links, update (JSON merge, JSON Patch, replace), delete with the
 spec's cascades, and the one bulk path for observations that CreateObservations, the MQTT
 ingest and the importers share. Every write runs in one transaction and is published on
-MQTT after the commit.
+MQTT after the commit. Entity writes are not audited (30,000 observations a second pass
+here); tokens are.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from django.db.models import Count
 from django.db.models.fields.related import ForeignKey, ManyToManyField
 from django.db.models.fields.reverse_related import ManyToManyRel, ManyToOneRel
 from django.utils import timezone
+
+from gemeinsam.core import audit
+from gemeinsam.core.predicates import require
 
 from . import models as m
 from .mqtt.publish import publish_on_commit
@@ -42,11 +47,13 @@ __all__ = [
     "create_observations",
     "delete_entity",
     "features_from_locations",
+    "issue_token",
     "json_patch_entity",
     "parse_observation",
     "record_observations",
     "record_observations_per_row",
     "replace_entity",
+    "revoke_token",
     "unlink_entity",
     "update_entity",
 ]
@@ -405,3 +412,30 @@ def delete_entity(obj: Model, *, user=None) -> None:
         if isinstance(obj, m.Observation):
             shrink_time_extents(obj)
         obj.delete()
+
+
+# --- access tokens ---------------------------------------------------------------------------
+
+
+def issue_token(actor, owner, name: str) -> tuple[m.AccessToken, str]:
+    """A new token that writes on behalf of `owner`, and its secret, which is shown once and
+    not stored. `actor` is None on the command line."""
+    if actor is not None:
+        require(actor, "sensors.manage_tokens")
+    with transaction.atomic():
+        token, secret = m.AccessToken.issue(owner, name)
+        audit.record(actor, "sensors.issue_token", token)
+    return token, secret
+
+
+def revoke_token(actor, token: m.AccessToken) -> None:
+    """The token writes no more, in this process at once and in others within
+    auth.TOKEN_CACHE_SECONDS. Revoking a revoked token changes and records nothing."""
+    if actor is not None:
+        require(actor, "sensors.manage_tokens")
+    with transaction.atomic():
+        if m.AccessToken.objects.select_for_update().get(pk=token.pk).revoked:
+            return
+        token.revoked = True
+        token.save(update_fields=["revoked"])  # post_save drops it from the token cache
+        audit.record(actor, "sensors.revoke_token", token)
