@@ -63,18 +63,26 @@ class Sql(Func):
         return "".join(out), params
 
 
-class JsonPart(Expression):
+class OfOne(Expression):
+    """SQL over one other expression, `source`, that the subclass renders."""
+
+    def __init__(self, source: Any, output_field=None) -> None:
+        super().__init__(output_field)
+        self.source = source
+
+    def get_source_expressions(self):
+        return [self.source]
+
+    def set_source_expressions(self, exprs):
+        (self.source,) = exprs
+
+
+class JsonPart(OfOne):
     """One kind of a JSON value at a path: its number, string, boolean, object, or a test."""
 
     def __init__(self, column: Any, path: tuple[str, ...], kind: str, output_field) -> None:
-        super().__init__(output_field)
-        self.column, self.path, self.kind = column, path, kind
-
-    def get_source_expressions(self):
-        return [self.column]
-
-    def set_source_expressions(self, exprs):
-        (self.column,) = exprs
+        super().__init__(column, output_field)
+        self.path, self.kind = path, kind
 
     # Per kind the SQL on each database, with {kind} the JSON type of the value at the path,
     # {value} the value and {text} its text (PostgreSQL); each placeholder binds the column
@@ -97,13 +105,13 @@ class JsonPart(Expression):
     }
 
     def as_sqlite(self, compiler, connection):
-        column, params = compiler.compile(self.column)
+        column, params = compiler.compile(self.source)
         path = "$" + "".join(f'."{key}"' for key in self.path)
         kind, value = f"json_type({column}, %s)", f"json_extract({column}, %s)"
         return self._sql_for(self.SQLITE, [*params, path], kind=kind, value=value)
 
     def as_postgresql(self, compiler, connection):
-        column, params = compiler.compile(self.column)
+        column, params = compiler.compile(self.source)
         value = f"({column}" + " -> %s" * len(self.path) + ")"
         kind, text = f"jsonb_typeof({value})", f"({value} #>> '{{}}')"
         return self._sql_for(
@@ -139,14 +147,18 @@ def fmod(dividend: Any, divisor: Any) -> Sql:
     )
 
 
-class Round(Func):
-    """round (halves away from zero), floor, ceiling; the evaluator's results exactly."""
-
-    output_field = FloatField()
+class Named(Func):
+    """A function of `$filter` whose SQL depends on its name."""
 
     def __init__(self, name: str, expression: Any) -> None:
         super().__init__(expression)
         self.name = name
+
+
+class Round(Named):
+    """round (halves away from zero), floor, ceiling; the evaluator's results exactly."""
+
+    output_field = FloatField()
 
     def as_sql(self, compiler, connection, **extra):
         template = {
@@ -160,14 +172,10 @@ class Round(Func):
         return template % {"expressions": sql}, list(params) * uses
 
 
-class TextFunction(Func):
+class TextFunction(Named):
     """tolower, toupper, trim as Python does them (SQLite's own are ASCII only)."""
 
     output_field = TextField()
-
-    def __init__(self, name: str, expression: Any) -> None:
-        super().__init__(expression)
-        self.name = name
 
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, function=f"STA_{self.name.upper()}")
@@ -193,46 +201,34 @@ class FractionalSeconds(Func):
         return self.as_sql(compiler, connection, template=template)
 
 
-class LookupTable(Expression):
+class LookupTable(OfOne):
     """values[i] where keys[i] equals the key expression (PostgreSQL arrays)."""
 
     output_field = FloatField()
 
     def __init__(self, key: Any, keys: list, values: list) -> None:
-        super().__init__()
-        self.key, self.keys, self.values = key, keys, values
-
-    def get_source_expressions(self):
-        return [self.key]
-
-    def set_source_expressions(self, exprs):
-        (self.key,) = exprs
+        super().__init__(key)
+        self.keys, self.values = keys, values
 
     def as_sql(self, compiler, connection):
-        key, params = compiler.compile(self.key)
+        key, params = compiler.compile(self.source)
         return (
             f"((%s::float8[])[array_position(%s::bigint[], ({key})::bigint)])",
             [self.values, self.keys, *params],
         )
 
 
-class AnyOf(Expression):
+class AnyOf(OfOne):
     """Whether the key expression is one of the keys (PostgreSQL arrays)."""
 
     output_field = BooleanField()
 
     def __init__(self, key: Any, keys: list) -> None:
-        super().__init__()
-        self.key, self.keys = key, keys
-
-    def get_source_expressions(self):
-        return [self.key]
-
-    def set_source_expressions(self, exprs):
-        (self.key,) = exprs
+        super().__init__(key)
+        self.keys = keys
 
     def as_sql(self, compiler, connection):
-        key, params = compiler.compile(self.key)
+        key, params = compiler.compile(self.source)
         return f"(({key})::bigint = ANY(%s::bigint[]))", [*params, self.keys]
 
 
