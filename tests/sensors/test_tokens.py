@@ -3,6 +3,9 @@
 import base64
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -109,3 +112,18 @@ def test_a_token_revoked_elsewhere_cannot_write_though_this_process_still_knows_
     )
     assert refused.status_code == 401
     assert client.get("/sta/v1.1/Things", **headers).status_code == 401  # and forgotten
+
+
+def test_the_permissions_and_the_token_cache_register_at_start_up():
+    # In a fresh process: core imports every predicates.py, no view needs to load first.
+    script = (
+        "import sys, django; django.setup(); import rules; "
+        "print(all(rules.perm_exists(f'sensors.{p}') "
+        "for p in ('write', 'read_private', 'manage_tokens')), "
+        "'gemeinsam.sensors.auth' in sys.modules, 'gemeinsam.sensors.sta.views' in sys.modules)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gemeinsam.config.settings"}
+    found = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert found.stdout.split() == ["True", "True", "False"]
