@@ -1,4 +1,4 @@
-"""The query plan of the SensorThings window query, as `sensors.filtering` builds it.
+"""The query plan of the SensorThings window query, as `sensors.sta.filtering` builds it.
 
     GEMEINSAM_DATA_DIR=/tmp/x .venv/bin/python bench/sta_explain.py [--observations 1000000]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/sta_explain.py
