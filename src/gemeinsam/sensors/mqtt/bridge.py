@@ -153,7 +153,7 @@ def send_acks(client: paho.Client, mids: list[int]) -> None:
 
     paho's ack() wakes its network thread once per packet, which cost more than storing the
     message; the packets (MQTT 5.0 section 3.4, reason code omitted for success) are built
-    here and handed to paho's outgoing queue in one piece, as mqtt.send_qos0 does.
+    here and handed to paho's outgoing queue in one piece, as publish.send_qos0 does.
     """
     if not mids:
         return
