@@ -1,4 +1,4 @@
-"""The query plan of the SensorThings window query, as `sensors.filtering` builds it.
+"""The query plan of the SensorThings window query, as `sensors.sta.filtering` builds it.
 
     GEMEINSAM_DATA_DIR=/tmp/x .venv/bin/python bench/sta_explain.py [--observations 1000000]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/x .venv/bin/python bench/sta_explain.py
@@ -92,9 +92,9 @@ def main() -> None:
     from django.db import connection
 
     from gemeinsam.sensors import models as m
-    from gemeinsam.sensors.entities import BY_NAME
-    from gemeinsam.sensors.filtering import filter_queryset, order_queryset
     from gemeinsam.sensors.query import parse_filter, parse_orderby
+    from gemeinsam.sensors.sta.entities import BY_NAME
+    from gemeinsam.sensors.sta.filtering import filter_queryset, order_queryset
 
     call_command("migrate", verbosity=0)
     start = fill(args.observations)

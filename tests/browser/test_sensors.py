@@ -6,7 +6,7 @@ import re
 import pytest
 
 from gemeinsam.sensors.demo import demo_files
-from gemeinsam.sensors.imports import import_luftdaten
+from gemeinsam.sensors.imports.blume import import_luftdaten
 from gemeinsam.sensors.models import Thing
 
 from .test_accessibility import serious_violations

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 
 from gemeinsam.sensors import models as m
-from gemeinsam.sensors.entities import TYPES
 from gemeinsam.sensors.models import AccessToken
+from gemeinsam.sensors.sta.entities import TYPES
 
 pytestmark = pytest.mark.django_db
 
@@ -512,6 +512,7 @@ def test_a_filter_syntax_error_points_at_the_position(anon):
         ("post", "Things(THING)", "{}", "application/json", 405),
         ("post", "Things(THING)/Locations/$ref", '{"nothing": 1}', "application/json", 400),
         ("post", "Things/$ref", '{"@iot.id": 1}', "application/json", 400),
+        ("delete", "Things(THING)/Datastreams(1)/$ref", "", "application/json", 400),
         ("get", "CreateObservations", "", "application/json", 405),
         ("post", "CreateObservations", '{"a": 1}', "application/json", 400),
         ("post", "CreateObservations", "[{}]", "application/json", 400),

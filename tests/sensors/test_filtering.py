@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gemeinsam.sensors import models as m
-from gemeinsam.sensors.entities import BY_NAME
-from gemeinsam.sensors.filtering import UnsupportedQuery, filter_queryset, order_queryset
 from gemeinsam.sensors.query import matches, parse_filter, parse_orderby
 from gemeinsam.sensors.query.evaluate import Interval
+from gemeinsam.sensors.sta.entities import BY_NAME
+from gemeinsam.sensors.sta.filtering import UnsupportedQuery, filter_queryset, order_queryset
 
 pytestmark = pytest.mark.django_db
 
@@ -398,8 +398,8 @@ def test_now_is_the_given_clock(world):
 
 
 def test_quoted_ids_compare_as_numbers_but_json_keys_named_id_stay_strings():
-    from gemeinsam.sensors.filtering import quoted_ids
     from gemeinsam.sensors.query import Literal, parse_filter
+    from gemeinsam.sensors.sta.filtering import quoted_ids
 
     things = BY_NAME["Thing"]
     converted = quoted_ids(parse_filter("Datastreams/id eq '7'"), things)

@@ -10,8 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gemeinsam.sensors import models as m
-from gemeinsam.sensors.entities import BY_NAME
-from gemeinsam.sensors.filtering import UnsupportedQuery, filter_queryset
 from gemeinsam.sensors.query import (
     Arithmetic,
     ArithmeticOp,
@@ -29,6 +27,8 @@ from gemeinsam.sensors.query import (
     parse_filter,
     render,
 )
+from gemeinsam.sensors.sta.entities import BY_NAME
+from gemeinsam.sensors.sta.filtering import UnsupportedQuery, filter_queryset
 
 from .test_filtering import INSIDE, MEASUREMENT, OUTSIDE, SQUARE, observation_dict
 

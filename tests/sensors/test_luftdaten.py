@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Avg
 
-from gemeinsam.sensors.imports import import_luftdaten
-from gemeinsam.sensors.luftdaten import (
+from gemeinsam.sensors.imports.blume import import_luftdaten
+from gemeinsam.sensors.imports.luftdaten import (
     BERLIN,
     HourRow,
     Problem,

@@ -21,9 +21,11 @@ import pytest
 from django.db import transaction
 
 from gemeinsam.sensors import models as m
-from gemeinsam.sensors import mqtt, mqtt_bridge, serialize
-from gemeinsam.sensors.entities import BY_NAME
-from gemeinsam.sensors.mqtt_bridge import BadMessage, Bridge, Notification, observation_document
+from gemeinsam.sensors.mqtt import bridge as mqtt_bridge
+from gemeinsam.sensors.mqtt import publish as mqtt
+from gemeinsam.sensors.mqtt.bridge import BadMessage, Bridge, Notification, observation_document
+from gemeinsam.sensors.sta import serialize
+from gemeinsam.sensors.sta.entities import BY_NAME
 
 OBSERVATION = BY_NAME["Observation"]
 THING = BY_NAME["Thing"]
@@ -316,6 +318,19 @@ def test_update_publishes_the_entity_and_its_changed_properties(listen):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_removing_a_link_by_ref_publishes_both_entities(listen, sta_client):
+    thing = datastream().thing
+    location = thing.locations.get()
+    listener = listen(f"v1.1/Things({thing.pk})", f"v1.1/Locations({location.pk})")
+    path = f"/sta/v1.1/Things({thing.pk})/Locations({location.pk})/$ref"
+    assert sta_client.delete(path).status_code == 200
+    assert not thing.locations.exists()
+    messages = dict(listener.wait_for(2))
+    assert messages[f"v1.1/Things({thing.pk})"]["@iot.id"] == thing.pk
+    assert messages[f"v1.1/Locations({location.pk})"]["@iot.id"] == location.pk
+
+
+@pytest.mark.django_db(transaction=True)
 def test_rolled_back_or_switched_off_writes_publish_nothing(listen, settings):
     listener = listen("v1.1/#")
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -356,10 +371,10 @@ def test_select_topics_are_learned_from_the_broker_log(tmp_path, settings):
     mqtt.PUBLISHER.use_client(None)
     listener = None
     try:
-        assert wait_until(lambda: mqtt.PUBLISHER._connection().is_connected())
+        assert wait_until(lambda: mqtt.PUBLISHER.connection().is_connected())
         time.sleep(0.2)  # its subscription to the log is through
         listener = Listener(logging_broker, "v1.1/Things?$select=description")
-        assert wait_until(lambda: mqtt._learned_select_topics)
+        assert wait_until(lambda: mqtt.learned_select_topics())
         with transaction.atomic():
             thing = m.Thing.objects.create(name="Kiezbox 9", description="Wedding")
             mqtt.publish_on_commit(THING, [thing])
@@ -369,7 +384,7 @@ def test_select_topics_are_learned_from_the_broker_log(tmp_path, settings):
     finally:
         if listener:
             listener.close()
-        mqtt._learned_select_topics.clear()
+        mqtt.forget_learned_select_topics()
         mqtt.PUBLISHER.flush()
         mqtt.PUBLISHER.use_client(None)
         logging_broker.stop()
@@ -588,7 +603,7 @@ def test_the_publisher_reconnects_after_a_broker_restart(broker):
     assert mqtt.PUBLISHER.flush()
     broker.stop()
     broker.start()
-    assert wait_until(lambda: mqtt.PUBLISHER._connection().is_connected(), timeout=20)
+    assert wait_until(lambda: mqtt.PUBLISHER.connection().is_connected(), timeout=20)
     listener = Listener(broker, "v1.1/Things")
     try:
         with transaction.atomic():

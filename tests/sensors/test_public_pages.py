@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from gemeinsam.sensors.chart import line_chart, nice_step
-from gemeinsam.sensors.luftdaten import BERLIN
+from gemeinsam.sensors.imports.luftdaten import BERLIN
 from gemeinsam.sensors.models import (
     Datastream,
     FeatureOfInterest,

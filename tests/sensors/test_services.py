@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from gemeinsam.sensors import models as m
 from gemeinsam.sensors import services
-from gemeinsam.sensors.entities import BY_NAME
 from gemeinsam.sensors.services import InvalidEntity
+from gemeinsam.sensors.sta.entities import BY_NAME
 
 pytestmark = pytest.mark.django_db
 
@@ -574,6 +574,21 @@ def test_deleting_a_feature_deletes_its_observations(station):
     obs = add_observations(only_datastream(station), 3)
     services.delete_entity(obs[0].feature_of_interest)
     assert not m.Observation.objects.exists()
+
+
+def test_unlinking_a_location_keeps_both_entities(station):
+    place = station.locations.get()
+    services.unlink_entity(station, THING.nav_by_name["Locations"], place.pk)
+    assert not station.locations.exists()
+    assert m.Location.objects.filter(pk=place.pk).exists()
+    services.unlink_entity(station, THING.nav_by_name["Locations"], place.pk)  # gone: no error
+
+
+def test_unlinking_what_cannot_be_without_its_owner_is_refused(station):
+    stream = only_datastream(station)
+    with pytest.raises(InvalidEntity, match="a Datastream can not be without its Thing"):
+        services.unlink_entity(station, THING.nav_by_name["Datastreams"], stream.pk)
+    assert only_datastream(station) == stream
 
 
 def test_deleting_the_last_observation_shrinks_the_extent(station):

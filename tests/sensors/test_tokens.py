@@ -1,12 +1,17 @@
 """Access tokens: issued, listed and revoked by `gemeinsam sta token`, and honoured by the API."""
 
+import base64
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from gemeinsam.sensors.models import AccessToken
+from gemeinsam.sensors.models import AccessToken, Thing
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +45,6 @@ def test_created_token_writes_and_revoked_token_is_refused(client, resident):
 
 
 def test_token_as_basic_password_writes(client, resident):
-    import base64
-
     secret = _create(resident.email)
     basic = base64.b64encode(f"device:{secret}".encode()).decode()
     created = client.post(
@@ -67,6 +70,26 @@ def test_create_for_unknown_account_says_so():
         call_command("sta", "token", "create", "--user", "nobody@example.org", "--name", "x")
 
 
+def test_a_password_sent_by_basic_is_a_login_not_a_token(client, resident, staff):
+    def basic(user) -> dict:
+        pair = base64.b64encode(f"{user.email}:{PASSWORD}".encode()).decode()
+        return {"HTTP_AUTHORIZATION": f"Basic {pair}"}
+
+    Thing.objects.create(name="Kiezbox", description="in a cellar", private=True)
+    # A resident reads what anyone reads, and neither writes nor sees private Things.
+    refused = client.post(
+        "/sta/v1.1/Things", json.dumps(THING), content_type="application/json", **basic(resident)
+    )
+    assert refused.status_code == 403
+    assert client.get("/sta/v1.1/Things", **basic(resident)).json()["value"] == []
+    # Staff do both, as with their session.
+    created = client.post(
+        "/sta/v1.1/Things", json.dumps(THING), content_type="application/json", **basic(staff)
+    )
+    assert created.status_code == 201
+    assert len(client.get("/sta/v1.1/Things", **basic(staff)).json()["value"]) == 2
+
+
 def test_anonymous_write_is_401_and_resident_session_is_403(client, resident):
     anonymous = client.post("/sta/v1.1/Things", json.dumps(THING), content_type="application/json")
     assert anonymous.status_code == 401
@@ -89,3 +112,18 @@ def test_a_token_revoked_elsewhere_cannot_write_though_this_process_still_knows_
     )
     assert refused.status_code == 401
     assert client.get("/sta/v1.1/Things", **headers).status_code == 401  # and forgotten
+
+
+def test_the_permissions_and_the_token_cache_register_at_start_up():
+    # In a fresh process: core imports every predicates.py, no view needs to load first.
+    script = (
+        "import sys, django; django.setup(); import rules; "
+        "print(all(rules.perm_exists(f'sensors.{p}') "
+        "for p in ('write', 'read_private', 'manage_tokens')), "
+        "'gemeinsam.sensors.auth' in sys.modules, 'gemeinsam.sensors.sta.views' in sys.modules)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gemeinsam.config.settings"}
+    found = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert found.stdout.split() == ["True", "True", "False"]

@@ -123,8 +123,8 @@ def test_status_uses_the_stored_series(tracked):
 @pytest.mark.django_db(transaction=True)
 def test_a_sensorthings_aggregate_becomes_monthly_measurements():
     from gemeinsam.sensors import services as sta
-    from gemeinsam.sensors.entities import BY_NAME
     from gemeinsam.sensors.models import Datastream
+    from gemeinsam.sensors.sta.entities import BY_NAME
     from tests.sensors.test_services import datastream, location, thing
 
     sta.create_entity(BY_NAME["Thing"], thing(Locations=[location()], Datastreams=[datastream()]))

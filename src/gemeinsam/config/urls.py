@@ -11,6 +11,7 @@ from gemeinsam.core import views as core_views
 from gemeinsam.core.api import api
 from gemeinsam.core.media import serve_media
 from gemeinsam.participation import urls as participation_urls
+from gemeinsam.sensors import urls as sensors_urls
 from gemeinsam.strategy import urls as strategy_urls
 
 admin.site.login = secure_admin_login(admin.site.login)  # throttled, like every login
@@ -31,11 +32,11 @@ urlpatterns = [
         include((strategy_urls.staff_urlpatterns, strategy_urls.staff_app_name)),
     ),
     path("knowledge/", include("gemeinsam.knowledge.urls")),
-    path("sensors/", include("gemeinsam.sensors.urls_public")),
+    path("sensors/", include("gemeinsam.sensors.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("sta/", include("gemeinsam.sensors.urls")),
+    path("sta/", include((sensors_urls.sta_urlpatterns, sensors_urls.sta_app_name))),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 

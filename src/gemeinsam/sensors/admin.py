@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from . import models as m
+from . import services
 
 
 @admin.register(m.Thing)
@@ -52,9 +53,14 @@ class AccessTokenAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
+            revoking = obj.revoked and "revoked" in form.changed_data
+            if revoking:
+                obj.revoked = False  # the service revokes it and records that in the audit log
             super().save_model(request, obj, form, change)
+            if revoking:
+                services.revoke_token(request.user, obj)
             return
-        token, secret = m.AccessToken.issue(obj.user, obj.name)
+        token, secret = services.issue_token(request.user, obj.user, obj.name)
         obj.pk = token.pk
         obj.digest = token.digest
         messages.warning(

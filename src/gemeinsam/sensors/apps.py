@@ -1,4 +1,5 @@
-"""App configuration for sensors: the urban data hub (OGC SensorThings API 1.1, HTTP and MQTT)."""
+"""App configuration for sensors: the urban data hub (OGC SensorThings API 1.1, HTTP and MQTT),
+and the labels of its audit events."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -8,3 +9,18 @@ class SensorsConfig(AppConfig):
     name = "gemeinsam.sensors"
     label = "sensors"
     verbose_name = _("Urban data hub (SensorThings)")
+
+    def ready(self) -> None:
+        from gemeinsam.core import hooks
+
+        # Observations and entity writes are not audited: 30,000 a second pass the services.
+        hooks.register_audit_verbs(
+            {
+                "sensors.issue_token": _("Access token issued"),
+                "sensors.revoke_token": _("Access token revoked"),
+                "sensors.import_blume": _(
+                    "BLUME import – files: %(files)s, observations: %(created)s, "
+                    "duplicates: %(duplicates)s, bad rows: %(bad_rows)s"
+                ),
+            }
+        )

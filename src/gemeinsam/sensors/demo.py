@@ -4,7 +4,7 @@
 import time
 from pathlib import Path
 
-from gemeinsam.sensors.imports import NETWORK, import_luftdaten
+from gemeinsam.sensors.imports.blume import NETWORK, import_luftdaten
 from gemeinsam.sensors.models import Observation
 
 DATA = Path(__file__).parent / "data"

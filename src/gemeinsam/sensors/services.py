@@ -1,9 +1,11 @@
-"""Writing SensorThings entities (OGC 18-088 section 10, 23-019 section 10 and 14.3).
+"""Writing SensorThings entities (OGC 18-088 section 10, 23-019 section 10 and 14.3), and
+issuing and revoking the access tokens with which devices write.
 
 Create with deep insert and links, update (JSON merge, JSON Patch, replace), delete with the
 spec's cascades, and the one bulk path for observations that CreateObservations, the MQTT
 ingest and the importers share. Every write runs in one transaction and is published on
-MQTT after the commit.
+MQTT after the commit. Entity writes are not audited (30,000 observations a second pass
+here); tokens are.
 """
 
 from __future__ import annotations
@@ -18,20 +20,43 @@ from django.db.models.fields.related import ForeignKey, ManyToManyField
 from django.db.models.fields.reverse_related import ManyToManyRel, ManyToOneRel
 from django.utils import timezone
 
+from gemeinsam.core import audit
+from gemeinsam.core.predicates import require
+
 from . import models as m
-from .entities import BY_MODEL, BY_NAME, EntityType, Nav
-from .mqtt import publish_on_commit
-from .observations import (  # noqa: F401 - create_observations ... are services too
-    _extend_time_extents,
-    _prepare,
-    _shrink_time_extents,
+from .mqtt.publish import publish_on_commit
+from .sta.entities import BY_MODEL, BY_NAME, EntityType, Nav
+from .sta.observations import (
     create_observations,
+    extend_time_extents,
     features_from_locations,
     parse_observation,
+    prepare_observations,
     record_observations,
     record_observations_per_row,
+    shrink_time_extents,
 )
-from .values import InvalidEntity, _isoformat, _split, assign, fetch, prop_json
+from .sta.serialize import MICROSECONDS, format_time, prop_value
+from .sta.values import InvalidEntity, assign, fetch, split_entity
+
+# The verbs, the bulk path for observations (sta/observations.py) included: views, the MQTT
+# bridge and the importers write through this module only.
+__all__ = [
+    "InvalidEntity",
+    "create_entity",
+    "create_observations",
+    "delete_entity",
+    "features_from_locations",
+    "issue_token",
+    "json_patch_entity",
+    "parse_observation",
+    "record_observations",
+    "record_observations_per_row",
+    "replace_entity",
+    "revoke_token",
+    "unlink_entity",
+    "update_entity",
+]
 
 Model = models.Model
 
@@ -84,7 +109,7 @@ class _Writer:
             if parent:
                 self.link(parent, obj)
             return obj
-        props, navs = _split(et, data)
+        props, navs = split_entity(et, data)
         obj = et.model()
         for prop in et.props:
             if prop.name in props and not prop.read_only:
@@ -234,7 +259,9 @@ def replace_entity(obj: Model, data: dict, *, user=None) -> Model:
 def json_patch_entity(obj: Model, operations: list, *, user=None) -> Model:
     """PATCH with a JSON Patch (RFC 6902) applied to the entity's properties."""
     et = BY_MODEL[type(obj)]
-    document = {p.name: prop_json(obj, p) for p in et.props if not p.read_only}
+    document = {
+        p.name: prop_value(p, obj, precision=MICROSECONDS) for p in et.props if not p.read_only
+    }
     if not isinstance(operations, list):
         raise InvalidEntity("A JSON Patch must be an array of operations")
     try:
@@ -252,7 +279,7 @@ def json_patch_entity(obj: Model, operations: list, *, user=None) -> Model:
 
 def _update(obj: Model, data: Any, *, replace: bool) -> Model:
     et = BY_MODEL[type(obj)]
-    props, navs = _split(et, data)
+    props, navs = split_entity(et, data)
     given_id = data.get("@iot.id")
     if given_id is not None and str(given_id) != str(obj.pk):
         raise InvalidEntity(f"{et.name}: @iot.id can not be changed")
@@ -270,11 +297,11 @@ def _update(obj: Model, data: Any, *, replace: bool) -> Model:
                 value = None
             else:
                 continue
-            before = prop_json(obj, prop)
+            before = prop_value(prop, obj, precision=MICROSECONDS)
             if et is OBSERVATION and prop.name == "phenomenonTime" and value is None:
-                value = _isoformat(timezone.now())
+                value = format_time(timezone.now(), MICROSECONDS)
             assign(et, obj, prop, value)
-            if prop_json(obj, prop) != before:
+            if prop_value(prop, obj, precision=MICROSECONDS) != before:
                 changed.add(prop.name)
         for name, value in navs.items():
             nav = et.nav_by_name[name]
@@ -289,7 +316,7 @@ def _update(obj: Model, data: Any, *, replace: bool) -> Model:
                 obj.multi_datastream = None
             elif "MultiDatastream" in navs and "Datastream" not in navs:
                 obj.datastream = None
-            _prepare([obj], raise_first=True)
+            prepare_observations([obj], raise_first=True)
         obj.save()
         if et.name == "MultiDatastream" and "ObservedProperties" in navs:
             m.MultiDatastreamProperty.objects.filter(multi_datastream=obj).delete()
@@ -306,10 +333,39 @@ def _update(obj: Model, data: Any, *, replace: bool) -> Model:
         writer.create_many(et, obj, navs)
         writer.finish()
         if et is OBSERVATION:
-            _extend_time_extents([obj])
+            extend_time_extents([obj])
         if changed:
             publish_on_commit(et, [obj], changed=changed)
     return obj
+
+
+def unlink_entity(owner: Model, nav: Nav, pk: int, *, user=None) -> None:
+    """DELETE `Things(1)/Locations(2)/$ref`: entity `pk` leaves a to-many navigation of
+    `owner`; both ends are published as changed. A link that is not there is no error.
+
+    Only links of their own can go: an entity that cannot be without its owner (a
+    Datastream without its Thing) is deleted or linked elsewhere instead, and the
+    ObservedProperties of a MultiDatastream change only with its result arrays.
+    """
+    et, target = BY_MODEL[type(owner)], BY_NAME[nav.target]
+    if _relation(et, nav)[0] != "m2m":
+        raise InvalidEntity(
+            f"a {target.name} can not be without its {et.name}: link it to another one or delete it"
+        )
+    if _is_ranked(et, nav):
+        raise InvalidEntity(
+            "the ObservedProperties of a MultiDatastream change only together with its "
+            "multiObservationDataTypes and unitOfMeasurements: PATCH the MultiDatastream"
+        )
+    links = getattr(owner, nav.accessor)
+    with transaction.atomic():
+        linked = links.filter(pk=pk).first()
+        if linked is None:
+            return
+        links.remove(linked)
+        back = next(n.name for n in target.navs if n.many and n.target == et.name)
+        publish_on_commit(et, [owner], changed={nav.name})
+        publish_on_commit(target, [linked], changed={back})
 
 
 def delete_entity(obj: Model, *, user=None) -> None:
@@ -354,5 +410,32 @@ def delete_entity(obj: Model, *, user=None) -> None:
                 locations=obj, n=1
             ).delete()
         if isinstance(obj, m.Observation):
-            _shrink_time_extents(obj)
+            shrink_time_extents(obj)
         obj.delete()
+
+
+# --- access tokens ---------------------------------------------------------------------------
+
+
+def issue_token(actor, owner, name: str) -> tuple[m.AccessToken, str]:
+    """A new token that writes on behalf of `owner`, and its secret, which is shown once and
+    not stored. `actor` is None on the command line."""
+    if actor is not None:
+        require(actor, "sensors.manage_tokens")
+    with transaction.atomic():
+        token, secret = m.AccessToken.issue(owner, name)
+        audit.record(actor, "sensors.issue_token", token)
+    return token, secret
+
+
+def revoke_token(actor, token: m.AccessToken) -> None:
+    """The token writes no more, in this process at once and in others within
+    auth.TOKEN_CACHE_SECONDS. Revoking a revoked token changes and records nothing."""
+    if actor is not None:
+        require(actor, "sensors.manage_tokens")
+    with transaction.atomic():
+        if m.AccessToken.objects.select_for_update().get(pk=token.pk).revoked:
+            return
+        token.revoked = True
+        token.save(update_fields=["revoked"])  # post_save drops it from the token cache
+        audit.record(actor, "sensors.revoke_token", token)

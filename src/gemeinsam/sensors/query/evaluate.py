@@ -8,6 +8,7 @@ logic, and an entity matches only when the filter is true.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -147,6 +148,16 @@ def _comparable(value: Any) -> Any:
     return value
 
 
+_OPERATORS = {
+    CompareOp.EQ: operator.eq,
+    CompareOp.NE: operator.ne,
+    CompareOp.GT: operator.gt,
+    CompareOp.GE: operator.ge,
+    CompareOp.LT: operator.lt,
+    CompareOp.LE: operator.le,
+}
+
+
 def compare(op: CompareOp, left: Any, right: Any) -> bool:
     if left is None or right is None:
         if op is CompareOp.EQ:
@@ -167,20 +178,7 @@ def compare(op: CompareOp, left: Any, right: Any) -> bool:
         isinstance(right, float) and math.isnan(right)
     ):
         return op is CompareOp.NE
-    match op:
-        case CompareOp.EQ:
-            return left == right
-        case CompareOp.NE:
-            return left != right
-        case CompareOp.GT:
-            return left > right
-        case CompareOp.GE:
-            return left >= right
-        case CompareOp.LT:
-            return left < right
-        case CompareOp.LE:
-            return left <= right
-    raise AssertionError(op)
+    return _OPERATORS[op](left, right)
 
 
 def _span(value: Any) -> tuple[datetime, datetime] | None:
@@ -195,20 +193,11 @@ def _compare_intervals(op: CompareOp, left: Any, right: Any) -> bool:
     a, b = _span(left), _span(right)
     if a is None or b is None:
         return op is CompareOp.NE
-    match op:
-        case CompareOp.EQ:
-            return a == b
-        case CompareOp.NE:
-            return a != b
-        case CompareOp.GT:
-            return a[0] > b[1]
-        case CompareOp.GE:
-            return a[0] >= b[1]
-        case CompareOp.LT:
-            return a[1] < b[0]
-        case CompareOp.LE:
-            return a[1] <= b[0]
-    raise AssertionError(op)
+    if op in (CompareOp.GT, CompareOp.GE):  # a after b
+        return _OPERATORS[op](a[0], b[1])
+    if op in (CompareOp.LT, CompareOp.LE):  # a before b
+        return _OPERATORS[op](a[1], b[0])
+    return _OPERATORS[op](a, b)
 
 
 def arithmetic(op: ArithmeticOp, left: Any, right: Any) -> Any:

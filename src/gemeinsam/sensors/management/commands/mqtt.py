@@ -8,8 +8,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from gemeinsam.sensors.mqtt import PUBLISHER
-from gemeinsam.sensors.mqtt_bridge import Bridge
+from gemeinsam.sensors.mqtt.bridge import Bridge
+from gemeinsam.sensors.mqtt.publish import PUBLISHER
 
 
 class Command(BaseCommand):

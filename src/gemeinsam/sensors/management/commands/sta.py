@@ -74,6 +74,7 @@ class Command(BaseCommand):
 
     def _token(self, options) -> None:
         from gemeinsam.core.models import User
+        from gemeinsam.sensors import services
         from gemeinsam.sensors.models import AccessToken
 
         action = options["action"]
@@ -83,7 +84,7 @@ class Command(BaseCommand):
             user = User.objects.filter(email__iexact=options["user"], is_active=True).first()
             if user is None:
                 raise CommandError(f"no active account with the e-mail {options['user']}")
-            token, secret = AccessToken.issue(user, options["name"])
+            token, secret = services.issue_token(None, user, options["name"])
             self.stdout.write(f"Token {token.pk} ({token.name}) for {user.email}; shown only now:")
             self.stdout.write(secret)
             self.stdout.write("Send it as 'Authorization: Bearer <token>' (or as Basic password).")
@@ -101,14 +102,13 @@ class Command(BaseCommand):
             token = AccessToken.objects.filter(pk=options["id"]).first()
             if token is None:
                 raise CommandError(f"there is no token {options['id']}")
-            token.revoked = True
-            token.save(update_fields=["revoked"])
+            services.revoke_token(None, token)
             self.stdout.write(f"Token {options['id']} revoked.")
 
     def _import_luftdaten(self, options) -> None:
         from pathlib import Path
 
-        from gemeinsam.sensors.imports import import_luftdaten
+        from gemeinsam.sensors.imports.blume import import_luftdaten
 
         for path in options["paths"]:
             if not Path(path).exists():

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.urls import Resolver404, resolve
 
-from . import rules
+from ..auth import request_user
 from .serialize import API_PATH
 from .views import error
 
@@ -48,7 +48,7 @@ def batch(request: HttpRequest) -> HttpResponse:
         requests = _parse(request.body)
     except BatchError as problem:
         return error(400, str(problem))
-    rules.request_user(request)  # credentials checked once; the sub-requests inherit them
+    request_user(request)  # credentials checked once; the sub-requests inherit them
     return JsonResponse(
         {"responses": _Batch(request).run(requests)},
         json_dumps_params={"ensure_ascii": False},

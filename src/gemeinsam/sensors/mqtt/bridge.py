@@ -42,9 +42,11 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
-from . import models as m
-from .entities import BY_NAME
-from .mqtt import (
+from .. import models as m
+from .. import services
+from ..sta.entities import BY_NAME
+from ..sta.values import InvalidEntity
+from .publish import (
     PUBLISHER,
     SUBSCRIBE_LOG,
     VERSION,
@@ -120,15 +122,13 @@ def store(documents: list[dict]) -> list[str | None]:
     checked and inserted in bulk, as CreateObservations does; the rare one that creates its
     FeatureOfInterest inline goes through the deep insert. A database failure raises.
     """
-    from . import services
-
     reasons: list[str | None] = [None] * len(documents)
     bulk: list[tuple[int, m.Observation]] = []
     deep: list[int] = []
     for index, document in enumerate(documents):
         try:
             obs = services.parse_observation(document)
-        except services.InvalidEntity as error:
+        except InvalidEntity as error:
             reasons[index] = error.message
             continue
         if obs is None:
@@ -143,7 +143,7 @@ def store(documents: list[dict]) -> list[str | None]:
             try:
                 with transaction.atomic():
                     services.create_entity(OBSERVATION, documents[index])
-            except services.InvalidEntity as error:
+            except InvalidEntity as error:
                 reasons[index] = error.message
     return reasons
 
@@ -153,7 +153,7 @@ def send_acks(client: paho.Client, mids: list[int]) -> None:
 
     paho's ack() wakes its network thread once per packet, which cost more than storing the
     message; the packets (MQTT 5.0 section 3.4, reason code omitted for success) are built
-    here and handed to paho's outgoing queue in one piece, as mqtt.send_qos0 does.
+    here and handed to paho's outgoing queue in one piece, as publish.send_qos0 does.
     """
     if not mids:
         return

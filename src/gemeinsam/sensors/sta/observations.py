@@ -19,18 +19,18 @@ from django.db.models.base import ModelState
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from . import models as m
+from .. import models as m
+from ..mqtt.publish import publish_on_commit
+from ..partitions import ensure_partitions
 from .entities import BY_NAME
-from .mqtt import publish_on_commit
-from .partitions import ensure_partitions
 from .values import (
     InvalidEntity,
-    _check_result,
-    _entity_id,
-    _split,
     assign,
+    check_result,
+    entity_id,
     parse_instant,
     parse_interval,
+    split_entity,
 )
 
 OBSERVATION = BY_NAME["Observation"]
@@ -57,7 +57,7 @@ def _stream_key(obs: m.Observation) -> tuple[str, int]:
     return "multi_datastream_id", values["multi_datastream_id"]
 
 
-def _extend_time_extents(observations: list[m.Observation]) -> None:
+def extend_time_extents(observations: list[m.Observation]) -> None:
     """Widen each (Multi)Datastream's phenomenonTime and resultTime: one UPDATE per stream."""
     extents: dict[tuple[str, int], list] = {}
     for obs in observations:
@@ -119,7 +119,7 @@ def _identity(value):
     return value
 
 
-def _shrink_time_extents(obs: m.Observation) -> None:
+def shrink_time_extents(obs: m.Observation) -> None:
     """After deleting an observation at the edge of its stream's extent, recompute it."""
     attname, pk = _stream_key(obs)
     model = _STREAM_MODELS[attname]
@@ -186,7 +186,9 @@ def features_from_locations(thing_ids: set[int]) -> dict[int, int]:
     return {thing: feature_of[location] for thing, location in location_of.items()}
 
 
-def _prepare(observations: list[m.Observation], *, raise_first: bool) -> list[str | None]:
+def prepare_observations(
+    observations: list[m.Observation], *, raise_first: bool
+) -> list[str | None]:
     """Check observations against their streams and fill defaults; an error message per row.
 
     Fills phenomenonTime (now) and the FeatureOfInterest from the Thing's Location. With
@@ -342,7 +344,7 @@ def _insert(observations: list[m.Observation], publish: bool = True) -> list[m.O
             obs.id = pk
             obs._state.adding = False
             obs._state.db = connection.alias
-    _extend_time_extents(observations)
+    extend_time_extents(observations)
     if publish:
         publish_on_commit(OBSERVATION, observations)
     return observations
@@ -358,14 +360,14 @@ def record_observations(
     UPDATE, and publishes after the commit unless `publish` is off (an import of history).
     """
     with transaction.atomic():
-        _prepare(observations, raise_first=True)
+        prepare_observations(observations, raise_first=True)
         return _insert(observations, publish)
 
 
 def record_observations_per_row(observations: list[m.Observation]) -> list[str | None]:
     """As record_observations, but a bad row is refused alone: per row None or the reason."""
     with transaction.atomic():
-        errors = _prepare(observations, raise_first=False)
+        errors = prepare_observations(observations, raise_first=False)
         _insert([obs for obs, error in zip(observations, errors, strict=True) if error is None])
     return errors
 
@@ -373,7 +375,7 @@ def record_observations_per_row(observations: list[m.Observation]) -> list[str |
 def parse_observation(data: Any) -> m.Observation | None:
     """An unsaved Observation from its JSON when every link is an @iot.id (a device's
     message); None when it creates a linked entity inline, which create_entity does."""
-    props, navs = _split(OBSERVATION, data)
+    props, navs = split_entity(OBSERVATION, data)
     values = dict.fromkeys(_OBSERVATION_FIELDS)
     obs = _new_observation(values)
     for prop in OBSERVATION.props:
@@ -385,7 +387,7 @@ def parse_observation(data: Any) -> m.Observation | None:
         nav = OBSERVATION.nav_by_name[name]
         if not isinstance(value, dict) or value.get("@iot.id") is None:
             return None
-        obs.__dict__[nav.accessor + "_id"] = _entity_id(BY_NAME[nav.target], value["@iot.id"])
+        obs.__dict__[nav.accessor + "_id"] = entity_id(BY_NAME[nav.target], value["@iot.id"])
     return obs
 
 
@@ -403,9 +405,9 @@ def _set_result(values: dict, value: Any) -> None:
     elif kind is str:
         values["result_string"] = value
     elif kind is int:
-        values["result_number"] = float(_check_result(value))
+        values["result_number"] = float(check_result(value))
     else:
-        values["result_json"] = _check_result(value)
+        values["result_json"] = check_result(value)
 
 
 def _set_phenomenon_time(values: dict, value: Any) -> None:
@@ -432,7 +434,7 @@ def _set_valid_time(values: dict, value: Any) -> None:
 
 
 def _set_feature(values: dict, value: Any) -> None:
-    values["feature_of_interest_id"] = _entity_id(BY_NAME["FeatureOfInterest"], value)
+    values["feature_of_interest_id"] = entity_id(BY_NAME["FeatureOfInterest"], value)
 
 
 def _set_parameters(values: dict, value: Any) -> None:
@@ -479,7 +481,7 @@ def _parse_block(block: Any) -> tuple[tuple[str, int], list, list]:
     if not isinstance(link, dict) or "@iot.id" not in link:
         raise InvalidEntity(f'CreateObservations: {name} must be {{"@iot.id": ...}}')
     key = ("datastream_id" if name == "Datastream" else "multi_datastream_id", link["@iot.id"])
-    key = key[0], _entity_id(BY_NAME[name], key[1])
+    key = key[0], entity_id(BY_NAME[name], key[1])
     components = block.get("components")
     if not isinstance(components, list) or "result" not in components:
         raise InvalidEntity("CreateObservations: components must list at least result")

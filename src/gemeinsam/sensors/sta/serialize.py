@@ -17,6 +17,10 @@ from django.db import models
 from .entities import EntityType, Kind, Prop
 
 API_PATH = "/sta/v1.1"
+# How many digits of a second a time keeps: what the API prints, or every one there is (for
+# JSON Patch documents and change detection, which must see any change).
+MILLISECONDS = "milliseconds"
+MICROSECONDS = "microseconds"
 
 
 def dumps(document: Any) -> bytes:
@@ -34,38 +38,42 @@ def sta_base() -> str:
     return settings.SITE_URL + API_PATH
 
 
-def format_time(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a Z, milliseconds only when there are any (as FROST writes them)."""
+def format_time(value: datetime | None, precision: str = MILLISECONDS) -> str | None:
+    """ISO 8601 in UTC with a Z; with MILLISECONDS, milliseconds only when there are any (as
+    FROST writes them), with MICROSECONDS every digit there is."""
     if value is None:
         return None
     if value.utcoffset():
         value = value.astimezone(UTC)
+    if precision == MILLISECONDS:
+        timespec = "milliseconds" if value.microsecond >= 1000 else "seconds"
+    else:
+        timespec = "auto"
     # isoformat is several times faster than strftime, and every observation passes here.
-    text = value.replace(tzinfo=None).isoformat(
-        timespec="milliseconds" if value.microsecond >= 1000 else "seconds"
-    )
-    return text + "Z"
+    return value.replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
 
 
-def format_interval(start: datetime | None, end: datetime | None) -> str | None:
+def format_interval(
+    start: datetime | None, end: datetime | None, precision: str = MILLISECONDS
+) -> str | None:
     if start is None:
         return None
     if end is None:
-        return format_time(start)
-    return f"{format_time(start)}/{format_time(end)}"
+        return format_time(start, precision)
+    return f"{format_time(start, precision)}/{format_time(end, precision)}"
 
 
-def prop_value(prop: Prop, obj: models.Model) -> Any:
-    """The JSON value of one property of an instance."""
+def prop_value(prop: Prop, obj: models.Model, *, precision: str = MILLISECONDS) -> Any:
+    """The JSON value of one property of an instance, its times to `precision`."""
     match prop.kind:
         case Kind.TIME:
-            return format_time(getattr(obj, prop.field))
+            return format_time(getattr(obj, prop.field), precision)
         case Kind.INTERVAL:
             start = getattr(obj, f"{prop.field}_start")
             end = getattr(obj, f"{prop.field}_end")
             if prop.read_only and start is not None and end is None:
                 end = start  # a Datastream's extent is always an interval
-            return format_interval(start, end)
+            return format_interval(start, end, precision)
         case Kind.RESULT:
             return obj.result
     return getattr(obj, prop.field)

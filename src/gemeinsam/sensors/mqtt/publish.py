@@ -32,8 +32,8 @@ import paho.mqtt.client as paho
 from django.conf import settings
 from django.db import transaction
 
-from . import serialize
-from .entities import BY_NAME, EntityType
+from ..sta import serialize
+from ..sta.entities import BY_NAME, EntityType
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,15 @@ def learn_subscription(log_line: bytes) -> None:
         _learned_select_topics.add(parts[3])
 
 
+def learned_select_topics() -> frozenset[str]:
+    """The `$select` topics learned from the broker's log so far."""
+    return frozenset(_learned_select_topics)
+
+
+def forget_learned_select_topics() -> None:
+    _learned_select_topics.clear()
+
+
 def learns_select_topics() -> bool:
     return getattr(settings, "STA_MQTT_LEARN_SELECT_TOPICS", False)
 
@@ -211,7 +220,8 @@ class Publisher:
                 )
                 self._thread.start()
 
-    def _connection(self) -> paho.Client:
+    def connection(self) -> paho.Client:
+        """The broker connection, made on first use; it reconnects by itself."""
         with self._lock:
             if self._client is None:
                 client = make_client(f"gemeinsam-pub-{uuid.uuid4().hex[:12]}")
@@ -244,7 +254,7 @@ class Publisher:
                 self._queue.task_done()
 
     def _publish(self, batch: _Batch) -> None:
-        client = self._connection()
+        client = self.connection()
         # A connection that is just being made gets a moment; a broker that is down does not.
         while not client.is_connected() and time.monotonic() < self._connecting_until:
             time.sleep(0.01)

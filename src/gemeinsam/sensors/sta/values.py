@@ -68,7 +68,8 @@ def parse_interval(value: Any, what: str) -> tuple[datetime, datetime | None]:
     return start, end
 
 
-def _check_result(value: Any, what: str = "Observation: result") -> Any:
+def check_result(value: Any, what: str = "Observation: result") -> Any:
+    """A result the database can hold: a finite number, not one beyond a double's range."""
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidEntity(f"{what} must be a finite number")
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**1023:
@@ -143,34 +144,13 @@ def assign(et: EntityType, obj: Model, prop: Prop, value: Any) -> None:
             setattr(obj, prop.field + "_start", start)
             setattr(obj, prop.field + "_end", end)
         case Kind.RESULT:
-            obj.result = _check_result(value, what)
-
-
-def _isoformat(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def prop_json(obj: Model, prop: Prop) -> Any:
-    """The JSON value of one property (for JSON Patch and change detection)."""
-    match prop.kind:
-        case Kind.TIME:
-            return _isoformat(getattr(obj, prop.field))
-        case Kind.INTERVAL:
-            start = _isoformat(getattr(obj, prop.field + "_start"))
-            end = _isoformat(getattr(obj, prop.field + "_end"))
-            return start if end is None else f"{start}/{end}"
-        case Kind.RESULT:
-            return obj.result
-        case _:
-            return getattr(obj, prop.field)
+            obj.result = check_result(value, what)
 
 
 # --- shapes and links ------------------------------------------------------------------------
 
 
-def _split(et: EntityType, data: Any) -> tuple[dict, dict]:
+def split_entity(et: EntityType, data: Any) -> tuple[dict, dict]:
     """Properties and navigation properties of a JSON object; annotations are ignored."""
     if not isinstance(data, dict):
         raise InvalidEntity(f"{et.name}: expected a JSON object")
@@ -185,7 +165,8 @@ def _split(et: EntityType, data: Any) -> tuple[dict, dict]:
     return props, navs
 
 
-def _entity_id(et: EntityType, value: Any) -> int:
+def entity_id(et: EntityType, value: Any) -> int:
+    """An `@iot.id` as given in a link: a positive integer, or its digits as a string."""
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**63:
@@ -194,7 +175,8 @@ def _entity_id(et: EntityType, value: Any) -> int:
 
 
 def fetch(et: EntityType, value: Any) -> Model:
-    pk = _entity_id(et, value)
+    """The entity a link `{"@iot.id": value}` names."""
+    pk = entity_id(et, value)
     obj = et.model.objects.filter(pk=pk).first()
     if obj is None:
         raise InvalidEntity(f"{et.name} with @iot.id {pk} does not exist")

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from . import luftdaten
-from .luftdaten import BERLIN, Column, Component, HourRow, Problem
-from .models import (
+from gemeinsam.core import audit
+
+from ..models import (
     Datastream,
     FeatureOfInterest,
     HistoricalLocation,
@@ -23,7 +23,9 @@ from .models import (
     Sensor,
     Thing,
 )
-from .services import record_observations
+from ..services import record_observations
+from . import luftdaten
+from .luftdaten import BERLIN, Column, Component, HourRow, Problem
 
 log = logging.getLogger(__name__)
 
@@ -261,18 +263,20 @@ def import_luftdaten(
     coordinates: dict[str, tuple[float, float]] | None = None,
     progress: Callable[[str], None] | None = None,
     publish: bool = False,
+    user=None,
 ) -> ImportReport:
     """Import luftdaten.berlin.de export files (or directories of them).
 
     `since` and `until` are inclusive local dates of the hours' starts; `stations` limits the
     import to station codes such as MC010. `publish` sends the new observations to MQTT
     subscribers as the API's writes do. Bad lines are reported, not fatal; implausible
-    values are stored with resultQuality {"flag": "implausible", "reason": ...}.
+    values are stored with resultQuality {"flag": "implausible", "reason": ...}. The run is
+    recorded in the audit log, by `user` (None on the command line), with its counts.
     """
-    return _import(paths, stations, since, until, coordinates, progress, publish)
+    return _import(paths, stations, since, until, coordinates, progress, publish, user)
 
 
-def _import(paths, stations, since, until, coordinates, progress, publish) -> ImportReport:
+def _import(paths, stations, since, until, coordinates, progress, publish, user) -> ImportReport:
     report = ImportReport()
     wanted = {normalise_station(code) for code in stations}
     coordinates = {normalise_station(k): v for k, v in (coordinates or {}).items()}
@@ -311,6 +315,18 @@ def _import(paths, stations, since, until, coordinates, progress, publish) -> Im
     if pending:
         _store(pending, publish)
     _set_observed_areas(datastream for datastream, _ in streams.by_column.values())
+    audit.record(
+        user,
+        "sensors.import_blume",
+        streams.sensor,
+        files=report.files,
+        rows=report.rows,
+        created=report.created,
+        duplicates=report.duplicates,
+        flagged=report.flagged,
+        bad_rows=len(report.problems),
+        stations=len(report.things),
+    )
     return report
 
 

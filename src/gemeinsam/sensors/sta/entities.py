@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from django.db import models
 
-from . import models as m
+from .. import models as m
 
 
 class Kind(StrEnum):

@@ -15,9 +15,10 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from . import rules
+from .. import predicates
+from ..query import Expand, QueryOptions, render
 from .entities import BY_NAME, EntityType, Nav
-from .query import Expand, QueryOptions, render
+from .filtering import UnsupportedQuery, filter_queryset, order_queryset
 from .resource import related_queryset
 from .serialize import entity_json, format_interval, format_time, self_path
 
@@ -43,12 +44,10 @@ def restrict(
     """Visibility for this request, unless the source of a navigation already settled it."""
     if via in _INHERITS_VISIBILITY:
         return qs
-    return rules.visible(et, qs, request)
+    return predicates.visible(et, qs, request)
 
 
 def apply_options(qs: QuerySet, et: EntityType, options: QueryOptions, now: datetime) -> QuerySet:
-    from .filtering import filter_queryset, order_queryset
-
     if options.filter is not None:
         qs = filter_queryset(qs, et, options.filter, now)
     return order_queryset(qs, et, options.orderby)
@@ -133,8 +132,6 @@ class Reader:
 
     def check_expands(self, et: EntityType, expands: tuple[Expand, ...]) -> None:
         """Unknown navigation names in $expand are a 400, before any query runs."""
-        from .filtering import UnsupportedQuery
-
         for item in expands:
             current = et
             for name in item.path:

@@ -1,4 +1,4 @@
-"""SQL expressions that `filtering` needs and Django lacks, for SQLite and PostgreSQL alike.
+"""SQL expressions that `$filter` needs and Django lacks, for SQLite and PostgreSQL alike.
 
 SQLite gets Python functions (shapely geometry, Unicode case mapping, fmod) on every
 connection, so that it computes exactly what the reference evaluator computes.
@@ -14,7 +14,12 @@ import shapely
 from django.db.backends.signals import connection_created
 from django.db.models import BooleanField, Expression, FloatField, Func, TextField
 
-from .query.evaluate import call
+from ...query.evaluate import call
+
+
+def func(template: str, *expressions: Any, output: type = BooleanField, **extra: Any) -> Func:
+    """A Func of Django's own template syntax (`%(expressions)s`) with its output field."""
+    return Func(*expressions, template=template, output_field=output(), **extra)
 
 
 class Sql(Func):
@@ -58,51 +63,65 @@ class Sql(Func):
         return "".join(out), params
 
 
-class JsonPart(Expression):
+class OfOne(Expression):
+    """SQL over one other expression, `source`, that the subclass renders."""
+
+    def __init__(self, source: Any, output_field=None) -> None:
+        super().__init__(output_field)
+        self.source = source
+
+    def get_source_expressions(self):
+        return [self.source]
+
+    def set_source_expressions(self, exprs):
+        (self.source,) = exprs
+
+
+class JsonPart(OfOne):
     """One kind of a JSON value at a path: its number, string, boolean, object, or a test."""
 
     def __init__(self, column: Any, path: tuple[str, ...], kind: str, output_field) -> None:
-        super().__init__(output_field)
-        self.column, self.path, self.kind = column, path, kind
+        super().__init__(column, output_field)
+        self.path, self.kind = path, kind
 
-    def get_source_expressions(self):
-        return [self.column]
-
-    def set_source_expressions(self, exprs):
-        (self.column,) = exprs
+    # Per kind the SQL on each database, with {kind} the JSON type of the value at the path,
+    # {value} the value and {text} its text (PostgreSQL); each placeholder binds the column
+    # and the path once more.
+    SQLITE = {
+        "number": "CASE WHEN {kind} IN ('integer', 'real') THEN {value} END",
+        "int": "({kind} = 'integer')",
+        "string": "CASE WHEN {kind} = 'text' THEN {value} END",
+        "boolean": "CASE {kind} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END",
+        "null": "(COALESCE({kind}, 'null') = 'null')",
+        "object": "CASE WHEN {kind} = 'object' THEN {value} END",
+    }
+    POSTGRESQL = {
+        "number": "CASE WHEN {kind} = 'number' THEN {text}::float8 END",
+        "int": "({kind} = 'number' AND {text} ~ '^-?[0-9]+$')",
+        "string": "CASE WHEN {kind} = 'string' THEN {text} END",
+        "boolean": "CASE WHEN {kind} = 'boolean' THEN {text}::boolean END",
+        "null": "(COALESCE({kind}, 'null') = 'null')",
+        "object": "CASE WHEN {kind} = 'object' THEN {value} END",
+    }
 
     def as_sqlite(self, compiler, connection):
-        column, params = compiler.compile(self.column)
+        column, params = compiler.compile(self.source)
         path = "$" + "".join(f'."{key}"' for key in self.path)
-        kind = f"json_type({column}, %s)"
-        value = f"json_extract({column}, %s)"
-        templates = {
-            "number": (f"CASE WHEN {kind} IN ('integer', 'real') THEN {value} END", 2),
-            "int": (f"({kind} = 'integer')", 1),
-            "string": (f"CASE WHEN {kind} = 'text' THEN {value} END", 2),
-            "boolean": (f"CASE {kind} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END", 1),
-            "null": (f"(COALESCE({kind}, 'null') = 'null')", 1),
-            "object": (f"CASE WHEN {kind} = 'object' THEN {value} END", 2),
-        }
-        template, uses = templates[self.kind]
-        return template, [*params, path] * uses
+        kind, value = f"json_type({column}, %s)", f"json_extract({column}, %s)"
+        return self._sql_for(self.SQLITE, [*params, path], kind=kind, value=value)
 
     def as_postgresql(self, compiler, connection):
-        column, params = compiler.compile(self.column)
+        column, params = compiler.compile(self.source)
         value = f"({column}" + " -> %s" * len(self.path) + ")"
-        value_params = [*params, *self.path]
-        kind = f"jsonb_typeof({value})"
-        text = f"({value} #>> '{{}}')"
-        templates = {
-            "number": (f"CASE WHEN {kind} = 'number' THEN {text}::float8 END", 2),
-            "int": (f"({kind} = 'number' AND {text} ~ '^-?[0-9]+$')", 2),
-            "string": (f"CASE WHEN {kind} = 'string' THEN {text} END", 2),
-            "boolean": (f"CASE WHEN {kind} = 'boolean' THEN {text}::boolean END", 2),
-            "null": (f"(COALESCE({kind}, 'null') = 'null')", 1),
-            "object": (f"CASE WHEN {kind} = 'object' THEN {value} END", 2),
-        }
-        template, uses = templates[self.kind]
-        return template, value_params * uses
+        kind, text = f"jsonb_typeof({value})", f"({value} #>> '{{}}')"
+        return self._sql_for(
+            self.POSTGRESQL, [*params, *self.path], kind=kind, value=value, text=text
+        )
+
+    def _sql_for(self, templates: dict[str, str], params: list, **pieces: str):
+        template = templates[self.kind]
+        uses = sum(template.count("{" + name + "}") for name in pieces)
+        return template.format(**pieces), params * uses
 
 
 class Truncate(Func):
@@ -128,14 +147,18 @@ def fmod(dividend: Any, divisor: Any) -> Sql:
     )
 
 
-class Round(Func):
-    """round (halves away from zero), floor, ceiling; the evaluator's results exactly."""
-
-    output_field = FloatField()
+class Named(Func):
+    """A function of `$filter` whose SQL depends on its name."""
 
     def __init__(self, name: str, expression: Any) -> None:
         super().__init__(expression)
         self.name = name
+
+
+class Round(Named):
+    """round (halves away from zero), floor, ceiling; the evaluator's results exactly."""
+
+    output_field = FloatField()
 
     def as_sql(self, compiler, connection, **extra):
         template = {
@@ -149,14 +172,10 @@ class Round(Func):
         return template % {"expressions": sql}, list(params) * uses
 
 
-class TextFunction(Func):
+class TextFunction(Named):
     """tolower, toupper, trim as Python does them (SQLite's own are ASCII only)."""
 
     output_field = TextField()
-
-    def __init__(self, name: str, expression: Any) -> None:
-        super().__init__(expression)
-        self.name = name
 
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, function=f"STA_{self.name.upper()}")
@@ -182,46 +201,34 @@ class FractionalSeconds(Func):
         return self.as_sql(compiler, connection, template=template)
 
 
-class LookupTable(Expression):
+class LookupTable(OfOne):
     """values[i] where keys[i] equals the key expression (PostgreSQL arrays)."""
 
     output_field = FloatField()
 
     def __init__(self, key: Any, keys: list, values: list) -> None:
-        super().__init__()
-        self.key, self.keys, self.values = key, keys, values
-
-    def get_source_expressions(self):
-        return [self.key]
-
-    def set_source_expressions(self, exprs):
-        (self.key,) = exprs
+        super().__init__(key)
+        self.keys, self.values = keys, values
 
     def as_sql(self, compiler, connection):
-        key, params = compiler.compile(self.key)
+        key, params = compiler.compile(self.source)
         return (
             f"((%s::float8[])[array_position(%s::bigint[], ({key})::bigint)])",
             [self.values, self.keys, *params],
         )
 
 
-class AnyOf(Expression):
+class AnyOf(OfOne):
     """Whether the key expression is one of the keys (PostgreSQL arrays)."""
 
     output_field = BooleanField()
 
     def __init__(self, key: Any, keys: list) -> None:
-        super().__init__()
-        self.key, self.keys = key, keys
-
-    def get_source_expressions(self):
-        return [self.key]
-
-    def set_source_expressions(self, exprs):
-        (self.key,) = exprs
+        super().__init__(key)
+        self.keys = keys
 
     def as_sql(self, compiler, connection):
-        key, params = compiler.compile(self.key)
+        key, params = compiler.compile(self.source)
         return f"(({key})::bigint = ANY(%s::bigint[]))", [*params, self.keys]
 
 
@@ -279,14 +286,17 @@ _SQLITE_FUNCTIONS: tuple[tuple[str, int, Callable], ...] = (
 def register_sqlite_functions(connection) -> None:
     """Make the functions above known to a SQLite connection (cheap; repeatable)."""
     connection.ensure_connection()
+    _create_functions(connection)
+
+
+def _create_functions(connection) -> None:
     for name, arity, function in _SQLITE_FUNCTIONS:
         connection.connection.create_function(name, arity, function, deterministic=True)
 
 
 def _on_connection(sender, connection, **kwargs) -> None:
     if connection.vendor == "sqlite":
-        for name, arity, function in _SQLITE_FUNCTIONS:
-            connection.connection.create_function(name, arity, function, deterministic=True)
+        _create_functions(connection)
 
 
-connection_created.connect(_on_connection, dispatch_uid="gemeinsam.sensors.filtering_sql")
+connection_created.connect(_on_connection, dispatch_uid="gemeinsam.sensors.sta.filtering.sql")

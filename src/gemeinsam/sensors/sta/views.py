@@ -1,6 +1,6 @@
 """The SensorThings API 1.1 over HTTP at /sta/v1.1/: one dispatcher for every resource path.
 
-A request's path is parsed (resource.py), its entities resolved with visibility (rules.py),
+A request's path is parsed (resource.py), its entities resolved with visibility (predicates.py),
 then read (reading.py) or written through the services that the batch endpoint and the MQTT
 bridge use too. Errors are JSON `{"code", "type": "error", "message"}`, never HTML.
 """
@@ -18,12 +18,15 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from . import rules
+from .. import predicates, services
+from ..auth import Unauthorized, credentials, request_user
+from ..query import QuerySyntaxError, parse_query_options
 from .entities import BY_NAME, TYPES, EntityType
-from .query import QuerySyntaxError, parse_query_options
+from .filtering import UnsupportedQuery
 from .reading import Reader, restrict
 from .resource import ID, PathError, ResourcePath, parse_path, related_queryset
 from .serialize import API_PATH, dumps, entity_json, prop_value, self_path
+from .values import InvalidEntity
 
 MQTT_CREATE = "http://www.opengis.net/spec/iot_sensing/1.1/req/create-observations-via-mqtt/observations-creation"
 CONFORMANCE = [
@@ -80,15 +83,12 @@ def _public_mqtt_url() -> str:
 @csrf_exempt
 def dispatch(request: HttpRequest, path: str = "") -> HttpResponse:
     """Every request below /sta/v1.1/."""
-    from .filtering import UnsupportedQuery
-    from .services import InvalidEntity
+    from .batch import batch  # batch imports this module for its error answers
 
     try:
         if path in ("", "/"):
             return landing(request)
         if path == "$batch":
-            from .views_batch import batch
-
             return batch(request)
         if path == "CreateObservations":
             return _create_observations(request)
@@ -105,7 +105,7 @@ def dispatch(request: HttpRequest, path: str = "") -> HttpResponse:
         return error(400, str(problem))  # "$filter: unexpected ... at position 5"
     except (UnsupportedQuery, InvalidEntity) as problem:
         return error(400, problem.message)
-    except rules.Unauthorized as problem:
+    except Unauthorized as problem:
         return error(401, str(problem))
     except DataError as problem:
         # A value the database cannot hold (an out-of-range number or date) is the input's fault.
@@ -215,14 +215,14 @@ def _json(document: Any, status: int = 200) -> HttpResponse:
 
 
 def _check_write(request: HttpRequest) -> None:
-    if not rules.can_write(request):
-        user = rules.request_user(request)
+    if not predicates.can_write(request):
+        user = request_user(request)
         if user is None or not user.is_authenticated:
             raise ApiError(
                 401, "writing needs a token (Authorization: Bearer ...) or a staff login"
             )
         raise ApiError(403, "this account may not write to the SensorThings API")
-    if not getattr(request, "_sensor_token", False):
+    if not credentials(request).header:
         # Logged in by session cookie: the usual CSRF protection applies.
         rejected = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
         if rejected is not None:
@@ -244,13 +244,11 @@ def _created(request: HttpRequest, et: EntityType, obj) -> HttpResponse:
 
 
 def _write(request: HttpRequest, resource: ResourcePath) -> HttpResponse:
-    from . import services
-
     if resource.prop is not None:
         raise ApiError(405, "write the entity, not one property: PATCH it with that property")
     if resource.ref:
         return _write_ref(request, resource)
-    user = rules.request_user(request)
+    user = request_user(request)
     if resource.is_collection:
         # Only the parent needs reading (404 if it is missing or not visible).
         et, parent = resource.et, None
@@ -287,16 +285,14 @@ def _write(request: HttpRequest, resource: ResourcePath) -> HttpResponse:
 def _write_ref(request: HttpRequest, resource: ResourcePath) -> HttpResponse:
     """Links as references: add to a collection (POST .../Locations/$ref), set a to-one link
     (PUT .../Thing/$ref), remove one (DELETE .../Locations(2)/$ref)."""
-    from . import services
-
-    user = rules.request_user(request)
+    user = request_user(request)
     last = resource.steps[-1]
     if len(resource.steps) < 2 or last.nav is None:
         raise ApiError(400, "$ref writes need a navigation, as in Things(1)/Locations/$ref")
     _owner_type, owner = resolve(request, ResourcePath(resource.steps[:-1]))
     nav = last.nav
     if request.method == "DELETE" and nav.many and last.key is not None:
-        getattr(owner, nav.accessor).remove(last.key)
+        services.unlink_entity(owner, nav, last.key, user=user)
         return HttpResponse(status=200)
     body = _body(request)
     if not isinstance(body, dict) or ("@iot.id" not in body and "@iot.selfLink" not in body):
@@ -316,15 +312,13 @@ def _write_ref(request: HttpRequest, resource: ResourcePath) -> HttpResponse:
 
 
 def _create_observations(request: HttpRequest) -> HttpResponse:
-    from . import services
-
     if request.method != "POST":
         raise ApiError(405, "CreateObservations takes a POST")
     _check_write(request)
     body = _body(request)
     if not isinstance(body, list):
         raise ApiError(400, "CreateObservations takes a list of dataArray objects")
-    results = services.create_observations(body, user=rules.request_user(request))
+    results = services.create_observations(body, user=request_user(request))
     base = api_base(request)
     observation = BY_NAME["Observation"]
     links = [

@@ -1,0 +1,1 @@
+"""The public pages of the urban data hub (public.py); the API's views are in sta/views.py."""
