@@ -34,13 +34,12 @@ SHAPE = [
 ]
 # Where an app has no such idea, said once here.
 NOT_NEEDED = {
-    ("sensors", "api"): "its API is the OGC SensorThings API in sensors/sta/, not a ninja router",
-    ("sensors", "forms"): "devices and services write through the SensorThings API; no forms",
-    ("strategy", "tasks"): "no background work: `gemeinsam strategy sync` pulls sources from cron",
-    (
-        "knowledge",
-        "tasks",
-    ): "no background work: the search index is updated as documents are saved",
+    ("sensors", "api"): "its API is the OGC SensorThings API in sensors/sta/",
+    ("sensors", "forms"): "devices and services write through the SensorThings API",
+    ("sensors", "exports"): "data leaves through the SensorThings API (JSON, dataArray)",
+    ("sensors", "tasks"): "no queued work: MQTT publishes from a thread, `gemeinsam mqtt` bridges",
+    ("strategy", "tasks"): "no queued work: `gemeinsam strategy sync` pulls sources from cron",
+    ("knowledge", "tasks"): "no queued work: the search index follows each saved document",
     ("knowledge", "exports"): "no files built: attachments are downloaded as they were uploaded",
 }
 # Names the drift used; the shape has one name for each.
