@@ -117,6 +117,44 @@ def test_no_app_but_core_is_imported_by_core():
     assert upward == []
 
 
+def app_imports() -> dict[str, set[str]]:
+    """Which domain apps each domain app imports (at any depth, lazily or not)."""
+    graph: dict[str, set[str]] = {app: set() for app in DOMAIN_APPS}
+    for app in DOMAIN_APPS:
+        for path in (SOURCE / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = []
+                if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    names = [node.module]
+                elif isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                for name in names:
+                    parts = name.split(".")
+                    if parts[0] == "gemeinsam" and len(parts) > 1 and parts[1] in DOMAIN_APPS:
+                        graph[app].add(parts[1])
+        graph[app].discard(app)
+    return graph
+
+
+def test_apps_depend_on_each_other_without_a_circle():
+    """Apps depend downward (knowledge -> strategy -> budgeting -> participation, ...)."""
+    graph = app_imports()
+    circles = []
+
+    def visit(app: str, path: list[str]) -> None:
+        for used in sorted(graph[app]):
+            if used in path:
+                circles.append(" -> ".join([*path[path.index(used) :], used]))
+            else:
+                visit(used, [*path, used])
+
+    for app in DOMAIN_APPS:
+        visit(app, [app])
+    assert circles == []
+
+
 def test_no_module_is_longer_than_600_lines():
     long = [
         f"{p.relative_to(SOURCE)}: {n}"
