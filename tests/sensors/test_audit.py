@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
+from django.utils import translation
 
 from gemeinsam.core import audit
 from gemeinsam.core.models import AuditEvent
@@ -42,7 +43,8 @@ def test_the_command_records_issuing_and_revoking_a_token_without_its_secret(res
     event = audit.events_for(token).first()
     assert event.actor is None and event.data == {}
     assert secret not in str(AuditEvent.objects.values_list("data", flat=True))
-    assert audit.describe(event) == "Access token revoked"
+    with translation.override("en"):
+        assert audit.describe(event) == "Access token revoked"
 
 
 def test_the_token_services_record_who_and_let_only_staff_manage_tokens(staff, resident):
@@ -95,6 +97,7 @@ def test_a_blume_import_run_is_recorded_with_its_counts(tmp_path, staff):
         "bad_rows": 1,
         "stations": 1,
     }
-    assert audit.describe(event) == (
-        "BLUME import – files: 1, observations: 5, duplicates: 0, bad rows: 1"
-    )
+    with translation.override("en"):
+        assert audit.describe(event) == (
+            "BLUME import – files: 1, observations: 5, duplicates: 0, bad rows: 1"
+        )
