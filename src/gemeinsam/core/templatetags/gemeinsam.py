@@ -80,6 +80,12 @@ def audit_trail(obj, limit: int = 20) -> dict:
     }
 
 
+@register.inclusion_tag("core/_history_of_changes.html")
+def history_of_changes(obj, limit: int = 20) -> dict:
+    """The section "History of changes" of an object's main staff page: its audit trail."""
+    return audit_trail(obj, limit)
+
+
 ALL_ROWS = object()  # scroll_table without `rows`: the table is always shown
 
 
