@@ -1,9 +1,11 @@
 """Template helpers shared by all apps: sanitised Markdown, query-string editing, content
-in the page's language."""
+in the page's language, audit trails and keyboard-scrollable tables."""
 
 import markdown as markdown_lib
 import nh3
 from django import template
+from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from gemeinsam.core import audit, formats, i18n
@@ -76,6 +78,53 @@ def audit_trail(obj, limit: int = 20) -> dict:
         "show_target": False,
         "caption_id": f"{obj._meta.label_lower}-{obj.pk}",
     }
+
+
+@register.inclusion_tag("core/_history_of_changes.html")
+def history_of_changes(obj, limit: int = 20) -> dict:
+    """The section "History of changes" of an object's main staff page: its audit trail."""
+    return audit_trail(obj, limit)
+
+
+ALL_ROWS = object()  # scroll_table without `rows`: the table is always shown
+
+
+@register.simple_block_tag
+def scroll_table(
+    content: str,
+    label_id: str,
+    caption: str = "",
+    *,
+    key=None,
+    hidden: bool = False,
+    table_class: str = "",
+    style: str = "",
+    rows=ALL_ROWS,
+    empty: str = "",
+) -> str:
+    """A table in a scroll region that keyboards can focus (WCAG 2.1.1) and screen readers name.
+
+    With a caption, `label_id` becomes the caption's id (`hidden` keeps it for screen readers
+    only); without one, `label_id` names the heading that labels the table. A `key` makes the id
+    `<label_id>-<key>`, for a table repeated on one page. The block holds the table's thead and
+    tbody. Given `rows` and none are there, the page shows the sentence `empty` (or nothing)
+    instead of the table.
+    """
+    if key is not None:
+        label_id = f"{label_id}-{key}"
+    if rows is not ALL_ROWS and not rows:
+        return format_html("<p>{}</p>", empty) if empty else ""
+    return render_to_string(
+        "core/_scroll_table.html",
+        {
+            "content": content,
+            "label_id": label_id,
+            "caption": caption,
+            "hidden": hidden,
+            "table_class": table_class,
+            "style": style,
+        },
+    )
 
 
 @register.filter
