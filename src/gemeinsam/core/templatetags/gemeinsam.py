@@ -98,7 +98,6 @@ def scroll_table(
     key=None,
     hidden: bool = False,
     table_class: str = "",
-    style: str = "",
     rows=ALL_ROWS,
     empty: str = "",
 ) -> str:
@@ -122,7 +121,6 @@ def scroll_table(
             "caption": caption,
             "hidden": hidden,
             "table_class": table_class,
-            "style": style,
         },
     )
 
