@@ -398,7 +398,8 @@ def test_now_is_the_given_clock(world):
 
 
 def test_quoted_ids_compare_as_numbers_but_json_keys_named_id_stay_strings():
-    from gemeinsam.sensors.query import Literal, parse_filter
+    from gemeinsam.sensors.query import parse_filter
+    from gemeinsam.sensors.query.nodes import Literal
     from gemeinsam.sensors.sta.filtering import quoted_ids
 
     things = BY_NAME["Thing"]

@@ -10,22 +10,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gemeinsam.sensors import models as m
-from gemeinsam.sensors.query import (
+from gemeinsam.sensors.query import FilterSyntaxError, matches, parse_filter, render
+from gemeinsam.sensors.query.nodes import (
     Arithmetic,
     ArithmeticOp,
     Call,
     CompareOp,
     Comparison,
-    FilterSyntaxError,
     Literal,
     Logical,
     LogicalOp,
     Negate,
     Not,
     Property,
-    matches,
-    parse_filter,
-    render,
 )
 from gemeinsam.sensors.sta.entities import BY_NAME
 from gemeinsam.sensors.sta.filtering import UnsupportedQuery, filter_queryset

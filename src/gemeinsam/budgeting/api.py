@@ -16,6 +16,7 @@ from ninja.security import django_auth
 from gemeinsam.budgeting import selectors
 from gemeinsam.budgeting.models import BudgetingProcess, Result
 from gemeinsam.budgeting.services import ballots, results
+from gemeinsam.core.api import found
 from gemeinsam.core.predicates import can
 
 router = Router(tags=["budgeting"])
@@ -47,10 +48,7 @@ class BallotOut(Schema):
 
 
 def _budgeting(request: HttpRequest, slug: str) -> BudgetingProcess:
-    budgeting = selectors.visible_budgeting(request.user, slug)
-    if budgeting is None:
-        raise HttpError(404, _("Not found, or not visible to you."))
-    return budgeting
+    return found(selectors.visible_budgeting(request.user, slug))
 
 
 def _ballot_out(budgeting: BudgetingProcess, user) -> BallotOut:

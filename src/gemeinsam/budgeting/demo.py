@@ -17,10 +17,10 @@ from gemeinsam.budgeting.rules.pabulib import read_pabulib
 from gemeinsam.budgeting.services import ballots, imports, results
 from gemeinsam.budgeting.services.codes import code_hash
 from gemeinsam.core.demo import demo_users
-from gemeinsam.core.geo import district_at
 from gemeinsam.core.models import District, User
 from gemeinsam.core.roles import Role
-from gemeinsam.participation.models import Category, Idea, Phase, PhaseType, Process
+from gemeinsam.participation.demo import add_phases, written_earlier
+from gemeinsam.participation.models import Category, PhaseType, Process
 
 VOTING_SLUG = "buergerhaushalt-pankow-2027"
 PABULIB_SLUG = "echte-daten-budapest-jozsefvaros-2022"
@@ -225,7 +225,7 @@ def _voting(accounts: dict[Role, User | None]) -> BudgetingProcess:
     process, created = _process(VOTING_SLUG, VOTING_TEXTS, staff)
     if not created:
         return process.budgeting
-    _phases(
+    add_phases(
         process,
         [
             (PhaseType.IDEA_COLLECTION, now - timedelta(days=70), now - timedelta(days=40)),
@@ -291,20 +291,10 @@ def _proposal(
 ) -> Proposal:
     """A proposal made in the collection phase, which is over: its idea is stored directly,
     as the services rightly refuse new proposals now. The proposal is saved by _save."""
-    title, text, category, estimate, (longitude, latitude) = entry
-    idea = Idea(
-        process=budgeting.process,
-        author=author,
-        title=title,
-        description=text,
-        category=categories[category],
-        longitude=longitude,
-        latitude=latitude,
-        district=district_at(longitude, latitude),
-        created_at=submitted,
+    title, text, category, estimate, point = entry
+    idea = written_earlier(
+        budgeting.process, author, title, text, point, submitted, categories[category]
     )
-    idea.full_clean()
-    idea.save()
     return Proposal(
         idea=idea, budgeting=budgeting, cost_estimate=Decimal(estimate), district=idea.district
     )
@@ -345,7 +335,7 @@ def _real_result(accounts: dict[Role, User | None]) -> BudgetingProcess:
         return process.budgeting
     election = read_pabulib(PABULIB_FILE)
     begin, end = _voting_period(election.meta)
-    _phases(
+    add_phases(
         process,
         [
             (PhaseType.VOTING, begin, end),
@@ -378,14 +368,3 @@ def _voting_period(meta: dict[str, str]) -> tuple[datetime, datetime]:
     """The file's voting days (date_begin, date_end as DD.MM.YYYY), the last day whole."""
     begin, end = (datetime.strptime(meta[key], "%d.%m.%Y") for key in ("date_begin", "date_end"))
     return timezone.make_aware(begin), timezone.make_aware(end + timedelta(days=1))
-
-
-def _phases(process: Process, phases) -> None:
-    for position, (phase_type, starts_at, ends_at) in enumerate(phases):
-        Phase.objects.create(
-            process=process,
-            type=phase_type,
-            position=position,
-            starts_at=starts_at,
-            ends_at=ends_at,
-        )

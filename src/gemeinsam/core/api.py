@@ -1,6 +1,7 @@
 """The JSON API root (django-ninja) and core's endpoints: districts, lookup, me.
 
-Later apps attach their routers with `api.add_router(...)` in their own api.py.
+Later apps attach their routers with `api.add_router(...)` in their own api.py, and answer
+with `Message` and `found`/`not_found` from here.
 """
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -55,6 +56,23 @@ def invalid(request: HttpRequest, exc: ValidationError):
     return api.create_response(request, {"detail": detail}, status=429 if limited else 422)
 
 
+def not_found() -> HttpError:
+    """The 404 for what does not exist and for what the user may not see alike, so that the
+    answer does not tell that a private object exists."""
+    return HttpError(404, _("Not found, or not visible to you."))
+
+
+def found[T](obj: T | None) -> T:
+    """The object a lookup found; None raises `not_found()`."""
+    if obj is None:
+        raise not_found()
+    return obj
+
+
+class Message(Schema):
+    detail: str
+
+
 class ApiRoot(Schema):
     name: str
     version: str
@@ -83,10 +101,6 @@ class MeOut(Schema):
     district: str | None
     language: str
     role: str | None
-
-
-class Message(Schema):
-    detail: str
 
 
 @api.get("/", response=ApiRoot, tags=["meta"], summary="What this API offers")

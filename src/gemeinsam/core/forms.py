@@ -1,7 +1,11 @@
 """Forms of core (the profile, the account deletion confirmation) and the form helpers
-every app's pages share: what a form is bound to, and date-time fields in local time."""
+every app's pages share: what a form is bound to, calling a service with a valid form and
+showing its refusal, and date-time fields in local time."""
+
+from collections.abc import Callable
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +25,36 @@ def form_data(request: HttpRequest):
 
 def form_files(request: HttpRequest):
     return request.FILES if request.method == "POST" else None
+
+
+def show_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """A service's validation errors next to the form's fields where it has them, else on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def submitted[T](
+    request: HttpRequest,
+    form: forms.BaseForm,
+    action: Callable[[dict], T],
+    *,
+    refusals: tuple[type[Exception], ...] = (),
+) -> T | None:
+    """On a POST with a valid form, what the service `action` returned for the cleaned data;
+    else None, with the service's refusal shown on the form: a ValidationError by `show_errors`,
+    one of `refusals` (exceptions whose text is written for people) on top."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return action(form.cleaned_data)
+    except ValidationError as error:
+        show_errors(form, error)
+    except refusals as error:
+        form.add_error(None, str(error))
+    return None
 
 
 def datetime_field(label, **kwargs) -> forms.DateTimeField:

@@ -22,6 +22,7 @@ from gemeinsam.core import audit, services
 from gemeinsam.core.decorators import permission_required
 from gemeinsam.core.forms import DeleteAccountForm, LanguageForm, ProfileForm
 from gemeinsam.core.models import District
+from gemeinsam.core.responses import attachment
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -58,13 +59,9 @@ def profile(request: HttpRequest) -> HttpResponse:
 @never_cache
 def download_data(request: HttpRequest) -> HttpResponse:
     data = services.export_user_data(request.user)
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2, default=str),
-        content_type="application/json; charset=utf-8",
-    )
+    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="gemeinsam-my-data-{stamp}.json"'
-    return response
+    return attachment(body, "application/json; charset=utf-8", f"gemeinsam-my-data-{stamp}.json")
 
 
 @login_required

@@ -13,6 +13,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
+from gemeinsam.core.api import Message
 from gemeinsam.knowledge import selectors
 from gemeinsam.knowledge.models import Document
 from gemeinsam.knowledge.predicates import visible_documents
@@ -95,10 +96,6 @@ class SearchOut(Schema):
     documents: list[DocumentHitOut]
     measures: list[MeasureHitOut]
     processes: list[ProcessHitOut]
-
-
-class Message(Schema):
-    detail: str
 
 
 def _document_out(request: HttpRequest, document) -> dict:

@@ -9,10 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
-from ninja.errors import HttpError
 from ninja.security import django_auth
 
-from gemeinsam.core.api import api
+from gemeinsam.core.api import Message, api, found, not_found
 from gemeinsam.core.models import User
 from gemeinsam.core.predicates import can
 from gemeinsam.participation import selectors, visitor_cache
@@ -36,7 +35,6 @@ from gemeinsam.participation.schemas import (
     IdeaIn,
     IdeaPage,
     IdeaPatch,
-    Message,
     ProcessDetail,
     ProcessOut,
     RatingIn,
@@ -53,42 +51,33 @@ SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
 # Lookups and permission ---------------------------------------------------------------
 
 
-def _not_found() -> HttpError:
-    return HttpError(404, _("Not found, or not visible to you."))
-
-
 def _process(request: HttpRequest, slug: str, *, only_id: bool = False) -> Process:
     """A process the user may see; a private one is as unknown to outsiders as a missing one.
 
     `only_id` loads just the key, for queries that only filter by the process.
     """
     if not SLUG.fullmatch(slug):
-        raise _not_found()
+        raise not_found()
     processes = selectors.visible_processes(request.user)
     if only_id:
         processes = processes.prefetch_related(None).only("pk")
     process = processes.filter(slug=slug).first()
     if process is None:
-        raise _not_found()
+        raise not_found()
     return process
 
 
 def _idea(request: HttpRequest, slug: str, idea_id: int, perm: str = "") -> Idea:
     """An idea the user may see (hidden ones only for moderators); with `perm`, refused with
     the reason unless the user may do that to it."""
-    idea = selectors.idea_in(_process(request, slug), idea_id, request.user)
-    if idea is None:
-        raise _not_found()
+    idea = found(selectors.idea_in(_process(request, slug), idea_id, request.user))
     if perm:
         _require(request.user, perm, idea)
     return idea
 
 
 def _comment(idea: Idea, comment_id: int) -> Comment:
-    comment = selectors.comment_on(idea, comment_id)
-    if comment is None:
-        raise _not_found()
-    return comment
+    return found(selectors.comment_on(idea, comment_id))
 
 
 _ACTION_OF = {

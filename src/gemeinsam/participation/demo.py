@@ -4,7 +4,7 @@ and a second process whose ideas are being commented on, so every phase shows.
 Idempotent: each process is filled once, when it is created; a second run changes nothing.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -118,9 +118,9 @@ def load_demo_content() -> Process:
 def _idea_collection(accounts: dict[str, User | None]) -> Process:
     now = timezone.now()
     moderator, resident = accounts["moderator"], accounts["resident"]
-    process, created = Process.objects.update_or_create(
-        slug=DEMO_SLUG,
-        defaults={
+    process, created = _process(
+        DEMO_SLUG,
+        {
             "title": "Ideen für die digitale Stadt",
             "title_en": "Ideas for the digital city",
             "summary": "Was soll Berlin digital besser machen? Bringen Sie Ihre Idee ein.",
@@ -132,13 +132,12 @@ def _idea_collection(accounts: dict[str, User | None]) -> Process:
             "description_easy": "Hier können Sie Ideen aufschreiben.\n\n"
             "Die Ideen sind für Berlin.\n\nDie Verwaltung liest jede Idee.",
             "field_of_action": "Stadtgesellschaft",
-            "organisation": Organisation.objects.filter(slug="demo-senatskanzlei").first(),
-            "created_by": accounts["staff"],
         },
+        accounts["staff"],
     )
     if not created:
         return process
-    _phases(
+    add_phases(
         process,
         [
             (PhaseType.INFORMATION, now - timedelta(days=30), now - timedelta(days=14)),
@@ -184,9 +183,9 @@ def _idea_collection(accounts: dict[str, User | None]) -> Process:
 def _commenting(accounts: dict[str, User | None]) -> Process:
     """A process past its idea collection: its ideas are open for comments and ratings."""
     now = timezone.now()
-    process, created = Process.objects.update_or_create(
-        slug=COMMENTING_SLUG,
-        defaults={
+    process, created = _process(
+        COMMENTING_SLUG,
+        {
             "title": "Smart Water: Zwischenergebnisse kommentieren",
             "title_en": "Smart Water: comment on the interim results",
             "summary": "Aus Ihren Ideen zu Wasser und Stadtgrün sind drei Vorschläge geworden. "
@@ -202,14 +201,13 @@ def _commenting(accounts: dict[str, User | None]) -> Process:
             "Jetzt gibt es 3 Vorschläge.\n\n"
             "Sie können sagen: Das finde ich gut. Oder: Das finde ich nicht gut.",
             "field_of_action": "Umwelt und Klima",
-            "organisation": Organisation.objects.filter(slug="demo-senatskanzlei").first(),
-            "created_by": accounts["staff"],
         },
+        accounts["staff"],
     )
     if not created:
         return process
     collected = now - timedelta(days=20)
-    _phases(
+    add_phases(
         process,
         [
             (PhaseType.INFORMATION, now - timedelta(days=60), now - timedelta(days=45)),
@@ -223,22 +221,9 @@ def _commenting(accounts: dict[str, User | None]) -> Process:
     if accounts["resident"] is None:
         return process
     ideas = {}
-    for title, text, (longitude, latitude) in INTERIM_RESULTS:
-        # Written during the idea collection, which is over: stored directly, as the
-        # services rightly refuse new ideas now.
-        idea = Idea(
-            process=process,
-            author=accounts["staff"] or accounts["resident"],
-            title=title,
-            description=text,
-            longitude=longitude,
-            latitude=latitude,
-            district=district_at(longitude, latitude),
-            created_at=collected,
-        )
-        idea.full_clean()
-        idea.save()
-        ideas[title] = idea
+    author = accounts["staff"] or accounts["resident"]
+    for title, text, point in INTERIM_RESULTS:
+        ideas[title] = written_earlier(process, author, title, text, point, collected)
     for voter in ("resident", "moderator", "admin"):
         if accounts[voter]:
             contributions.rate_idea(accounts[voter], ideas["Gießkarte für Straßenbäume"], 1)
@@ -252,7 +237,16 @@ def _commenting(accounts: dict[str, User | None]) -> Process:
     return process
 
 
-def _phases(process: Process, phases) -> None:
+def _process(slug: str, texts: dict[str, str], staff: User | None) -> tuple[Process, bool]:
+    """The demo process of this slug with its texts; whether it was created now."""
+    organisation = Organisation.objects.filter(slug="demo-senatskanzlei").first()
+    return Process.objects.update_or_create(
+        slug=slug, defaults={**texts, "organisation": organisation, "created_by": staff}
+    )
+
+
+def add_phases(process: Process, phases: list[tuple[str, datetime, datetime]]) -> None:
+    """Give the process these phases, (type, start, end) in this order."""
     for position, (phase_type, starts_at, ends_at) in enumerate(phases):
         Phase.objects.create(
             process=process,
@@ -261,6 +255,34 @@ def _phases(process: Process, phases) -> None:
             starts_at=starts_at,
             ends_at=ends_at,
         )
+
+
+def written_earlier(
+    process: Process,
+    author: User | None,
+    title: str,
+    text: str,
+    point: tuple[float, float],
+    written_at: datetime,
+    category: Category | None = None,
+) -> Idea:
+    """An idea written in a phase that is over, stored directly, as the services rightly
+    refuse new ideas now."""
+    longitude, latitude = point
+    idea = Idea(
+        process=process,
+        author=author,
+        title=title,
+        description=text,
+        category=category,
+        longitude=longitude,
+        latitude=latitude,
+        district=district_at(longitude, latitude),
+        created_at=written_at,
+    )
+    idea.full_clean()
+    idea.save()
+    return idea
 
 
 def _discuss(accounts: dict[str, User | None], ideas: dict[str, Idea]) -> None:

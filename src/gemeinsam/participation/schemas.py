@@ -195,10 +195,6 @@ class RatingOut(Schema):
     my_rating: int | None
 
 
-class Message(Schema):
-    detail: str
-
-
 # Input -------------------------------------------------------------------------------
 
 

@@ -8,9 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
-from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from gemeinsam.core.api import found, not_found
 from gemeinsam.core.predicates import can, require
 from gemeinsam.sortition import selectors
 from gemeinsam.sortition.models import Algorithm, Panel, SelectionRun
@@ -78,28 +78,8 @@ class RunIn(Schema):
 def _panel(request: HttpRequest, slug: str) -> Panel:
     panel = Panel.objects.filter(slug=slug).first()
     if panel is None or not can(request.user, "sortition.view_transparency", panel):
-        raise HttpError(404, _("Not found, or not visible to you."))
+        raise not_found()
     return panel
-
-
-def _run_out(run: SelectionRun) -> RunOut:
-    return RunOut(
-        id=run.pk,
-        algorithm=run.algorithm,
-        state=run.state,
-        progress=run.progress,
-        volunteers=run.volunteers,
-        seconds=run.seconds,
-        min_probability=run.min_probability,
-        gini=run.gini,
-        estimated=run.estimated,
-        panels_in_support=run.panels_in_support,
-        commitment=run.commitment,
-        seed=run.seed,
-        drawn_at=run.drawn_at,
-        drawn_panel=run.drawn_panel,
-        error=run.error,
-    )
 
 
 @router.get("/panels", response=list[PanelOut], summary="Public citizens' panels")
@@ -125,7 +105,7 @@ def transparency(request: HttpRequest, slug: str):
 def runs(request: HttpRequest, slug: str):
     panel = _panel(request, slug)
     require(request.user, "sortition.manage_panel", panel)
-    return [_run_out(run) for run in panel.runs.all()]
+    return panel.runs.all()
 
 
 @router.get(
@@ -135,10 +115,7 @@ def run_detail(request: HttpRequest, slug: str, run_id: int):
     panel = _panel(request, slug)
     if not can(request.user, "sortition.manage_panel", panel):
         raise PermissionDenied(_("Only staff see runs."))
-    run = panel.runs.filter(pk=run_id).first()
-    if run is None:
-        raise HttpError(404, _("Not found, or not visible to you."))
-    return _run_out(run)
+    return found(panel.runs.filter(pk=run_id).first())
 
 
 @router.post(
@@ -149,4 +126,4 @@ def run_detail(request: HttpRequest, slug: str, run_id: int):
 )
 def start_run(request: HttpRequest, slug: str, payload: RunIn):
     panel = _panel(request, slug)
-    return 202, _run_out(request_run(request.user, panel, payload.algorithm))
+    return 202, request_run(request.user, panel, payload.algorithm)

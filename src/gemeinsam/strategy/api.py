@@ -13,9 +13,10 @@ from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from gemeinsam.core.api import Message
 from gemeinsam.strategy import selectors
 from gemeinsam.strategy.changelog import version_diffs
-from gemeinsam.strategy.models import Indicator, Measurement, Strategy, StrategyVersion
+from gemeinsam.strategy.models import Indicator, Strategy, StrategyVersion
 from gemeinsam.strategy.schemas import (
     ChangelogEntry,
     ChangeOut,
@@ -30,7 +31,6 @@ from gemeinsam.strategy.schemas import (
     MeasurementOut,
     MeasurementSaved,
     MeasureOut,
-    Message,
     StrategyOut,
     StrategyTree,
     ValueOut,
@@ -74,15 +74,6 @@ def _parse_key(raw: str) -> UUID | None:
         return None
 
 
-def _version_out(version: StrategyVersion) -> VersionOut:
-    return VersionOut(
-        number=version.number,
-        state=version.state,
-        published_at=version.published_at,
-        change_note=version.change_note,
-    )
-
-
 def _indicator_out(view: selectors.IndicatorView) -> IndicatorOut:
     i = view.indicator
     latest = view.latest
@@ -104,10 +95,6 @@ def _indicator_out(view: selectors.IndicatorView) -> IndicatorOut:
         status=view.assessment.status.value,
         rule=selectors.rule_in_words(view.assessment),
     )
-
-
-def _measurement_out(m: Measurement) -> MeasurementOut:
-    return MeasurementOut(date=m.date, value=m.value, source=m.source, note=m.note)
 
 
 @router.get("/", response=list[StrategyOut], summary="Strategies with a published version")
@@ -177,7 +164,7 @@ def strategy_tree(request: HttpRequest, slug: str, version: int | None = Query(N
         slug=strategy.slug,
         name=strategy.name,
         name_en=strategy.name_en,
-        version=_version_out(chosen),
+        version=VersionOut.model_validate(chosen),
         values=[
             ValueOut(key=v.key, name=v.name, name_en=v.name_en, description=v.description)
             for v in tree.values
@@ -193,7 +180,7 @@ def strategy_tree(request: HttpRequest, slug: str, version: int | None = Query(N
 def versions(request: HttpRequest, slug: str):
     strategy = _strategy(slug)
     found = strategy.versions.order_by("-number")
-    return [_version_out(v) for v in found if request.user.has_perm("strategy.view_version", v)]
+    return [v for v in found if request.user.has_perm("strategy.view_version", v)]
 
 
 @router.get(
@@ -288,7 +275,7 @@ def measurements(
     indicator = chosen.indicators.filter(key=indicator_key).first() if indicator_key else None
     if indicator is None:
         raise HttpError(404, _("There is no indicator “%(key)s”.") % {"key": key[:60]})
-    return [_measurement_out(m) for m in selectors.measurements(indicator)]
+    return selectors.measurements(indicator)
 
 
 def _staff_only(request: HttpRequest) -> None:
@@ -322,7 +309,7 @@ def record(request: HttpRequest, slug: str, key: str, payload: MeasurementIn):
         )
     except tracking.ProgressError as error:
         return 400, {"detail": str(error)}
-    return 200, {"measurement": _measurement_out(saved), "created": created}
+    return 200, {"measurement": saved, "created": created}
 
 
 @router.post(

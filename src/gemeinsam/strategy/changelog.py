@@ -51,17 +51,18 @@ INDICATOR_COURSE = (
     "source",
 )
 
-# The fields compared by `diff`, per kind of item; relations are compared by key.
+# The fields compared by `diff`, per kind of item, in the order of the staff form; relations
+# are compared by key.
 COMPARED: dict[type[VersionItem], tuple[str, ...]] = {
     Value: ("name", "name_en", "description", "order"),
     FieldOfAction: ("title", "title_en", "guiding_idea", "order"),
     Goal: (
+        "field_of_action",
         "title",
         "title_en",
         "description",
         "sector_goal_reference",
         "sector_goal_url",
-        "field_of_action",
         "order",
     ),
     Measure: (
@@ -70,11 +71,11 @@ COMPARED: dict[type[VersionItem], tuple[str, ...]] = {
         "summary",
         "description",
         "type",
-        *MEASURE_RESPONSIBILITY,
         "status",
         "phase",
         "fields_of_action",
         "goals",
+        *MEASURE_RESPONSIBILITY,
         *MEASURE_PLACE,
         "order",
     ),

@@ -20,17 +20,7 @@ from django.utils import timezone
 from gemeinsam.core.demo import demo_users
 from gemeinsam.core.models import Organisation
 from gemeinsam.core.roles import Role
-from gemeinsam.strategy.models import (
-    Direction,
-    HandbookPhase,
-    HandbookStep,
-    Indicator,
-    Measure,
-    MeasureStatus,
-    MeasureType,
-    SourceKind,
-    Strategy,
-)
+from gemeinsam.strategy import models
 from gemeinsam.strategy.services import tracking, versions
 
 SLUG = "gemeinsam-digital-berlin"
@@ -86,8 +76,8 @@ PILOTS = [
         funding="Modellprojekte Smart Cities (Bund) und Landesmittel",
         start=date(2023, 4, 1),
         end=date(2027, 12, 31),
-        status=MeasureStatus.RUNNING,
-        phase=HandbookPhase.IMPLEMENTATION,
+        status=models.MeasureStatus.RUNNING,
+        phase=models.HandbookPhase.IMPLEMENTATION,
         fields=(1,),
         goals=((1, 2),),
         place=("Hardenbergplatz, Charlottenburg", 13.3327, 52.5066),
@@ -96,7 +86,7 @@ PILOTS = [
                 "Aufenthaltsqualität (Befragung, Skala 1–5)",
                 "Quality of stay (survey, scale 1–5)",
                 "Punkte",
-                Direction.HIGHER_IS_BETTER,
+                models.Direction.HIGHER_IS_BETTER,
                 (date(2023, 6, 1), 2.4),
                 (date(2027, 6, 30), 3.8),
                 1.1,
@@ -105,7 +95,7 @@ PILOTS = [
                 "Tage über 30 °C Oberflächentemperatur im Sommer",
                 "Summer days above 30 °C surface temperature",
                 "Tage",
-                Direction.LOWER_IS_BETTER,
+                models.Direction.LOWER_IS_BETTER,
                 (date(2023, 9, 30), 41.0),
                 (date(2027, 9, 30), 25.0),
                 0.35,
@@ -126,8 +116,8 @@ PILOTS = [
         funding="Landesmittel Digitalisierung",
         start=date(2023, 1, 1),
         end=date(2026, 12, 31),
-        status=MeasureStatus.RUNNING,
-        phase=HandbookPhase.EVALUATION,
+        status=models.MeasureStatus.RUNNING,
+        phase=models.HandbookPhase.EVALUATION,
         fields=(3, 2),
         goals=((3, 2), (2, 1)),
         place=("Messstation Hardenbergplatz (MC115)", 13.3326, 52.5065),
@@ -136,7 +126,7 @@ PILOTS = [
                 "Offene Datensätze zur Luftgüte im Datenportal",
                 "Open air-quality datasets in the data portal",
                 "Datensätze",
-                Direction.HIGHER_IS_BETTER,
+                models.Direction.HIGHER_IS_BETTER,
                 (date(2023, 1, 1), 4.0),
                 (date(2026, 12, 31), 30.0),
                 0.9,
@@ -157,8 +147,8 @@ PILOTS = [
         funding="Landesmittel Klimaanpassung",
         start=date(2023, 3, 1),
         end=date(2028, 2, 29),
-        status=MeasureStatus.RUNNING,
-        phase=HandbookPhase.IMPLEMENTATION,
+        status=models.MeasureStatus.RUNNING,
+        phase=models.HandbookPhase.IMPLEMENTATION,
         fields=(0,),
         goals=((0, 3),),
         place=("Landwehrkanal am Urbanhafen, Kreuzberg", 13.4095, 52.4960),
@@ -167,7 +157,7 @@ PILOTS = [
                 "Straßenbäume mit Bodenfeuchtesensor",
                 "Street trees with a soil moisture sensor",
                 "Bäume",
-                Direction.HIGHER_IS_BETTER,
+                models.Direction.HIGHER_IS_BETTER,
                 (date(2023, 3, 1), 0.0),
                 (date(2027, 12, 31), 2000.0),
                 0.55,
@@ -176,7 +166,7 @@ PILOTS = [
                 "Gießpatenschaften",
                 "Watering sponsorships",
                 "Patenschaften",
-                Direction.HIGHER_IS_BETTER,
+                models.Direction.HIGHER_IS_BETTER,
                 (date(2023, 3, 1), 150.0),
                 (date(2027, 12, 31), 1500.0),
                 1.05,
@@ -197,8 +187,8 @@ PILOTS = [
         funding="Bezirkshaushalte",
         start=date(2024, 1, 1),
         end=date(2027, 12, 31),
-        status=MeasureStatus.RUNNING,
-        phase=HandbookPhase.IMPLEMENTATION,
+        status=models.MeasureStatus.RUNNING,
+        phase=models.HandbookPhase.IMPLEMENTATION,
         fields=(2,),
         goals=((2, 0), (2, 1)),
         place=None,  # city-wide: no single place
@@ -207,7 +197,7 @@ PILOTS = [
                 "Abstimmende im Bürgerhaushalt",
                 "Voters in the citizen budget",
                 "Personen",
-                Direction.HIGHER_IS_BETTER,
+                models.Direction.HIGHER_IS_BETTER,
                 (date(2024, 1, 1), 1200.0),
                 (date(2027, 12, 31), 10000.0),
                 0.93,
@@ -228,8 +218,8 @@ PILOTS = [
         funding="Förderprogramm Resilienz",
         start=date(2024, 6, 1),
         end=date(2026, 12, 31),
-        status=MeasureStatus.RUNNING,
-        phase=HandbookPhase.PLANNING,
+        status=models.MeasureStatus.RUNNING,
+        phase=models.HandbookPhase.PLANNING,
         fields=(3, 1),
         goals=((3, 3), (1, 1)),
         place=("Nachbarschaftshaus Urbanstraße, Kreuzberg", 13.4103, 52.4921),
@@ -238,7 +228,7 @@ PILOTS = [
                 "Kiezboxen in Betrieb",
                 "Kiezboxes in operation",
                 "Boxen",
-                Direction.HIGHER_IS_BETTER,
+                models.Direction.HIGHER_IS_BETTER,
                 (date(2024, 6, 1), 2.0),
                 (date(2026, 12, 31), 40.0),
                 0.45,
@@ -266,7 +256,7 @@ def _example_series(example: ExampleIndicator, today: date, rng: random.Random) 
     return values
 
 
-def _air_quality_indicator(version, measure: Measure) -> Indicator | None:
+def _air_quality_indicator(version, measure: models.Measure) -> models.Indicator | None:
     """NO₂ at Hardenbergplatz as monthly means of the demo's SensorThings datastream."""
     from gemeinsam.sensors.models import Datastream
 
@@ -277,26 +267,26 @@ def _air_quality_indicator(version, measure: Measure) -> Indicator | None:
         return None
     return versions.add_item(
         version,
-        Indicator,
+        models.Indicator,
         measure=measure,
         name="NO₂-Monatsmittel am Hardenbergplatz",
         name_en="Monthly mean NO₂ at Hardenbergplatz",
         description="Aus den stündlichen Messwerten der Station MC115 (BLUME), berechnet über "
         "die SensorThings-Schnittstelle. Ziel: der ab 2030 geltende EU-Jahresgrenzwert.",
         unit="µg/m³",
-        direction=Direction.LOWER_IS_BETTER,
+        direction=models.Direction.LOWER_IS_BETTER,
         baseline_value=40.0,
         baseline_date=date(2019, 3, 1),
         target_value=20.0,
         target_date=date(2030, 1, 1),
-        source=SourceKind.SENSORTHINGS,
+        source=models.SourceKind.SENSORTHINGS,
         source_config={"datastream": datastream.pk, "aggregate": "mean", "period": "month"},
         is_example=True,
         order=9,
     )
 
 
-def _link_demo_processes(measures: list[Measure]) -> None:
+def _link_demo_processes(measures: list[models.Measure]) -> None:
     from gemeinsam.budgeting.demo import VOTING_SLUG
     from gemeinsam.budgeting.models import BudgetingProcess
     from gemeinsam.participation.demo import COMMENTING_SLUG, DEMO_SLUG
@@ -316,8 +306,8 @@ def _link_demo_processes(measures: list[Measure]) -> None:
             tracking.link_process(measures[index], target)
 
 
-def load_demo_content() -> Strategy:
-    existing = Strategy.objects.filter(slug=SLUG).first()
+def load_demo_content() -> models.Strategy:
+    existing = models.Strategy.objects.filter(slug=SLUG).first()
     if existing is not None:
         return existing
     users = demo_users()
@@ -328,7 +318,7 @@ def load_demo_content() -> Strategy:
     return strategy
 
 
-def _describe_pilots(strategy: Strategy, staff) -> None:
+def _describe_pilots(strategy: models.Strategy, staff) -> None:
     today = timezone.localdate()
     rng = random.Random(2022)  # invented demo values, the same on every run
     draft = versions.start_draft(strategy, staff)
@@ -341,7 +331,7 @@ def _describe_pilots(strategy: Strategy, staff) -> None:
             measure,
             summary=pilot.summary,
             description=pilot.description,
-            type=MeasureType.CENTRAL,
+            type=models.MeasureType.CENTRAL,
             lead_organisation=organisations.get(pilot.lead),
             lead_unit=pilot.lead_unit,
             partners=[organisations[s] for s in pilot.partners if s in organisations],
@@ -360,7 +350,7 @@ def _describe_pilots(strategy: Strategy, staff) -> None:
         for order, example in enumerate(pilot.indicators):
             indicator = versions.add_item(
                 draft,
-                Indicator,
+                models.Indicator,
                 measure=measure,
                 name=f"{example.name} (Beispiel)",
                 name_en=f"{example.name_en} (example)",
@@ -390,7 +380,7 @@ def _describe_pilots(strategy: Strategy, staff) -> None:
     _link_demo_processes(measures)
 
 
-def _assess(strategy: Strategy, measures: list[Measure], staff, today: date) -> None:
+def _assess(strategy: models.Strategy, measures: list[models.Measure], staff, today: date) -> None:
     version = strategy.published_version
     values = list(version.values.all())
     published = {m.key: m for m in version.measures.all()}
@@ -427,11 +417,11 @@ def _assess(strategy: Strategy, measures: list[Measure], staff, today: date) -> 
         )
 
 
-def _checklists(strategy: Strategy, measures: list[Measure], staff) -> None:
-    phases = list(HandbookPhase)
+def _checklists(strategy: models.Strategy, measures: list[models.Measure], staff) -> None:
+    phases = list(models.HandbookPhase)
     version = strategy.published_version
     published = {m.key: m for m in version.measures.all()}
-    steps = list(HandbookStep.objects.filter(strategy=strategy))
+    steps = list(models.HandbookStep.objects.filter(strategy=strategy))
     first_of_phase = {}
     for step in steps:
         first_of_phase.setdefault(step.phase, step)

@@ -9,10 +9,6 @@ from uuid import UUID
 from ninja import Field, Schema
 
 
-class Message(Schema):
-    detail: str
-
-
 class ImportErrors(Schema):
     detail: str
     errors: list[str] = Field(description="one line per problem, with file and line")

@@ -13,8 +13,7 @@ from statistics import mean
 from uuid import UUID
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
-from django.db.models import Count
+from django.db.models import CharField, Count, Model
 from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_lazy
@@ -23,25 +22,8 @@ from gemeinsam.core import hooks
 from gemeinsam.core.i18n import localized
 from gemeinsam.core.models import AuditEvent
 from gemeinsam.lib.messages import format_message
-from gemeinsam.strategy import charts, sources
+from gemeinsam.strategy import charts, models, sources
 from gemeinsam.strategy.indicators import Assessment, Status, assess
-from gemeinsam.strategy.models import (
-    SCORE_MAX,
-    AssessmentKind,
-    ChecklistEntry,
-    CompassAssessment,
-    CompassSurvey,
-    FieldOfAction,
-    Goal,
-    HandbookPhase,
-    HandbookStep,
-    Indicator,
-    Measure,
-    MeasureLink,
-    Measurement,
-    StrategyVersion,
-    Value,
-)
 
 # Least favourable first: the order of badges and counts, and how a measure's worst is found.
 STATUS_ORDER = [Status.OFF_TRACK, Status.AT_RISK, Status.ON_TRACK, Status.NO_DATA]
@@ -82,21 +64,22 @@ def rule_in_words(assessment: Assessment) -> str:
 # Measurements and the status of indicators -----------------------------------------------
 
 
-def measurements(indicator: Indicator) -> list[Measurement]:
-    return list(Measurement.objects.filter(indicator_key=indicator.key).order_by("date"))
+def measurements(indicator: models.Indicator) -> list[models.Measurement]:
+    return list(models.Measurement.objects.filter(indicator_key=indicator.key).order_by("date"))
 
 
-def measurements_by_key(keys: Iterable[UUID]) -> dict[UUID, list[Measurement]]:
+def measurements_by_key(keys: Iterable[UUID]) -> dict[UUID, list[models.Measurement]]:
     """The series of many indicators in one query (for overview pages and the report)."""
-    series: dict[UUID, list[Measurement]] = defaultdict(list)
-    for measurement in Measurement.objects.filter(indicator_key__in=list(keys)).order_by("date"):
+    series: dict[UUID, list[models.Measurement]] = defaultdict(list)
+    rows = models.Measurement.objects.filter(indicator_key__in=list(keys)).order_by("date")
+    for measurement in rows:
         series[measurement.indicator_key].append(measurement)
     return series
 
 
 def indicator_status(
-    indicator: Indicator,
-    series: list[Measurement] | None = None,
+    indicator: models.Indicator,
+    series: list[models.Measurement] | None = None,
     *,
     today: date | None = None,
 ) -> Assessment:
@@ -115,19 +98,19 @@ def indicator_status(
 
 @dataclass
 class IndicatorView:
-    indicator: Indicator
-    series: list[Measurement]
+    indicator: models.Indicator
+    series: list[models.Measurement]
     assessment: Assessment
     chart: charts.IndicatorChart
     source: str
 
     @property
-    def latest(self) -> Measurement | None:
+    def latest(self) -> models.Measurement | None:
         return self.series[-1] if self.series else None
 
 
 def indicator_view(
-    indicator: Indicator, series: list[Measurement], *, today: date | None = None
+    indicator: models.Indicator, series: list[models.Measurement], *, today: date | None = None
 ) -> IndicatorView:
     today = today or timezone.localdate()
     assessment = indicator_status(indicator, series, today=today)
@@ -143,7 +126,7 @@ def indicator_view(
 
 
 def indicator_views(
-    indicators: list[Indicator], *, today: date | None = None
+    indicators: list[models.Indicator], *, today: date | None = None
 ) -> list[IndicatorView]:
     series = measurements_by_key(i.key for i in indicators)
     return [indicator_view(i, series.get(i.key, []), today=today) for i in indicators]
@@ -151,7 +134,7 @@ def indicator_views(
 
 @dataclass
 class MeasureSummary:
-    measure: Measure
+    measure: models.Measure
     indicators: list[IndicatorView] = field(default_factory=list)
 
     @property
@@ -162,28 +145,28 @@ class MeasureSummary:
 
 @dataclass
 class GoalNode:
-    goal: Goal
+    goal: models.Goal
     measures: list[MeasureSummary]
 
 
 @dataclass
 class FieldNode:
-    field: FieldOfAction
+    field: models.FieldOfAction
     goals: list[GoalNode]
     measures: list[MeasureSummary]  # measures of the field not under one of its goals
 
 
 @dataclass
 class Overview:
-    version: StrategyVersion
-    values: list[Value]
+    version: models.StrategyVersion
+    values: list[models.Value]
     fields: list[FieldNode]
     unassigned: list[MeasureSummary]  # measures under no field of action
     measures: list[MeasureSummary]
     status_counts: dict[str, int]
 
 
-def overview(version: StrategyVersion, *, today: date | None = None) -> Overview:
+def overview(version: models.StrategyVersion, *, today: date | None = None) -> Overview:
     values = list(version.values.all())
     fields = list(version.fields_of_action.all())
     goals = list(version.goals.all())
@@ -239,20 +222,20 @@ class CompassRound:
 
 
 def split_assessments(
-    assessments: Iterable[CompassAssessment],
-) -> tuple[list[CompassAssessment], dict[int, list[CompassAssessment]]]:
+    assessments: Iterable[models.CompassAssessment],
+) -> tuple[list[models.CompassAssessment], dict[int, list[models.CompassAssessment]]]:
     """The team's assessments, and the public answers by survey, each in the given order."""
-    team: list[CompassAssessment] = []
-    surveys: dict[int, list[CompassAssessment]] = defaultdict(list)
+    team: list[models.CompassAssessment] = []
+    surveys: dict[int, list[models.CompassAssessment]] = defaultdict(list)
     for assessment in assessments:
-        if assessment.kind == AssessmentKind.TEAM:
+        if assessment.kind == models.AssessmentKind.TEAM:
             team.append(assessment)
         else:
             surveys[assessment.survey_id].append(assessment)
     return team, surveys
 
 
-def survey_scores(answers: Iterable[CompassAssessment]) -> dict[UUID, list[int]]:
+def survey_scores(answers: Iterable[models.CompassAssessment]) -> dict[UUID, list[int]]:
     """Every score the answers of one survey gave, by value key."""
     scores: dict[UUID, list[int]] = defaultdict(list)
     for answer in answers:
@@ -261,10 +244,10 @@ def survey_scores(answers: Iterable[CompassAssessment]) -> dict[UUID, list[int]]
     return scores
 
 
-def team_round(assessment: CompassAssessment) -> CompassRound:
+def team_round(assessment: models.CompassAssessment) -> CompassRound:
     ratings = list(assessment.ratings.all())
     return CompassRound(
-        AssessmentKind.TEAM,
+        models.AssessmentKind.TEAM,
         assessment.assessed_on,
         {r.value_key: float(r.score) for r in ratings},
         1,
@@ -272,10 +255,10 @@ def team_round(assessment: CompassAssessment) -> CompassRound:
     )
 
 
-def survey_round(answers: list[CompassAssessment]) -> CompassRound:
+def survey_round(answers: list[models.CompassAssessment]) -> CompassRound:
     """The mean answer of one survey, dated by its latest answer."""
     return CompassRound(
-        AssessmentKind.PUBLIC,
+        models.AssessmentKind.PUBLIC,
         max(answer.assessed_on for answer in answers),
         {key: mean(values) for key, values in survey_scores(answers).items()},
         len(answers),
@@ -285,7 +268,7 @@ def survey_round(answers: list[CompassAssessment]) -> CompassRound:
 
 def compass_history(measure_key: UUID) -> list[CompassRound]:
     """Every team assessment and every survey's mean answer for a measure, oldest first."""
-    assessments = CompassAssessment.objects.filter(measure_key=measure_key).prefetch_related(
+    assessments = models.CompassAssessment.objects.filter(measure_key=measure_key).prefetch_related(
         "ratings"
     )
     team, surveys = split_assessments(assessments)
@@ -301,16 +284,18 @@ def latest_rounds(history: list[CompassRound]) -> dict[str, CompassRound]:
     return latest
 
 
-def open_survey_for(measure_key: UUID, *, now: datetime | None = None) -> CompassSurvey | None:
+def open_survey_for(
+    measure_key: UUID, *, now: datetime | None = None
+) -> models.CompassSurvey | None:
     now = now or timezone.now()
-    return CompassSurvey.objects.filter(
+    return models.CompassSurvey.objects.filter(
         measure_key=measure_key, opens_at__lte=now, closes_at__gt=now
     ).first()
 
 
-def surveys_with_answers(measure_key: UUID) -> list[tuple[CompassSurvey, int]]:
+def surveys_with_answers(measure_key: UUID) -> list[tuple[models.CompassSurvey, int]]:
     """A measure's surveys, newest first, each with its number of answers (one query)."""
-    surveys = CompassSurvey.objects.filter(measure_key=measure_key).annotate(
+    surveys = models.CompassSurvey.objects.filter(measure_key=measure_key).annotate(
         answer_count=Count("answers")
     )
     return [(survey, survey.answer_count) for survey in surveys]
@@ -318,25 +303,28 @@ def surveys_with_answers(measure_key: UUID) -> list[tuple[CompassSurvey, int]]:
 
 @dataclass
 class CompassView:
-    values: list[Value]
+    values: list[models.Value]
     history: list[CompassRound]
     team: CompassRound | None
     public: CompassRound | None
     radar: charts.RadarChart | None
 
 
-def compass_view(values: list[Value], measure_key: UUID, labels: list[str]) -> CompassView:
+def compass_view(values: list[models.Value], measure_key: UUID, labels: list[str]) -> CompassView:
     history = compass_history(measure_key)
     latest = latest_rounds(history)
-    team, public = latest.get(AssessmentKind.TEAM), latest.get(AssessmentKind.PUBLIC)
+    team, public = latest.get(models.AssessmentKind.TEAM), latest.get(models.AssessmentKind.PUBLIC)
     series = [
         (kind, [rounds.means.get(value.key) for value in values])
-        for kind, rounds in ((AssessmentKind.TEAM, team), (AssessmentKind.PUBLIC, public))
+        for kind, rounds in (
+            (models.AssessmentKind.TEAM, team),
+            (models.AssessmentKind.PUBLIC, public),
+        )
         if rounds is not None
     ]
     radar = None
     if values and series:
-        radar = charts.radar_chart(labels, series, SCORE_MAX)
+        radar = charts.radar_chart(labels, series, models.SCORE_MAX)
     return CompassView(values, history, team, public, radar)
 
 
@@ -345,36 +333,38 @@ def compass_view(values: list[Value], measure_key: UUID, labels: list[str]) -> C
 
 @dataclass(frozen=True)
 class ChecklistItem:
-    step: HandbookStep
-    done: ChecklistEntry | None
+    step: models.HandbookStep
+    done: models.ChecklistEntry | None
 
 
-def checklist(measure: Measure) -> dict[str, list[ChecklistItem]]:
+def checklist(measure: models.Measure) -> dict[str, list[ChecklistItem]]:
     """The handbook's steps of every phase for a measure, each done or not, by phase."""
     strategy_id = measure.version.strategy_id
     done = {
         entry.step_id: entry
-        for entry in ChecklistEntry.objects.filter(measure_key=measure.key).select_related(
+        for entry in models.ChecklistEntry.objects.filter(measure_key=measure.key).select_related(
             "done_by"
         )
     }
-    phases: dict[str, list[ChecklistItem]] = {phase.value: [] for phase in HandbookPhase}
-    for step in HandbookStep.objects.filter(strategy_id=strategy_id):
+    phases: dict[str, list[ChecklistItem]] = {phase.value: [] for phase in models.HandbookPhase}
+    for step in models.HandbookStep.objects.filter(strategy_id=strategy_id):
         phases[step.phase].append(ChecklistItem(step, done.get(step.pk)))
     return phases
 
 
 @dataclass(frozen=True)
 class LinkedProcess:
-    link: MeasureLink
+    link: models.MeasureLink
     kind: str  # "app_label.model"
-    target: models.Model
+    target: Model
 
 
 def linked_processes(measure_key: UUID) -> list[LinkedProcess]:
     """The processes linked to a measure that still exist, grouped by kind."""
-    links = list(MeasureLink.objects.filter(measure_key=measure_key).select_related("content_type"))
-    by_type: dict[int, list[MeasureLink]] = defaultdict(list)
+    links = list(
+        models.MeasureLink.objects.filter(measure_key=measure_key).select_related("content_type")
+    )
+    by_type: dict[int, list[models.MeasureLink]] = defaultdict(list)
     for link in links:
         by_type[link.content_type_id].append(link)
     found: list[LinkedProcess] = []
@@ -395,7 +385,7 @@ def linked_processes(measure_key: UUID) -> list[LinkedProcess]:
 
 @dataclass
 class MeasurePage:
-    measure: Measure
+    measure: models.Measure
     indicators: list[IndicatorView]
     compass: CompassView
     checklist: dict[str, list[ChecklistItem]]
@@ -404,7 +394,7 @@ class MeasurePage:
     survey: object
 
 
-def measure_page(measure: Measure, *, today: date | None = None) -> MeasurePage:
+def measure_page(measure: models.Measure, *, today: date | None = None) -> MeasurePage:
     version = measure.version
     values = list(version.values.all())
     labels = [localized(value, "name") for value in values]
@@ -420,14 +410,14 @@ def measure_page(measure: Measure, *, today: date | None = None) -> MeasurePage:
     )
 
 
-def measure_events(measure: Measure, *, limit: int = 20) -> list[AuditEvent]:
+def measure_events(measure: models.Measure, *, limit: int = 20) -> list[AuditEvent]:
     """The audit trail of a measure in every version of its strategy (the rows differ from
     version to version, the key stays), newest first."""
-    rows = Measure.objects.filter(
+    rows = models.Measure.objects.filter(
         version__strategy_id=measure.version.strategy_id, key=measure.key
-    ).values_list(Cast("pk", models.CharField()), flat=True)
+    ).values_list(Cast("pk", CharField()), flat=True)
     return list(
         AuditEvent.objects.filter(
-            target_type=ContentType.objects.get_for_model(Measure), target_id__in=rows
+            target_type=ContentType.objects.get_for_model(models.Measure), target_id__in=rows
         ).select_related("actor", "target_type")[:limit]
     )

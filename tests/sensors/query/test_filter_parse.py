@@ -5,21 +5,19 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 import pytest
 import shapely
 
-from gemeinsam.sensors.query import (
+from gemeinsam.sensors.query import FilterSyntaxError, parse_filter, render
+from gemeinsam.sensors.query.nodes import (
     Arithmetic,
     ArithmeticOp,
     Call,
     CompareOp,
     Comparison,
-    FilterSyntaxError,
     Literal,
     Logical,
     LogicalOp,
     Negate,
     Not,
     Property,
-    parse_filter,
-    render,
 )
 
 pytestmark = pytest.mark.pure

@@ -6,22 +6,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gemeinsam.sensors.query import (
+from gemeinsam.sensors.query import FilterSyntaxError, evaluate, parse_filter, render
+from gemeinsam.sensors.query.nodes import (
     Arithmetic,
     ArithmeticOp,
     Call,
     CompareOp,
     Comparison,
-    FilterSyntaxError,
     Literal,
     Logical,
     LogicalOp,
     Negate,
     Not,
     Property,
-    evaluate,
-    parse_filter,
-    render,
 )
 
 pytestmark = pytest.mark.pure

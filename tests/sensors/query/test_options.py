@@ -3,13 +3,9 @@
 import pytest
 
 from gemeinsam.sensors.query import (
-    CompareOp,
-    Comparison,
     Expand,
     FilterSyntaxError,
-    Literal,
     OrderBy,
-    Property,
     QueryOptions,
     QuerySyntaxError,
     parse_count,
@@ -20,6 +16,7 @@ from gemeinsam.sensors.query import (
     parse_skip,
     parse_top,
 )
+from gemeinsam.sensors.query.nodes import CompareOp, Comparison, Literal, Property
 
 pytestmark = pytest.mark.pure
 

@@ -12,6 +12,7 @@ from gemeinsam.budgeting import selectors
 from gemeinsam.budgeting.forms import ProposalForm, parse_choices
 from gemeinsam.budgeting.models import BallotKind, BudgetingProcess, Feasibility
 from gemeinsam.budgeting.services import ballots, proposals
+from gemeinsam.core.forms import submitted
 from gemeinsam.core.predicates import can
 from gemeinsam.participation.selectors import map_context
 
@@ -63,19 +64,16 @@ def proposal_create(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied
     process = budgeting.process
     form = ProposalForm(request.POST or None, request.FILES or None, process=process)
-    if request.method == "POST" and form.is_valid():
-        try:
-            proposal = proposals.submit_proposal(
-                request.user,
-                budgeting,
-                cost_estimate=form.cleaned_data["cost_estimate"],
-                **form.idea_arguments(),
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Thank you! Your proposal has been published."))
-            return redirect("participation:idea", slug, proposal.idea_id)
+    proposal = submitted(
+        request,
+        form,
+        lambda data: proposals.submit_proposal(
+            request.user, budgeting, cost_estimate=data["cost_estimate"], **form.idea_arguments()
+        ),
+    )
+    if proposal is not None:
+        messages.success(request, _("Thank you! Your proposal has been published."))
+        return redirect("participation:idea", slug, proposal.idea_id)
     context = {
         "budgeting": budgeting,
         "process": process,

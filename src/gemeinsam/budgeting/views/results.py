@@ -15,6 +15,7 @@ from gemeinsam.budgeting.models import BudgetingProcess, Result, ResultState
 from gemeinsam.budgeting.services import results
 from gemeinsam.budgeting.views.public import get_budgeting
 from gemeinsam.core.predicates import can
+from gemeinsam.core.responses import attachment
 from gemeinsam.participation.selectors import map_context
 
 
@@ -85,12 +86,6 @@ def winners_geojson(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     budgeting = get_budgeting(request, slug)
     body = exports.winners_geojson(budgeting, result_for(request, budgeting, pk))
     return HttpResponse(body, content_type="application/geo+json")
-
-
-def attachment(body: str, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def result_csv(request: HttpRequest, slug: str, pk: int) -> HttpResponse:

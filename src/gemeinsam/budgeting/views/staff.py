@@ -14,6 +14,7 @@ from gemeinsam.budgeting.forms import CodeBatchForm, ReviewForm, parse_choices
 from gemeinsam.budgeting.models import BallotSource, BudgetingProcess, Proposal
 from gemeinsam.budgeting.services import ballots, codes, proposals
 from gemeinsam.budgeting.views.public import get_budgeting
+from gemeinsam.core.forms import submitted
 from gemeinsam.core.predicates import require
 
 
@@ -70,26 +71,23 @@ def codes_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Generate a batch: the codes are shown once, on a page made for printing."""
     budgeting = staff_budgeting(request, slug, "budgeting.manage_codes")
     form = CodeBatchForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            batch, new_codes = codes.generate_codes(
-                request.user, budgeting, form.cleaned_data["count"]
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            response = render(
-                request,
-                "budgeting/staff/codes_print.html",
-                {
-                    "budgeting": budgeting,
-                    "process": budgeting.process,
-                    "batch": batch,
-                    "codes": new_codes,
-                },
-            )
-            response["Cache-Control"] = "no-store"
-            return response
+    generated = submitted(
+        request, form, lambda data: codes.generate_codes(request.user, budgeting, data["count"])
+    )
+    if generated is not None:
+        batch, new_codes = generated
+        response = render(
+            request,
+            "budgeting/staff/codes_print.html",
+            {
+                "budgeting": budgeting,
+                "process": budgeting.process,
+                "batch": batch,
+                "codes": new_codes,
+            },
+        )
+        response["Cache-Control"] = "no-store"
+        return response
     return render(
         request,
         "budgeting/staff/codes.html",

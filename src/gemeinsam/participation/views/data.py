@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from gemeinsam.core.models import District
+from gemeinsam.core.responses import attachment
 from gemeinsam.participation import exports, selectors, visitor_cache
 from gemeinsam.participation.forms.public import IdeaFilterForm
 from gemeinsam.participation.models import Process
@@ -72,12 +73,6 @@ def _idea_url(request: HttpRequest, process: Process, *, absolute: bool = False)
     return url.replace("987654321", "{}")
 
 
-def _download(body: str, content_type: str, process: Process, extension: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{process.slug}-ideas.{extension}"'
-    return response
-
-
 def ideas_geojson(request: HttpRequest, slug: str) -> HttpResponse:
     """Placed ideas as GeoJSON for the map; with ?download=1 the full open-data export."""
     return visitor_cache.serve(request, slug, lambda: _ideas_geojson(request, slug))
@@ -88,7 +83,8 @@ def _ideas_geojson(request: HttpRequest, slug: str) -> HttpResponse:
     ideas = selectors.filtered_ideas(process, **idea_criteria(request))
     if request.GET.get("download") == "1":
         url = _idea_url(request, process, absolute=True)
-        return _download(exports.ideas_geojson(process, ideas, url), GEOJSON, process, "geojson")
+        body = exports.ideas_geojson(process, ideas, url)
+        return attachment(body, GEOJSON, f"{process.slug}-ideas.geojson")
     body = exports.map_geojson(ideas, _idea_url(request, process))
     return visitor_cache.mark(HttpResponse(body, content_type=GEOJSON), process)
 
@@ -97,4 +93,4 @@ def ideas_csv(request: HttpRequest, slug: str) -> HttpResponse:
     process = selectors.get_process_for(request, slug)
     ideas = selectors.filtered_ideas(process, **idea_criteria(request))
     body = exports.ideas_csv(ideas, _idea_url(request, process, absolute=True))
-    return _download(body, "text/csv; charset=utf-8", process, "csv")
+    return attachment(body, "text/csv; charset=utf-8", f"{process.slug}-ideas.csv")

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gemeinsam.core.forms import submitted
 from gemeinsam.core.predicates import can, require
 from gemeinsam.participation import selectors
 from gemeinsam.participation.forms.public import (
@@ -73,14 +74,14 @@ def idea_create(request: HttpRequest, slug: str) -> HttpResponse:
     process = selectors.get_process_for(request, slug)
     require(request.user, "participation.submit_idea", process)
     form = IdeaForm(request.POST or None, request.FILES or None, process=process)
-    if request.method == "POST" and form.is_valid():
-        try:
-            idea = contributions.submit_idea(request.user, process, **form.idea_arguments())
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Thank you! Your idea has been published."))
-            return back_to_idea(idea)
+    idea = submitted(
+        request,
+        form,
+        lambda data: contributions.submit_idea(request.user, process, **form.idea_arguments()),
+    )
+    if idea is not None:
+        messages.success(request, _("Thank you! Your idea has been published."))
+        return back_to_idea(idea)
     return _idea_form(request, process, form)
 
 
@@ -90,20 +91,19 @@ def idea_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     idea = selectors.get_idea_for(request, slug, pk)
     require(request.user, "participation.change_idea", idea)
     form = IdeaEditForm(request.POST or None, request.FILES or None, idea=idea)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            contributions.update_idea(
-                request.user,
-                idea,
-                **form.idea_arguments(),
-                remove_images=[picture.pk for picture in data["remove_images"]],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Your idea has been changed."))
-            return back_to_idea(idea)
+    changed = submitted(
+        request,
+        form,
+        lambda data: contributions.update_idea(
+            request.user,
+            idea,
+            **form.idea_arguments(),
+            remove_images=[picture.pk for picture in data["remove_images"]],
+        ),
+    )
+    if changed is not None:
+        messages.success(request, _("Your idea has been changed."))
+        return back_to_idea(idea)
     return _idea_form(request, idea.process, form, idea)
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gemeinsam.core.decorators import permission_required
-from gemeinsam.core.forms import form_data, form_files
+from gemeinsam.core.forms import form_data, form_files, show_errors
 from gemeinsam.core.predicates import require
 from gemeinsam.participation import selectors
 from gemeinsam.participation.forms.staff import (
@@ -71,15 +71,6 @@ def _forms(request: HttpRequest, process: Process | None):
     )
 
 
-def _show_errors(form: ProcessForm, error: ValidationError) -> None:
-    """A service's errors next to the form's fields where it has them, else on top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
 def _save(request: HttpRequest, process: Process | None) -> HttpResponse:
     form, phases, categories = _forms(request, process)
     if request.method == "POST" and all(
@@ -98,7 +89,7 @@ def _save(request: HttpRequest, process: Process | None) -> HttpResponse:
             else:
                 process = update_process(request.user, process, **arguments)
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, _("The process has been saved."))
             return redirect("participation_staff:process_edit", process.slug)

@@ -1,28 +1,14 @@
 """The SensorThings API 1.1 query language (OGC 18-088 section 9.3) in plain Python, no Django.
 
-`parse_filter` turns `$filter` text into the typed tree of `nodes`, `evaluate`/`matches` compute
-it on a dict (the oracle for the ORM translation, and the MQTT subscription filter), and
-`parse_query_options` reads all options, nested `$expand` included.
+`parse_filter` turns `$filter` text into the typed tree of `nodes` (the node types are imported
+from there), `evaluate`/`matches` compute it on a dict (the oracle for the ORM translation, and
+the MQTT subscription filter), and `parse_query_options` reads all options, nested `$expand`
+included.
 """
 
 from .evaluate import evaluate, matches
 from .filter import MAX_DEPTH, FilterSyntaxError, QuerySyntaxError, parse_filter
-from .nodes import (
-    FUNCTIONS,
-    Arithmetic,
-    ArithmeticOp,
-    Call,
-    CompareOp,
-    Comparison,
-    Expression,
-    Literal,
-    Logical,
-    LogicalOp,
-    Negate,
-    Not,
-    Property,
-    render,
-)
+from .nodes import FUNCTIONS, render
 from .options import (
     Expand,
     OrderBy,
@@ -39,21 +25,9 @@ from .options import (
 __all__ = [
     "FUNCTIONS",
     "MAX_DEPTH",
-    "Arithmetic",
-    "ArithmeticOp",
-    "Call",
-    "CompareOp",
-    "Comparison",
     "Expand",
-    "Expression",
     "FilterSyntaxError",
-    "Literal",
-    "Logical",
-    "LogicalOp",
-    "Negate",
-    "Not",
     "OrderBy",
-    "Property",
     "QueryOptions",
     "QuerySyntaxError",
     "evaluate",

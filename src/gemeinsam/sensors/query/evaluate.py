@@ -18,20 +18,8 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from .nodes import (
-    Arithmetic,
-    ArithmeticOp,
-    Call,
-    CompareOp,
-    Comparison,
-    Expression,
-    Literal,
-    Logical,
-    LogicalOp,
-    Negate,
-    Not,
-    Property,
-)
+from . import nodes
+from .nodes import ArithmeticOp, CompareOp, Expression, LogicalOp
 
 MIN_DATETIME = datetime.min.replace(tzinfo=UTC)
 MAX_DATETIME = datetime.max.replace(tzinfo=UTC)
@@ -65,25 +53,25 @@ def evaluate(node: Expression, entity: Mapping[str, Any], now: datetime) -> Any:
     and lengths are in the units of the coordinates, i.e. degrees for WGS84 as in FROST.
     """
     match node:
-        case Literal(value=value):
+        case nodes.Literal(value=value):
             return value
-        case Property(path=path):
+        case nodes.Property(path=path):
             return lookup(entity, path)
-        case Not(operand=operand):
+        case nodes.Not(operand=operand):
             value = evaluate(operand, entity, now)
             return None if not isinstance(value, bool) else not value
-        case Negate(operand=operand):
+        case nodes.Negate(operand=operand):
             value = evaluate(operand, entity, now)
             if _is_number(value):
                 return -value
             return -value if isinstance(value, timedelta) else None
-        case Logical(op=op, left=left, right=right):
+        case nodes.Logical(op=op, left=left, right=right):
             return _logical(op, evaluate(left, entity, now), evaluate(right, entity, now))
-        case Comparison(op=op, left=left, right=right):
+        case nodes.Comparison(op=op, left=left, right=right):
             return compare(op, evaluate(left, entity, now), evaluate(right, entity, now))
-        case Arithmetic(op=op, left=left, right=right):
+        case nodes.Arithmetic(op=op, left=left, right=right):
             return arithmetic(op, evaluate(left, entity, now), evaluate(right, entity, now))
-        case Call(name=name, args=args):
+        case nodes.Call(name=name, args=args):
             return call(name, [evaluate(arg, entity, now) for arg in args], now)
     raise TypeError(f"not a filter expression: {node!r}")
 

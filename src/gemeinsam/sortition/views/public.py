@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from gemeinsam.core.forms import form_data
 from gemeinsam.core.predicates import can
+from gemeinsam.core.responses import attachment
 from gemeinsam.sortition import exports, selectors
 from gemeinsam.sortition.forms import RegistrationForm
 from gemeinsam.sortition.models import Algorithm, Panel, RunState, SelectionRun
@@ -55,9 +56,7 @@ def run_file(request: HttpRequest, slug: str, pk: int, filename: str) -> HttpRes
     if filename not in exports.PUBLISHED_FILES:
         raise Http404
     body, content_type = exports.published_file(run, filename)
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(body, content_type, filename)
 
 
 def _guesses_left(request: HttpRequest) -> bool:

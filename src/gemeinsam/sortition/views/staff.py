@@ -2,11 +2,8 @@
 invitations and volunteers (runs, the draw and after are in staff_draw.py). City staff only;
 every page may show personal data, so none is stored by browsers or proxies."""
 
-from collections.abc import Callable
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +12,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from gemeinsam.core.decorators import permission_required
-from gemeinsam.core.forms import form_data, form_files
+from gemeinsam.core.forms import form_data, form_files, submitted
+from gemeinsam.core.responses import csv_attachment
 from gemeinsam.sortition import exports, selectors
 from gemeinsam.sortition.forms import (
     InvitationForm,
@@ -40,25 +38,6 @@ staff_only = permission_required("sortition.manage_panel", no_store=True)
 
 def panel_or_404(slug: str) -> Panel:
     return get_object_or_404(Panel, slug=slug)
-
-
-def submitted[T](request: HttpRequest, form: Form, action: Callable[[dict], T]) -> T | None:
-    """On a POST with a valid form, what the service `action` returned for the cleaned
-    data; else None, with the service's refusal shown on top of the form."""
-    if request.method != "POST" or not form.is_valid():
-        return None
-    try:
-        return action(form.cleaned_data)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return None
-
-
-def csv_attachment(body: str, filename: str) -> HttpResponse:
-    """A CSV download; the byte order mark makes spreadsheet programs read it as UTF-8."""
-    response = HttpResponse("\ufeff" + body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @staff_only

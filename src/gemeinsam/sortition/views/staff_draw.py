@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from gemeinsam.core.forms import form_data
+from gemeinsam.core.forms import form_data, submitted
+from gemeinsam.core.responses import csv_attachment
 from gemeinsam.sortition import exports, selectors
 from gemeinsam.sortition.forms import DrawForm, ReplacementForm, RunForm
 from gemeinsam.sortition.models import Algorithm, RunState, SelectionRun
@@ -17,7 +18,7 @@ from gemeinsam.sortition.services.draw import draw as draw_panel
 from gemeinsam.sortition.services.privacy import delete_personal_data
 from gemeinsam.sortition.services.replacements import replace_dropouts
 from gemeinsam.sortition.services.runs import request_run
-from gemeinsam.sortition.views.staff import csv_attachment, panel_or_404, staff_only, submitted
+from gemeinsam.sortition.views.staff import panel_or_404, staff_only
 
 
 @staff_only

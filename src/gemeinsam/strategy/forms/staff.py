@@ -7,26 +7,14 @@ times are the city's local time, as in the participation staff forms.
 
 from django import forms
 from django.contrib.contenttypes.models import ContentType
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gemeinsam.core.forms import datetime_field
 from gemeinsam.core.models import Organisation
-from gemeinsam.strategy import sources
-from gemeinsam.strategy.changelog import COMPARED, MEASURE_PLACE, MEASURE_RESPONSIBILITY
-from gemeinsam.strategy.models import (
-    LINKABLE,
-    SCORE_LABELS,
-    SCORE_MAX,
-    SCORE_MIN,
-    FieldOfAction,
-    Goal,
-    Indicator,
-    Measure,
-    StrategyVersion,
-    Value,
-    VersionItem,
-)
+from gemeinsam.strategy import models, sources
+from gemeinsam.strategy.changelog import COMPARED
 from gemeinsam.strategy.services.versions import MANY_TO_MANY
 
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
@@ -68,15 +56,11 @@ class StrategyForm(forms.Form):
     )
 
     def clean(self):
-        from django.utils.text import slugify
-
-        from gemeinsam.strategy.models import Strategy
-
         data = super().clean()
         slug = data.get("slug") or slugify(data.get("name") or "")
         if "name" in data and not slug:
             self.add_error("slug", _("Give a short name of letters, digits and hyphens."))
-        elif slug and Strategy.objects.filter(slug=slug).exists():
+        elif slug and models.Strategy.objects.filter(slug=slug).exists():
             self.add_error(
                 "slug" if data.get("slug") else "name",
                 _("A strategy with the short name “%(slug)s” exists already.") % {"slug": slug},
@@ -101,19 +85,20 @@ class PublishForm(forms.Form):
 
 
 class ItemForm(forms.ModelForm):
-    """The fields of an item that staff edit; relations limited to the draft's own items."""
+    """The fields of an item that staff edit, which are those the changelog compares
+    (`COMPARED`), in its order; relations limited to the draft's own items."""
 
-    version: StrategyVersion
+    version: models.StrategyVersion
 
-    def __init__(self, *args, version: StrategyVersion, **kwargs):
+    def __init__(self, *args, version: models.StrategyVersion, **kwargs):
         self.version = version
         super().__init__(*args, **kwargs)
         self.instance.version = version
         for name, model in (
-            ("field_of_action", FieldOfAction),
-            ("fields_of_action", FieldOfAction),
-            ("goals", Goal),
-            ("measure", Measure),
+            ("field_of_action", models.FieldOfAction),
+            ("fields_of_action", models.FieldOfAction),
+            ("goals", models.Goal),
+            ("measure", models.Measure),
         ):
             if name in self.fields:
                 self.fields[name].queryset = model.objects.filter(version=version)
@@ -133,50 +118,29 @@ class ItemForm(forms.ModelForm):
 
 class ValueForm(ItemForm):
     class Meta:
-        model = Value
-        fields = ["name", "name_en", "description", "order"]
+        model = models.Value
+        fields = list(COMPARED[models.Value])
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
 class FieldOfActionForm(ItemForm):
     class Meta:
-        model = FieldOfAction
-        fields = ["title", "title_en", "guiding_idea", "order"]
+        model = models.FieldOfAction
+        fields = list(COMPARED[models.FieldOfAction])
         widgets = {"guiding_idea": forms.Textarea(attrs={"rows": 3})}
 
 
 class GoalForm(ItemForm):
     class Meta:
-        model = Goal
-        fields = [
-            "field_of_action",
-            "title",
-            "title_en",
-            "description",
-            "sector_goal_reference",
-            "sector_goal_url",
-            "order",
-        ]
+        model = models.Goal
+        fields = list(COMPARED[models.Goal])
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
 class MeasureForm(ItemForm):
     class Meta:
-        model = Measure
-        fields = [
-            "title",
-            "title_en",
-            "summary",
-            "description",
-            "type",
-            "status",
-            "phase",
-            "fields_of_action",
-            "goals",
-            *MEASURE_RESPONSIBILITY,
-            *MEASURE_PLACE,
-            "order",
-        ]
+        model = models.Measure
+        fields = list(COMPARED[models.Measure])
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 2}),
             "description": forms.Textarea(attrs={"rows": 8}),
@@ -234,8 +198,8 @@ class IndicatorForm(ItemForm):
     )
 
     class Meta:
-        model = Indicator
-        fields = list(COMPARED[Indicator])  # every field the changelog compares
+        model = models.Indicator
+        fields = list(COMPARED[models.Indicator])
         field_classes = {
             "baseline_value": DecimalCommaFloatField,
             "target_value": (DecimalCommaFloatField),
@@ -279,7 +243,7 @@ ITEM_FORMS: dict[str, type[ItemForm]] = {
     "measure": MeasureForm,
     "indicator": IndicatorForm,
 }
-ITEM_MODELS: dict[str, type[VersionItem]] = {
+ITEM_MODELS: dict[str, type[models.VersionItem]] = {
     kind: form.Meta.model for kind, form in ITEM_FORMS.items()
 }
 
@@ -312,14 +276,15 @@ class CsvImportForm(forms.Form):
 
 
 SCORE_CHOICES = [
-    (score, f"{score} – {SCORE_LABELS[score]}") for score in range(SCORE_MIN, SCORE_MAX + 1)
+    (score, f"{score} – {models.SCORE_LABELS[score]}")
+    for score in range(models.SCORE_MIN, models.SCORE_MAX + 1)
 ]
 
 
 class CompassForm(forms.Form):
     """One score and a justification per value of the compass."""
 
-    def __init__(self, *args, values: list[Value], labels: list[str], **kwargs):
+    def __init__(self, *args, values: list[models.Value], labels: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.values = values
         for value, label in zip(values, labels, strict=True):
@@ -367,7 +332,7 @@ class SurveyForm(forms.Form):
 def linkable_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """The processes a measure may link to, grouped by kind; values are "app.model:pk"."""
     groups = []
-    for label, kind_name in LINKABLE.items():
+    for label, kind_name in models.LINKABLE.items():
         app_label, model_name = label.split(".")
         model = ContentType.objects.get_by_natural_key(app_label, model_name).model_class()
         if model is None:

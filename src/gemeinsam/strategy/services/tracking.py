@@ -12,32 +12,13 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gemeinsam.core import audit
-from gemeinsam.strategy import sources
-from gemeinsam.strategy.models import (
-    LINKABLE,
-    SCORE_MAX,
-    SCORE_MIN,
-    AssessmentKind,
-    ChecklistEntry,
-    CompassAssessment,
-    CompassRating,
-    CompassSurvey,
-    HandbookPhase,
-    HandbookStep,
-    Indicator,
-    Measure,
-    MeasureLink,
-    Measurement,
-    SourceKind,
-    Strategy,
-    StrategyVersion,
-    Value,
-)
+from gemeinsam.strategy import models, sources
 
 
 class ProgressError(ValueError):
@@ -49,14 +30,14 @@ class ProgressError(ValueError):
 
 @transaction.atomic
 def record_measurement(
-    indicator: Indicator,
+    indicator: models.Indicator,
     when: date,
     value: float,
     *,
     user=None,
     note: str = "",
-    source: str = SourceKind.MANUAL,
-) -> tuple[Measurement, bool]:
+    source: str = models.SourceKind.MANUAL,
+) -> tuple[models.Measurement, bool]:
     """Store the indicator's value at a date; a value already there for that date is
     replaced (a correction). Returns the measurement and whether it is new."""
     if value != value or value in (float("inf"), float("-inf")):
@@ -69,7 +50,7 @@ def record_measurement(
     if when > timezone.localdate():
         raise ProgressError(_("The date lies in the future."))
     strategy_id = indicator.version.strategy_id  # loaded once per indicator object
-    measurement, created = Measurement.objects.update_or_create(
+    measurement, created = models.Measurement.objects.update_or_create(
         indicator_key=indicator.key,
         date=when,
         defaults={
@@ -84,8 +65,10 @@ def record_measurement(
 
 
 @transaction.atomic
-def delete_measurement(indicator: Indicator, when: date, *, user=None) -> bool:
-    deleted, _rows = Measurement.objects.filter(indicator_key=indicator.key, date=when).delete()
+def delete_measurement(indicator: models.Indicator, when: date, *, user=None) -> bool:
+    deleted, _rows = models.Measurement.objects.filter(
+        indicator_key=indicator.key, date=when
+    ).delete()
     if deleted:
         audit.record(
             user,
@@ -104,7 +87,9 @@ class SyncResult:
     updated: int
 
 
-def sync_indicator(indicator: Indicator, *, until: date | None = None, user=None) -> SyncResult:
+def sync_indicator(
+    indicator: models.Indicator, *, until: date | None = None, user=None
+) -> SyncResult:
     """Fetch the values of an indicator whose source pulls them (a SensorThings datastream)
     and store them; an indicator with pushed values has nothing to fetch."""
     source = sources.source_for(indicator.source)
@@ -137,8 +122,8 @@ def sync_indicator(indicator: Indicator, *, until: date | None = None, user=None
 Ratings = Mapping[UUID, tuple[int, str]]  # value key -> (score, justification)
 
 
-def _check_ratings(version: StrategyVersion, ratings: Ratings, *, complete: bool) -> None:
-    keys = set(Value.objects.filter(version=version).values_list("key", flat=True))
+def _check_ratings(version: models.StrategyVersion, ratings: Ratings, *, complete: bool) -> None:
+    keys = set(models.Value.objects.filter(version=version).values_list("key", flat=True))
     unknown = set(ratings) - keys
     if unknown:
         raise ProgressError(_("A rating names a value that is not in the compass."))
@@ -147,16 +132,16 @@ def _check_ratings(version: StrategyVersion, ratings: Ratings, *, complete: bool
     if not ratings:
         raise ProgressError(_("Rate the measure against at least one value."))
     for score, _justification in ratings.values():
-        if not isinstance(score, int) or not SCORE_MIN <= score <= SCORE_MAX:
+        if not isinstance(score, int) or not models.SCORE_MIN <= score <= models.SCORE_MAX:
             raise ProgressError(
                 _("A rating is a whole number from %(low)s to %(high)s.")
-                % {"low": SCORE_MIN, "high": SCORE_MAX}
+                % {"low": models.SCORE_MIN, "high": models.SCORE_MAX}
             )
 
 
-def _save_ratings(assessment: CompassAssessment, ratings: Ratings) -> None:
-    CompassRating.objects.bulk_create(
-        CompassRating(
+def _save_ratings(assessment: models.CompassAssessment, ratings: Ratings) -> None:
+    models.CompassRating.objects.bulk_create(
+        models.CompassRating(
             assessment=assessment,
             value_key=key,
             score=score,
@@ -168,18 +153,18 @@ def _save_ratings(assessment: CompassAssessment, ratings: Ratings) -> None:
 
 @transaction.atomic
 def assess_measure(
-    measure: Measure, ratings: Ratings, *, user=None, on: date | None = None
-) -> CompassAssessment:
+    measure: models.Measure, ratings: Ratings, *, user=None, on: date | None = None
+) -> models.CompassAssessment:
     """The project team's assessment of a measure against every value of the compass, each
     with its justification. Earlier assessments stay: the compass is kept over time."""
     version = measure.version
     _check_ratings(version, ratings, complete=True)
     if any(not justification.strip() for _score, justification in ratings.values()):
         raise ProgressError(_("Give a justification for every rating."))
-    assessment = CompassAssessment.objects.create(
+    assessment = models.CompassAssessment.objects.create(
         strategy_id=version.strategy_id,
         measure_key=measure.key,
-        kind=AssessmentKind.TEAM,
+        kind=models.AssessmentKind.TEAM,
         assessed_on=on or timezone.localdate(),
         author=user,
     )
@@ -190,16 +175,16 @@ def assess_measure(
 
 @transaction.atomic
 def open_survey(
-    measure: Measure, *, opens_at: datetime, closes_at: datetime, user=None
-) -> CompassSurvey:
+    measure: models.Measure, *, opens_at: datetime, closes_at: datetime, user=None
+) -> models.CompassSurvey:
     if closes_at <= opens_at:
         raise ProgressError(_("The survey must close after it opens."))
-    overlapping = CompassSurvey.objects.filter(
+    overlapping = models.CompassSurvey.objects.filter(
         measure_key=measure.key, opens_at__lt=closes_at, closes_at__gt=opens_at
     )
     if overlapping.exists():
         raise ProgressError(_("Another survey on this measure runs at that time."))
-    survey = CompassSurvey.objects.create(
+    survey = models.CompassSurvey.objects.create(
         strategy_id=measure.version.strategy_id,
         measure_key=measure.key,
         opens_at=opens_at,
@@ -218,8 +203,8 @@ def open_survey(
 
 
 def answer_survey(
-    survey: CompassSurvey, user, ratings: Ratings, *, now: datetime | None = None
-) -> CompassAssessment:
+    survey: models.CompassSurvey, user, ratings: Ratings, *, now: datetime | None = None
+) -> models.CompassAssessment:
     """A participant's ratings in an open survey; answering again replaces the answer, and
     two answers sent at once by the same person leave exactly one."""
     now = now or timezone.now()
@@ -227,7 +212,7 @@ def answer_survey(
         raise ProgressError(_("This survey is not open."))
     if user is None or not user.is_authenticated:
         raise ProgressError(_("Sign in to answer the survey."))
-    strategy = Strategy.objects.get(pk=survey.strategy_id)
+    strategy = models.Strategy.objects.get(pk=survey.strategy_id)
     version = strategy.published_version
     if version is None:
         raise ProgressError(_("The strategy is not published."))
@@ -235,12 +220,12 @@ def answer_survey(
     with transaction.atomic():
         # The survey's row lock orders simultaneous answers; the unique constraint on
         # (survey, author) is the guarantee that one person counts once.
-        CompassSurvey.objects.select_for_update().get(pk=survey.pk)
-        CompassAssessment.objects.filter(survey=survey, author=user).delete()
-        assessment = CompassAssessment.objects.create(
+        models.CompassSurvey.objects.select_for_update().get(pk=survey.pk)
+        models.CompassAssessment.objects.filter(survey=survey, author=user).delete()
+        assessment = models.CompassAssessment.objects.create(
             strategy_id=survey.strategy_id,
             measure_key=survey.measure_key,
-            kind=AssessmentKind.PUBLIC,
+            kind=models.AssessmentKind.PUBLIC,
             survey=survey,
             assessed_on=timezone.localdate(now),
             author=user,
@@ -254,29 +239,29 @@ def answer_survey(
 # The implementation handbook's steps per phase, as a new strategy starts with them; staff
 # change them in the admin.
 DEFAULT_STEPS: dict[str, list[tuple[str, str]]] = {
-    HandbookPhase.INITIATION: [
+    models.HandbookPhase.INITIATION: [
         ("Problem und Bedarf beschreiben", "Describe the problem and the need"),
         ("Projektteam und Verantwortung festlegen", "Set up the team and responsibilities"),
     ],
-    HandbookPhase.EXPLORATION: [
+    models.HandbookPhase.EXPLORATION: [
         ("Betroffene Akteursgruppen einbeziehen", "Involve the affected actor groups"),
         ("Bestehende Lösungen recherchieren", "Research existing solutions"),
         ("Wertekompass-Selbsteinschätzung machen", "Assess the measure with the value compass"),
     ],
-    HandbookPhase.PLANNING: [
+    models.HandbookPhase.PLANNING: [
         ("Ziele und Indikatoren festlegen", "Set goals and indicators"),
         ("Ressourcen und Finanzierung klären", "Secure resources and funding"),
         ("Beteiligungskonzept erstellen", "Write the participation plan"),
     ],
-    HandbookPhase.IMPLEMENTATION: [
+    models.HandbookPhase.IMPLEMENTATION: [
         ("Umsetzung mit Meilensteinen steuern", "Steer the work by milestones"),
         ("Messwerte regelmäßig erheben", "Collect measurements regularly"),
     ],
-    HandbookPhase.EVALUATION: [
+    models.HandbookPhase.EVALUATION: [
         ("Wirkung anhand der Indikatoren bewerten", "Evaluate the impact by the indicators"),
         ("Erfahrungen im Wissensspeicher dokumentieren", "Record lessons in the knowledge store"),
     ],
-    HandbookPhase.CONTINUATION_OR_END: [
+    models.HandbookPhase.CONTINUATION_OR_END: [
         ("Über Verstetigung oder Abschluss entscheiden", "Decide on continuation or end"),
         ("Ergebnisse offen veröffentlichen", "Publish the results openly"),
     ],
@@ -284,7 +269,7 @@ DEFAULT_STEPS: dict[str, list[tuple[str, str]]] = {
 
 
 @transaction.atomic
-def seed_handbook(strategy: Strategy) -> int:
+def seed_handbook(strategy: models.Strategy) -> int:
     """Give a strategy the default handbook steps unless it has steps; returns how many."""
     if strategy.handbook_steps.exists():
         return 0
@@ -293,36 +278,42 @@ def seed_handbook(strategy: Strategy) -> int:
     for phase, titles in DEFAULT_STEPS.items():
         for title, title_en in titles:
             steps.append(
-                HandbookStep(
+                models.HandbookStep(
                     strategy=strategy, phase=phase, title=title, title_en=title_en, order=order
                 )
             )
             order += 1
-    HandbookStep.objects.bulk_create(steps)
+    models.HandbookStep.objects.bulk_create(steps)
     return len(steps)
 
 
 @transaction.atomic
 def set_step_done(
-    measure: Measure, step: HandbookStep, done: bool, *, user=None, note: str = ""
+    measure: models.Measure, step: models.HandbookStep, done: bool, *, user=None, note: str = ""
 ) -> bool:
     """Tick or untick one step for a measure; returns whether that changed anything."""
     if step.strategy_id != measure.version.strategy_id:
         raise ProgressError(_("This step belongs to another strategy's handbook."))
     if done:
-        _entry, created = ChecklistEntry.objects.get_or_create(
+        _entry, created = models.ChecklistEntry.objects.get_or_create(
             measure_key=measure.key, step=step, defaults={"done_by": user, "note": note[:300]}
         )
         return created
-    deleted, _rows = ChecklistEntry.objects.filter(measure_key=measure.key, step=step).delete()
+    deleted, _rows = models.ChecklistEntry.objects.filter(
+        measure_key=measure.key, step=step
+    ).delete()
     return bool(deleted)
 
 
 @transaction.atomic
-def save_checklist(measure: Measure, shown: Iterable[int], done: set[int], *, user=None) -> None:
+def save_checklist(
+    measure: models.Measure, shown: Iterable[int], done: set[int], *, user=None
+) -> None:
     """The checklist as a form sent it: of the steps it showed, those in `done` are done and
     the others not; a step added meanwhile keeps its state."""
-    steps = HandbookStep.objects.filter(strategy_id=measure.version.strategy_id, pk__in=shown)
+    steps = models.HandbookStep.objects.filter(
+        strategy_id=measure.version.strategy_id, pk__in=shown
+    )
     ticked = unticked = 0
     for step in steps:
         if set_step_done(measure, step, step.pk in done, user=user):
@@ -337,20 +328,21 @@ def save_checklist(measure: Measure, shown: Iterable[int], done: set[int], *, us
 
 def linkable_type(label: str) -> ContentType:
     """The content type of "app_label.model", if a measure may link to that kind."""
-    if label not in LINKABLE:
+    if label not in models.LINKABLE:
         raise ProgressError(
-            _("A measure links to these kinds only: %(kinds)s.") % {"kinds": ", ".join(LINKABLE)}
+            _("A measure links to these kinds only: %(kinds)s.")
+            % {"kinds": ", ".join(models.LINKABLE)}
         )
     app_label, model = label.split(".")
     return ContentType.objects.get_by_natural_key(app_label, model)
 
 
 @transaction.atomic
-def link_process(measure: Measure, target: models.Model, *, user=None) -> MeasureLink:
+def link_process(measure: models.Measure, target: Model, *, user=None) -> models.MeasureLink:
     content_type = ContentType.objects.get_for_model(target)
     kind = f"{content_type.app_label}.{content_type.model}"
     linkable_type(kind)
-    link, created = MeasureLink.objects.get_or_create(
+    link, created = models.MeasureLink.objects.get_or_create(
         measure_key=measure.key,
         content_type=content_type,
         object_id=target.pk,
@@ -362,7 +354,7 @@ def link_process(measure: Measure, target: models.Model, *, user=None) -> Measur
 
 
 @transaction.atomic
-def unlink_process(measure: Measure, link: MeasureLink, *, user=None) -> None:
+def unlink_process(measure: models.Measure, link: models.MeasureLink, *, user=None) -> None:
     """Remove a link of `measure` (the page of the measure the link belongs to)."""
     kind = f"{link.content_type.app_label}.{link.content_type.model}"
     audit.record(user, "strategy.link_removed", measure, model=kind, id=link.object_id)

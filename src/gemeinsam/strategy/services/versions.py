@@ -13,20 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from gemeinsam.core import audit
-from gemeinsam.strategy.models import (
-    FieldOfAction,
-    Goal,
-    HandbookPhase,
-    Indicator,
-    Measure,
-    MeasureStatus,
-    MeasureType,
-    Strategy,
-    StrategyVersion,
-    Value,
-    VersionItem,
-    VersionState,
-)
+from gemeinsam.strategy import models
 from gemeinsam.strategy.services import tracking
 
 
@@ -34,12 +21,12 @@ class StrategyError(Exception):
     """An action the strategy's state does not allow (a second draft, publishing twice)."""
 
 
-ITEM_TYPES: dict[type[VersionItem], str] = {
-    Value: "value",
-    FieldOfAction: "field_of_action",
-    Goal: "goal",
-    Measure: "measure",
-    Indicator: "indicator",
+ITEM_TYPES: dict[type[models.VersionItem], str] = {
+    models.Value: "value",
+    models.FieldOfAction: "field_of_action",
+    models.Goal: "goal",
+    models.Measure: "measure",
+    models.Indicator: "indicator",
 }
 MANY_TO_MANY = ("partners", "fields_of_action", "goals")
 
@@ -48,27 +35,29 @@ MANY_TO_MANY = ("partners", "fields_of_action", "goals")
 
 
 @transaction.atomic
-def create_strategy(name: str, *, slug: str = "", name_en: str = "", user=None) -> Strategy:
+def create_strategy(name: str, *, slug: str = "", name_en: str = "", user=None) -> models.Strategy:
     """A new strategy with an empty draft as its first version and the handbook's steps."""
-    strategy = Strategy.objects.create(name=name, name_en=name_en, slug=slug or slugify(name))
-    StrategyVersion.objects.create(strategy=strategy, number=1, created_by=user)
+    strategy = models.Strategy.objects.create(
+        name=name, name_en=name_en, slug=slug or slugify(name)
+    )
+    models.StrategyVersion.objects.create(strategy=strategy, number=1, created_by=user)
     tracking.seed_handbook(strategy)
     audit.record(user, "strategy.created", strategy)
     return strategy
 
 
 @transaction.atomic
-def start_draft(strategy: Strategy, user=None) -> StrategyVersion:
+def start_draft(strategy: models.Strategy, user=None) -> models.StrategyVersion:
     """A new draft holding a copy of every item of the latest published version, keys kept."""
     # The lock orders concurrent starts; the partial unique constraint is the guarantee.
-    Strategy.objects.select_for_update().get(pk=strategy.pk)
-    if strategy.versions.filter(state=VersionState.DRAFT).exists():
+    models.Strategy.objects.select_for_update().get(pk=strategy.pk)
+    if strategy.versions.filter(state=models.VersionState.DRAFT).exists():
         raise StrategyError(_("This strategy already has a draft; edit or publish it first."))
     number = (strategy.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     source = strategy.published_version
     try:
         with transaction.atomic():
-            draft = StrategyVersion.objects.create(
+            draft = models.StrategyVersion.objects.create(
                 strategy=strategy, number=number, created_by=user
             )
     except IntegrityError as error:
@@ -81,8 +70,8 @@ def start_draft(strategy: Strategy, user=None) -> StrategyVersion:
     return draft
 
 
-def _copy_items(source: StrategyVersion, draft: StrategyVersion) -> None:
-    def copy(item: VersionItem, **links) -> VersionItem:
+def _copy_items(source: models.StrategyVersion, draft: models.StrategyVersion) -> None:
+    def copy(item: models.VersionItem, **links) -> models.VersionItem:
         item.pk = None
         item.id = None
         item._state.adding = True
@@ -91,17 +80,17 @@ def _copy_items(source: StrategyVersion, draft: StrategyVersion) -> None:
             setattr(item, name, value)
         return item
 
-    Value.objects.bulk_create([copy(value) for value in source.values.all()])
+    models.Value.objects.bulk_create([copy(value) for value in source.values.all()])
     fields = {}
     for field in source.fields_of_action.all():
         old_pk = field.pk
         fields[old_pk] = copy(field)
-    FieldOfAction.objects.bulk_create(fields.values())
+    models.FieldOfAction.objects.bulk_create(fields.values())
     goals = {}
     for goal in source.goals.all():
         old_pk = goal.pk
         goals[old_pk] = copy(goal, field_of_action=fields[goal.field_of_action_id])
-    Goal.objects.bulk_create(goals.values())
+    models.Goal.objects.bulk_create(goals.values())
     measures = list(source.measures.prefetch_related("partners", "fields_of_action", "goals"))
     originals = [
         (
@@ -112,25 +101,28 @@ def _copy_items(source: StrategyVersion, draft: StrategyVersion) -> None:
         for measure in measures
     ]
     old_measure_pks = [measure.pk for measure in measures]
-    copies = Measure.objects.bulk_create([copy(measure) for measure in measures])
+    copies = models.Measure.objects.bulk_create([copy(measure) for measure in measures])
     measure_copies = dict(zip(old_measure_pks, copies, strict=True))
     partner_links, field_links, goal_links = [], [], []
     for measure, (partner_pks, field_pks, goal_pks) in zip(copies, originals, strict=True):
         partner_links += [
-            Measure.partners.through(measure_id=measure.pk, organisation_id=pk)
+            models.Measure.partners.through(measure_id=measure.pk, organisation_id=pk)
             for pk in partner_pks
         ]
         field_links += [
-            Measure.fields_of_action.through(measure_id=measure.pk, fieldofaction_id=fields[pk].pk)
+            models.Measure.fields_of_action.through(
+                measure_id=measure.pk, fieldofaction_id=fields[pk].pk
+            )
             for pk in field_pks
         ]
         goal_links += [
-            Measure.goals.through(measure_id=measure.pk, goal_id=goals[pk].pk) for pk in goal_pks
+            models.Measure.goals.through(measure_id=measure.pk, goal_id=goals[pk].pk)
+            for pk in goal_pks
         ]
-    Measure.partners.through.objects.bulk_create(partner_links)
-    Measure.fields_of_action.through.objects.bulk_create(field_links)
-    Measure.goals.through.objects.bulk_create(goal_links)
-    Indicator.objects.bulk_create(
+    models.Measure.partners.through.objects.bulk_create(partner_links)
+    models.Measure.fields_of_action.through.objects.bulk_create(field_links)
+    models.Measure.goals.through.objects.bulk_create(goal_links)
+    models.Indicator.objects.bulk_create(
         [
             copy(indicator, measure=measure_copies[indicator.measure_id])
             for indicator in source.indicators.all()
@@ -139,13 +131,15 @@ def _copy_items(source: StrategyVersion, draft: StrategyVersion) -> None:
 
 
 @transaction.atomic
-def publish(version: StrategyVersion, user=None, change_note: str = "") -> StrategyVersion:
+def publish(
+    version: models.StrategyVersion, user=None, change_note: str = ""
+) -> models.StrategyVersion:
     """Freeze the draft with a note on what changed; from now on it is what the public sees."""
-    version = StrategyVersion.objects.select_for_update().get(pk=version.pk)
+    version = models.StrategyVersion.objects.select_for_update().get(pk=version.pk)
     version.ensure_draft()
     if not change_note.strip():
         raise StrategyError(_("Say in a change note what changed in this version."))
-    version.state = VersionState.PUBLISHED
+    version.state = models.VersionState.PUBLISHED
     version.change_note = change_note.strip()
     version.published_at = timezone.now()
     version.published_by = user
@@ -157,7 +151,9 @@ def publish(version: StrategyVersion, user=None, change_note: str = "") -> Strat
 # Editing a draft -------------------------------------------------------------------------
 
 
-def _record_item(user, verb: str, version: StrategyVersion, item: VersionItem) -> None:
+def _record_item(
+    user, verb: str, version: models.StrategyVersion, item: models.VersionItem
+) -> None:
     model = item._meta.label_lower
     audit.record(
         user, verb, version.strategy, model=model, key=str(item.key), number=version.number
@@ -166,8 +162,8 @@ def _record_item(user, verb: str, version: StrategyVersion, item: VersionItem) -
 
 @transaction.atomic
 def add_item(
-    version: StrategyVersion, model: type[VersionItem], *, user=None, **fields
-) -> VersionItem:
+    version: models.StrategyVersion, model: type[models.VersionItem], *, user=None, **fields
+) -> models.VersionItem:
     """A new value, field of action, goal or measure in a draft (many-to-many fields included)."""
     version.ensure_draft()
     many = {name: fields.pop(name) for name in MANY_TO_MANY if name in fields}
@@ -181,9 +177,9 @@ def add_item(
 
 
 @transaction.atomic
-def edit_item(item: VersionItem, *, user=None, **changes) -> VersionItem:
+def edit_item(item: models.VersionItem, *, user=None, **changes) -> models.VersionItem:
     """Change fields of an item of a draft (many-to-many fields given as lists)."""
-    version = StrategyVersion.objects.get(pk=item.version_id)  # fresh: not a stale copy
+    version = models.StrategyVersion.objects.get(pk=item.version_id)  # fresh: not a stale copy
     version.ensure_draft()
     for name in MANY_TO_MANY:
         if name in changes:
@@ -197,8 +193,8 @@ def edit_item(item: VersionItem, *, user=None, **changes) -> VersionItem:
 
 
 @transaction.atomic
-def remove_item(item: VersionItem, *, user=None) -> None:
-    version = StrategyVersion.objects.get(pk=item.version_id)  # fresh: not a stale copy
+def remove_item(item: models.VersionItem, *, user=None) -> None:
+    version = models.StrategyVersion.objects.get(pk=item.version_id)  # fresh: not a stale copy
     version.ensure_draft()
     _record_item(user, "strategy.item_removed", version, item)
     item.delete()
@@ -208,28 +204,30 @@ def remove_item(item: VersionItem, *, user=None) -> None:
 
 
 @transaction.atomic
-def load_gdb(structure: Mapping, *, slug: str = "gemeinsam-digital-berlin", user=None) -> Strategy:
+def load_gdb(
+    structure: Mapping, *, slug: str = "gemeinsam-digital-berlin", user=None
+) -> models.Strategy:
     """A strategy seeded from the shape of GD:B's structure (shared/data/gdb/structure.json):
     the values of its compass, its fields of action with their sub-fields as goals, and its
     pilots as central measures. Published as version 1; the texts are for staff to fill in."""
     names = structure["strategy"]
-    if Strategy.objects.filter(slug=slug).exists():
+    if models.Strategy.objects.filter(slug=slug).exists():
         raise StrategyError(_("A strategy with the short name %(slug)s exists.") % {"slug": slug})
     strategy = create_strategy(names["de"], slug=slug, name_en=names.get("en", ""), user=user)
     if adopted := names.get("adopted"):
         strategy.adopted_on = date.fromisoformat(adopted)
         strategy.save(update_fields=["adopted_on"])
     version = strategy.versions.get()
-    Value.objects.bulk_create(
-        Value(version=version, order=i, name=value["de"], name_en=value.get("en", ""))
+    models.Value.objects.bulk_create(
+        models.Value(version=version, order=i, name=value["de"], name_en=value.get("en", ""))
         for i, value in enumerate(structure.get("values_compass", []))
     )
     for i, field in enumerate(structure.get("fields_of_action", [])):
-        field_of_action = FieldOfAction.objects.create(
+        field_of_action = models.FieldOfAction.objects.create(
             version=version, order=i, title=field["de"], title_en=field.get("en", "")
         )
-        Goal.objects.bulk_create(
-            Goal(
+        models.Goal.objects.bulk_create(
+            models.Goal(
                 version=version,
                 field_of_action=field_of_action,
                 order=j,
@@ -238,15 +236,15 @@ def load_gdb(structure: Mapping, *, slug: str = "gemeinsam-digital-berlin", user
             )
             for j, sub in enumerate(field.get("subfields", []))
         )
-    Measure.objects.bulk_create(
-        Measure(
+    models.Measure.objects.bulk_create(
+        models.Measure(
             version=version,
             order=i,
             title=pilot["de"],
             title_en=pilot.get("en", ""),
-            type=MeasureType.CENTRAL,
-            status=MeasureStatus.RUNNING,
-            phase=HandbookPhase.IMPLEMENTATION,
+            type=models.MeasureType.CENTRAL,
+            status=models.MeasureStatus.RUNNING,
+            phase=models.HandbookPhase.IMPLEMENTATION,
         )
         for i, pilot in enumerate(structure.get("pilots", []))
     )

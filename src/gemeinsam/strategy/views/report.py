@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gemeinsam.core.i18n import localized
+from gemeinsam.core.responses import attachment
 from gemeinsam.strategy.exports import open_data
 from gemeinsam.strategy.exports.report_pdf import render_pdf
 from gemeinsam.strategy.models import Strategy, StrategyVersion
@@ -96,10 +97,8 @@ def report_pdf(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         built = _report(request, slug, number)
     except BadParameter as error:
         return HttpResponseBadRequest(str(error))
-    response = HttpResponse(render_pdf(built), content_type="application/pdf")
     filename = f"{slug}-v{built.version.number}-{built.year}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(render_pdf(built), "application/pdf", filename)
 
 
 def export(request: HttpRequest, slug: str, kind: str, fmt: str) -> HttpResponse:
@@ -112,6 +111,4 @@ def export(request: HttpRequest, slug: str, kind: str, fmt: str) -> HttpResponse
         return HttpResponseBadRequest(str(error))
     version = _version(request, strategy, number)
     content, content_type, filename = open_data.export(version, kind, fmt)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(content, content_type, filename)

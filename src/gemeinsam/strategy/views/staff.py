@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gemeinsam.core.decorators import permission_required
+from gemeinsam.core.forms import form_data, show_errors, submitted
 from gemeinsam.core.i18n import localized
 from gemeinsam.strategy import changelog
 from gemeinsam.strategy.changelog import item_title
@@ -37,21 +38,12 @@ from gemeinsam.strategy.services.versions import StrategyError
 staff_only = permission_required("strategy.manage_strategy")
 
 
-def _show_errors(form, error: ValidationError) -> None:
-    """A service's validation errors next to the form's fields where it has them."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
 # Strategies and versions -----------------------------------------------------------------
 
 
 @staff_only
 def strategy_list(request: HttpRequest) -> HttpResponse:
-    form = StrategyForm(request.POST if request.method == "POST" else None)
+    form = StrategyForm(form_data(request))
     if request.method == "POST" and form.is_valid():
         strategy = versions.create_strategy(
             form.cleaned_data["name"],
@@ -185,7 +177,7 @@ def _saved(
     try:
         save()
     except ValidationError as error:
-        _show_errors(form, error)
+        show_errors(form, error)
         return None
     except VersionFrozen as error:
         messages.error(request, str(error))
@@ -200,7 +192,7 @@ def item_add(
     request: HttpRequest, strategy: Strategy, draft: StrategyVersion, kind: str
 ) -> HttpResponse:
     model = _kind_model(kind)
-    form = ITEM_FORMS[kind](request.POST if request.method == "POST" else None, version=draft)
+    form = ITEM_FORMS[kind](form_data(request), version=draft)
     if request.method == "POST" and form.is_valid():
         done = _("The %(kind)s has been added.") % {"kind": model._meta.verbose_name}
         save = partial(versions.add_item, draft, model, user=request.user, **form.item_fields())
@@ -229,9 +221,7 @@ def item_edit(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRespon
         )
         return redirect("strategy_staff:dashboard", strategy.slug)
     title = item_title(item)  # before the form writes the typed values into the item
-    form = ITEM_FORMS[kind](
-        request.POST if request.method == "POST" else None, instance=item, version=version
-    )
+    form = ITEM_FORMS[kind](form_data(request), instance=item, version=version)
     if request.method == "POST" and form.is_valid():
         save = partial(versions.edit_item, item, user=request.user, **form.item_fields())
         if saved := _saved(request, strategy, form, save, _("Your changes have been saved.")):
@@ -288,19 +278,20 @@ def item_remove(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResp
 @draft_required
 def review(request: HttpRequest, strategy: Strategy, draft: StrategyVersion) -> HttpResponse:
     published = strategy.published_version
-    form = PublishForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            versions.publish(draft, request.user, form.cleaned_data["change_note"])
-        except (StrategyError, VersionFrozen) as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request,
-                _("Version %(number)s is published; the public changelog shows it.")
-                % {"number": draft.number},
-            )
-            return redirect("strategy_staff:dashboard", strategy.slug)
+    form = PublishForm(form_data(request))
+    done = submitted(
+        request,
+        form,
+        lambda data: versions.publish(draft, request.user, data["change_note"]),
+        refusals=(StrategyError, VersionFrozen),
+    )
+    if done is not None:
+        messages.success(
+            request,
+            _("Version %(number)s is published; the public changelog shows it.")
+            % {"number": draft.number},
+        )
+        return redirect("strategy_staff:dashboard", strategy.slug)
     return render(
         request,
         "strategy/staff/review.html",

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gemeinsam.core.forms import form_data, form_files, submitted
 from gemeinsam.core.i18n import localized
 from gemeinsam.strategy import selectors, sources
 from gemeinsam.strategy.forms.staff import (
@@ -142,25 +143,23 @@ def measurement_add(request: HttpRequest, slug: str, key, indicator_key) -> Http
     strategy, measure = _measure(slug, key)
     indicator = _indicator(measure, indicator_key)
     form = MeasurementForm(request.POST, prefix=f"m-{indicator.key}")
-    if form.is_valid():
-        try:
-            _measurement, created = tracking.record_measurement(
-                indicator,
-                form.cleaned_data["date"],
-                form.cleaned_data["value"],
-                user=request.user,
-                note=form.cleaned_data["note"],
-            )
-        except ProgressError as error:
-            form.add_error(None, str(error))
+    recorded = submitted(
+        request,
+        form,
+        lambda data: tracking.record_measurement(
+            indicator, data["date"], data["value"], user=request.user, note=data["note"]
+        ),
+        refusals=(ProgressError,),
+    )
+    if recorded is not None:
+        _measurement, created = recorded
+        if created:
+            messages.success(request, _("The measurement has been saved."))
         else:
-            if created:
-                messages.success(request, _("The measurement has been saved."))
-            else:
-                messages.success(
-                    request, _("The measurement of that date has been replaced by the new value.")
-                )
-            return _back(strategy, measure, f"indicator-{indicator.key}")
+            messages.success(
+                request, _("The measurement of that date has been replaced by the new value.")
+            )
+        return _back(strategy, measure, f"indicator-{indicator.key}")
     return _measure_page(request, strategy, measure, measurement_forms={indicator.key: form})
 
 
@@ -212,10 +211,7 @@ def indicator_sync(request: HttpRequest, slug: str, key, indicator_key) -> HttpR
 @staff_only
 def measurements_import(request: HttpRequest, slug: str) -> HttpResponse:
     strategy = get_object_or_404(Strategy, slug=slug)
-    form = CsvImportForm(
-        request.POST if request.method == "POST" else None,
-        request.FILES if request.method == "POST" else None,
-    )
+    form = CsvImportForm(form_data(request), form_files(request))
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -256,14 +252,15 @@ def measurements_import(request: HttpRequest, slug: str) -> HttpResponse:
 def compass(request: HttpRequest, slug: str, key) -> HttpResponse:
     strategy, measure = _measure(slug, key)
     form = _compass_form(measure, request.POST)
-    if form.is_valid():
-        try:
-            tracking.assess_measure(measure, form.ratings(), user=request.user)
-        except ProgressError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The team's assessment has been saved."))
-            return _back(strategy, measure, "compass")
+    assessment = submitted(
+        request,
+        form,
+        lambda data: tracking.assess_measure(measure, form.ratings(), user=request.user),
+        refusals=(ProgressError,),
+    )
+    if assessment is not None:
+        messages.success(request, _("The team's assessment has been saved."))
+        return _back(strategy, measure, "compass")
     return _measure_page(request, strategy, measure, compass_form=form)
 
 
@@ -272,19 +269,17 @@ def compass(request: HttpRequest, slug: str, key) -> HttpResponse:
 def survey_open(request: HttpRequest, slug: str, key) -> HttpResponse:
     strategy, measure = _measure(slug, key)
     form = SurveyForm(request.POST)
-    if form.is_valid():
-        try:
-            tracking.open_survey(
-                measure,
-                opens_at=form.cleaned_data["opens_at"],
-                closes_at=form.cleaned_data["closes_at"],
-                user=request.user,
-            )
-        except ProgressError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The survey has been scheduled."))
-            return _back(strategy, measure, "survey")
+    survey = submitted(
+        request,
+        form,
+        lambda data: tracking.open_survey(
+            measure, opens_at=data["opens_at"], closes_at=data["closes_at"], user=request.user
+        ),
+        refusals=(ProgressError,),
+    )
+    if survey is not None:
+        messages.success(request, _("The survey has been scheduled."))
+        return _back(strategy, measure, "survey")
     return _measure_page(request, strategy, measure, survey_form=form)
 
 
@@ -306,14 +301,15 @@ def checklist(request: HttpRequest, slug: str, key) -> HttpResponse:
 def link_add(request: HttpRequest, slug: str, key) -> HttpResponse:
     strategy, measure = _measure(slug, key)
     form = LinkForm(request.POST)
-    if form.is_valid():
-        try:
-            tracking.link_process(measure, form.target_object(), user=request.user)
-        except ProgressError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("The link has been added."))
-            return _back(strategy, measure, "links")
+    link = submitted(
+        request,
+        form,
+        lambda data: tracking.link_process(measure, form.target_object(), user=request.user),
+        refusals=(ProgressError,),
+    )
+    if link is not None:
+        messages.success(request, _("The link has been added."))
+        return _back(strategy, measure, "links")
     return _measure_page(request, strategy, measure, link_form=form)
 
 

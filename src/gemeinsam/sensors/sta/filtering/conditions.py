@@ -31,7 +31,9 @@ from django.db.models.lookups import (
     LessThanOrEqual,
 )
 
-from ...query import (
+from ...query import OrderBy
+from ...query.evaluate import evaluate
+from ...query.nodes import (
     Arithmetic,
     Call,
     CompareOp,
@@ -41,10 +43,8 @@ from ...query import (
     LogicalOp,
     Negate,
     Not,
-    OrderBy,
     Property,
 )
-from ...query.evaluate import evaluate
 from ..entities import BY_NAME, EntityType
 from .functions import arithmetic, call_function, negate
 from .paths import (

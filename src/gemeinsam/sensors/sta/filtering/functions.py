@@ -31,8 +31,8 @@ from django.db.models.expressions import Combinable, CombinedExpression
 from django.db.models.functions import Cast, Extract, Length, StrIndex, TruncDate, TruncTime
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 
-from ...query import ArithmeticOp
 from ...query.evaluate import call, lookup
+from ...query.nodes import ArithmeticOp
 from .sql import (
     AnyOf,
     FractionalSeconds,

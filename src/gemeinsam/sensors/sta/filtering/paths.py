@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Floor
 from django.db.models.lookups import Exact, LessThan
 
-from ...query import (
+from ...query.nodes import (
     Arithmetic,
     Call,
     Comparison,
@@ -36,8 +36,8 @@ from ...query import (
     Negate,
     Not,
     Property,
+    children,
 )
-from ...query.nodes import children
 from ..entities import BY_NAME, EntityType, Kind, Nav
 from .sql import JsonPart, func
 from .values import Cond, SqlValue, UnsupportedQuery, and_, is_, is_null
