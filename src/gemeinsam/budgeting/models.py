@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from gemeinsam.core.models import District
+from gemeinsam.core.models import District, recorded_by
 from gemeinsam.participation.models import Idea, Process
 
 
@@ -164,9 +164,7 @@ class Proposal(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    reviewed_by = recorded_by(blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     district = models.ForeignKey(
         District,
@@ -206,9 +204,7 @@ class VotingCode(models.Model):
     code_hash = models.CharField(max_length=64, unique=True)
     batch = models.PositiveIntegerField(_("printed batch"))
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    created_by = recorded_by()
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -242,9 +238,7 @@ class Ballot(models.Model):
         VotingCode, on_delete=models.PROTECT, null=True, blank=True, related_name="ballot"
     )
     source = models.CharField(_("source"), max_length=16, choices=BallotSource)
-    entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    entered_by = recorded_by(blank=True)
     # Paper ballots: the sheet's number; imports: the Pabulib voter id.
     reference = models.CharField(_("reference"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -309,9 +303,7 @@ class Result(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=ResultState, default=ResultState.QUEUED
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    requested_by = recorded_by(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # When voting closes: a final count may start only then (the worker's run_after).
     run_after = models.DateTimeField(null=True, blank=True)

@@ -4,12 +4,26 @@ A Bezirk is one of Berlin's twelve boroughs; each has its own administration and
 district assembly, so most participation is tagged with the Bezirk it concerns.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+
+def recorded_by(verbose_name=None, *, blank: bool = False) -> models.ForeignKey:
+    """Who created, entered or decided something: kept as a link that becomes empty when the
+    account is deleted (the record stays), with no reverse accessor on the user."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=blank,
+        related_name="+",
+    )
 
 
 class ActorGroup(models.TextChoices):
@@ -185,14 +199,7 @@ class AuditEvent(models.Model):
     type and id, so that erasing a person's data leaves nothing of it here.
     """
 
-    actor = models.ForeignKey(
-        "core.User",
-        verbose_name=_("actor"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    actor = recorded_by(_("actor"), blank=True)
     verb = models.CharField(_("action"), max_length=60)
     target_type = models.ForeignKey(
         "contenttypes.ContentType", on_delete=models.CASCADE, related_name="+"

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gemeinsam.core.models import District, Organisation
+from gemeinsam.core.models import District, Organisation, recorded_by
 
 
 class Visibility(models.TextChoices):
@@ -101,9 +101,7 @@ class Process(models.Model):
     followers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="followed_processes"
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    created_by = recorded_by()
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # The end of the period the last daily digest covered; the next one starts here.
@@ -229,9 +227,7 @@ class Idea(models.Model):
         _("status"), max_length=20, choices=IdeaStatus, default=IdeaStatus.SUBMITTED
     )
     statement = models.TextField(_("official statement"), blank=True)
-    statement_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    statement_by = recorded_by(blank=True)
     statement_at = models.DateTimeField(null=True, blank=True)
     is_hidden = models.BooleanField(default=False)
     hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
@@ -352,15 +348,11 @@ class Report(models.Model):
     comment = models.ForeignKey(
         Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="reports"
     )
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    reporter = recorded_by()
     reason = models.CharField(_("reason"), max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    resolved_by = recorded_by(blank=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -408,9 +400,7 @@ class ModerationEvent(models.Model):
     """The audit log: every moderator action, visible to staff."""
 
     process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="moderation_log")
-    moderator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    moderator = recorded_by()
     kind = models.CharField(max_length=20, choices=ModerationKind)
     idea = models.ForeignKey(
         Idea, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

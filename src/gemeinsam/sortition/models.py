@@ -8,12 +8,13 @@ replacements has passed; then only the anonymised features remain for the report
 
 import secrets
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from gemeinsam.core.models import recorded_by
 
 
 def _new_secret() -> str:
@@ -60,9 +61,7 @@ class Panel(models.Model):
     register_strata = models.JSONField(default=dict, blank=True)  # stratum -> addresses
     invitations_drawn_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    created_by = recorded_by()
     personal_data_deleted_at = models.DateTimeField(null=True, blank=True)
     # Key of the household hashes: equal addresses match within this panel only, and the
     # published hashes cannot be looked up in an address list.
@@ -226,9 +225,7 @@ class SelectionRun(models.Model):
     )
     state = models.CharField(_("state"), max_length=16, choices=RunState, default=RunState.QUEUED)
     progress = models.CharField(_("progress"), max_length=300, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    requested_by = recorded_by()
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -250,9 +247,7 @@ class SelectionRun(models.Model):
     seed_source = models.CharField(_("where the seed came from"), max_length=300, blank=True)
     drawn_panel = models.JSONField(default=list, blank=True)  # refs, sorted
     drawn_at = models.DateTimeField(null=True, blank=True)
-    drawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    drawn_by = recorded_by()
 
     class Meta:
         ordering = ["-pk"]
@@ -283,9 +278,7 @@ class Replacement(models.Model):
     unkept = models.JSONField(default=list)  # [{feature, value, min, max, count}]
     shortfall = models.PositiveSmallIntegerField(default=0)  # seats left empty
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    created_by = recorded_by()
 
     class Meta:
         ordering = ["pk"]

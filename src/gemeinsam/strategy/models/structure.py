@@ -8,13 +8,12 @@ two versions can be compared item by item (strategy.changelog.diff).
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gemeinsam.core.models import Organisation
+from gemeinsam.core.models import Organisation, recorded_by
 
 
 class VersionFrozen(Exception):
@@ -63,23 +62,9 @@ class StrategyVersion(models.Model):
         _("change note"), blank=True, help_text=_("What changed, for the public changelog.")
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = recorded_by(_("created by"), blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("published by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    published_by = recorded_by(_("published by"), blank=True)
 
     class Meta:
         ordering = ["strategy", "number"]

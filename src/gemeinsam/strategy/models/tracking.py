@@ -6,7 +6,6 @@ These rows are not versioned. They name the measure or indicator by its stable `
 new version of the strategy finds the whole history of the same item.
 """
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -14,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from gemeinsam.core.models import recorded_by
 from gemeinsam.strategy.models.structure import HandbookPhase, SourceKind, Strategy
 
 
@@ -31,14 +31,7 @@ class Measurement(models.Model):
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("entered"), auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("entered by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = recorded_by(_("entered by"), blank=True)
 
     class Meta:
         ordering = ["indicator_key", "date"]
@@ -81,14 +74,7 @@ class CompassSurvey(models.Model):
     opens_at = models.DateTimeField(_("opens"))
     closes_at = models.DateTimeField(_("closes"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = recorded_by(_("created by"), blank=True)
 
     class Meta:
         ordering = ["measure_key", "-opens_at"]
@@ -123,14 +109,7 @@ class CompassAssessment(models.Model):
         related_name="answers",
     )
     assessed_on = models.DateField(_("date"))
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("author"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    author = recorded_by(_("author"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -219,14 +198,7 @@ class ChecklistEntry(models.Model):
         HandbookStep, verbose_name=_("step"), on_delete=models.CASCADE, related_name="entries"
     )
     done_at = models.DateTimeField(_("done"), auto_now_add=True)
-    done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("done by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    done_by = recorded_by(_("done by"), blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
@@ -262,14 +234,7 @@ class MeasureLink(models.Model):
     )
     object_id = models.PositiveBigIntegerField(_("object"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = recorded_by(_("created by"), blank=True)
 
     class Meta:
         ordering = ["measure_key", "content_type", "object_id"]
