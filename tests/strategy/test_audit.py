@@ -60,25 +60,45 @@ def test_items_added_changed_and_removed_in_a_draft_are_recorded_by_kind_and_key
             "strategy.item_added",
             staff,
             strategy,
-            {"model": "strategy.value", "key": str(value.key), "number": 1},
+            {
+                "model": "strategy.value",
+                "key": str(value.key),
+                "title": "offen",
+                "number": 1,
+            },
         ),
         (
             "strategy.item_added",
             staff,
             strategy,
-            {"model": "strategy.fieldofaction", "key": str(field.key), "number": 1},
+            {
+                "model": "strategy.fieldofaction",
+                "key": str(field.key),
+                "title": "Daten",
+                "number": 1,
+            },
         ),
         (
             "strategy.item_changed",
             staff,
             strategy,
-            {"model": "strategy.value", "key": str(value.key), "number": 1},
+            {
+                "model": "strategy.value",
+                "key": str(value.key),
+                "title": "offen und frei",
+                "number": 1,
+            },
         ),
         (
             "strategy.item_removed",
             staff,
             strategy,
-            {"model": "strategy.fieldofaction", "key": str(field.key), "number": 1},
+            {
+                "model": "strategy.fieldofaction",
+                "key": str(field.key),
+                "title": "Daten",
+                "number": 1,
+            },
         ),
     ]
 

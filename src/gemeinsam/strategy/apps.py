@@ -26,9 +26,9 @@ AUDIT_VERBS = {
     "strategy.created": _("Strategy created"),
     "strategy.draft_started": _("Draft of version %(number)s started"),
     "strategy.published": _("Version %(number)s published"),
-    "strategy.item_added": _("Draft version %(number)s: %(model)s %(key)s added"),
-    "strategy.item_changed": _("Draft version %(number)s: %(model)s %(key)s changed"),
-    "strategy.item_removed": _("Draft version %(number)s: %(model)s %(key)s removed"),
+    "strategy.item_added": _("Draft version %(number)s: %(model)s “%(title)s” added"),
+    "strategy.item_changed": _("Draft version %(number)s: %(model)s “%(title)s” changed"),
+    "strategy.item_removed": _("Draft version %(number)s: %(model)s “%(title)s” removed"),
     "strategy.measurements_imported": _(
         "%(count)s rows of measurements imported: %(created)s new, %(updated)s replaced"
     ),

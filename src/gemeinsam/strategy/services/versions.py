@@ -154,10 +154,8 @@ def publish(
 def _record_item(
     user, verb: str, version: models.StrategyVersion, item: models.VersionItem
 ) -> None:
-    model = item._meta.label_lower
-    audit.record(
-        user, verb, version.strategy, model=model, key=str(item.key), number=version.number
-    )
+    facts = {"model": item._meta.label_lower, "key": str(item.key), "title": str(item)[:200]}
+    audit.record(user, verb, version.strategy, number=version.number, **facts)
 
 
 @transaction.atomic
