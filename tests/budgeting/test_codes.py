@@ -1,5 +1,7 @@
 """Voting codes: shown once, stored hashed, each usable once, no account needed."""
 
+import hashlib
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
@@ -9,6 +11,7 @@ from gemeinsam.budgeting import selectors
 from gemeinsam.budgeting.models import Ballot, BallotSource, VotingCode
 from gemeinsam.budgeting.services import ballots
 from gemeinsam.budgeting.services.codes import code_hash, generate_codes
+from gemeinsam.lib.codes import normalise
 
 from .test_ballots import ids, make_budgeting
 
@@ -111,3 +114,53 @@ def test_one_code_used_at_once_from_several_places_makes_one_ballot(staff):
     assert sorted(outcomes) == ["cast"] + ["refused"] * 5
     ballot = Ballot.objects.get(budgeting=budgeting)
     assert ballot.items.count() == 1 and ballot.source == BallotSource.CODE
+
+
+def test_codes_are_stored_under_a_key_not_as_plain_sha256(staff, settings):
+    budgeting = make_budgeting(voting_codes=True)
+    _batch, (code,) = generate_codes(staff, budgeting, 1)
+    stored = VotingCode.objects.get().code_hash
+    assert stored != hashlib.sha256(normalise(code).encode()).hexdigest()
+    settings.VOTING_CODE_PEPPER = "a pepper outside the database"
+    assert code_hash(code) != stored
+    assert not selectors.code_is_usable(budgeting, code)
+
+
+def test_a_code_stored_as_legacy_sha256_still_votes_and_its_hash_is_upgraded(db):
+    budgeting = make_budgeting(voting_codes=True)
+    code = "ABCD-EFGH-JKMN"
+    legacy = hashlib.sha256(normalise(code).encode()).hexdigest()
+    row = VotingCode.objects.create(budgeting=budgeting, code_hash=legacy, batch=1)
+    assert selectors.code_is_usable(budgeting, code)
+    ballots.cast_ballot(code.lower(), budgeting, {ids(budgeting)[0]: 1})
+    row.refresh_from_db()
+    assert row.used_at is not None and row.code_hash == code_hash(code) != legacy
+    with pytest.raises(ValidationError):
+        ballots.cast_ballot(code, budgeting, {ids(budgeting)[1]: 1})
+
+
+def test_codes_keep_working_after_a_pepper_change_while_the_old_pepper_is_a_fallback(
+    staff, settings
+):
+    settings.VOTING_CODE_PEPPER = "pepper of 2026"
+    budgeting = make_budgeting(voting_codes=True)
+    _batch, (first, second) = generate_codes(staff, budgeting, 2)
+    settings.VOTING_CODE_PEPPER = "pepper of 2027"
+    assert not selectors.code_is_usable(budgeting, first)
+    settings.VOTING_CODE_PEPPER_FALLBACKS = ["pepper of 2026"]
+    assert selectors.code_is_usable(budgeting, first)
+    ballots.cast_ballot(first, budgeting, {ids(budgeting)[0]: 1})
+    assert VotingCode.objects.filter(code_hash=code_hash(first)).exists()
+    settings.VOTING_CODE_PEPPER_FALLBACKS = []
+    assert not selectors.code_is_usable(budgeting, second)
+
+
+def test_a_pepper_derived_from_secret_key_follows_secret_key_fallbacks(staff, settings):
+    settings.VOTING_CODE_PEPPER = ""
+    settings.SECRET_KEY = "old secret key " * 4
+    budgeting = make_budgeting(voting_codes=True)
+    _batch, (code,) = generate_codes(staff, budgeting, 1)
+    settings.SECRET_KEY = "new secret key " * 4
+    assert not selectors.code_is_usable(budgeting, code)
+    settings.SECRET_KEY_FALLBACKS = ["old secret key " * 4]
+    assert selectors.code_is_usable(budgeting, code)

@@ -101,6 +101,33 @@ def cast(request: HttpRequest, slug: str, payload: BallotIn):
     return _ballot_out(budgeting, request.user)
 
 
+class CodeBallotIn(Schema):
+    code: str = Field(..., max_length=64, description="the voting code printed on the card")
+    items: list[BallotItemIn]
+
+
+@router.post(
+    "/{slug}/code-ballot",
+    response=BallotOut,
+    summary="Cast a ballot with a voting code (no account); each code votes once. "
+    "Wrong codes are throttled per connection and per process: 429 with Retry-After",
+)
+def cast_with_code(request: HttpRequest, slug: str, payload: CodeBallotIn):
+    budgeting = _budgeting(request, slug)
+    if not can(request.user, "budgeting.vote_with_code", budgeting):
+        raise PermissionDenied(_("Voting is not possible now or not for you."))
+    choices = {item.proposal: item.value for item in payload.items}
+    ballot = ballots.cast_code_ballot(request, budgeting, payload.code, choices)
+    check = ballots.check_ballot(budgeting, choices)
+    return BallotOut(
+        items=[BallotItemIn(proposal=k, value=v) for k, v in sorted(choices.items())],
+        total_cost=check.total_cost,
+        budget=budgeting.budget,
+        currency=budgeting.currency,
+        source=ballot.source,
+    )
+
+
 class ResultOut(Schema):
     count: int
     final: bool

@@ -198,7 +198,8 @@ class Proposal(models.Model):
 
 
 class VotingCode(models.Model):
-    """A printed one-time code; only its SHA-256 is stored, the code is shown once."""
+    """A printed one-time code, shown once; stored is its HMAC-SHA256 under a pepper kept
+    out of the database (services/codes.py), or for codes printed before that its SHA-256."""
 
     budgeting = models.ForeignKey(BudgetingProcess, on_delete=models.CASCADE, related_name="codes")
     code_hash = models.CharField(max_length=64, unique=True)

@@ -26,7 +26,7 @@ from gemeinsam.budgeting.models import (
 from gemeinsam.budgeting.rules.election import BallotKind as RuleKind
 from gemeinsam.budgeting.rules.election import Election, Project
 from gemeinsam.budgeting.rules.pabulib import number
-from gemeinsam.budgeting.services.codes import code_hash
+from gemeinsam.budgeting.services.codes import candidate_hashes
 from gemeinsam.core.models import District
 from gemeinsam.participation import selectors as participation
 from gemeinsam.participation.models import PhaseType, Process
@@ -148,7 +148,7 @@ def ballot_context(budgeting: BudgetingProcess, proposals, choices, check) -> di
 
 def code_is_usable(budgeting: BudgetingProcess, code: str) -> bool:
     return VotingCode.objects.filter(
-        budgeting=budgeting, code_hash=code_hash(code), used_at__isnull=True
+        budgeting=budgeting, code_hash__in=candidate_hashes(code), used_at__isnull=True
     ).exists()
 
 

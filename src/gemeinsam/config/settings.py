@@ -229,6 +229,14 @@ PARTICIPATION_RATE_LIMITS = {
     "comment": (env_int("PARTICIPATION_COMMENTS_PER_10_MINUTES", 20), 600),
     "report": (env_int("PARTICIPATION_REPORTS_PER_HOUR", 20), 3600),
 }
+# Budgeting voting codes are stored as HMAC-SHA256 under a pepper kept out of the database
+# (empty: derived from SECRET_KEY); codes made under an old pepper work while it is listed in
+# the fallbacks (as Django's SECRET_KEY_FALLBACKS, which count too when the pepper is derived).
+VOTING_CODE_PEPPER = env_str("VOTING_CODE_PEPPER")
+VOTING_CODE_PEPPER_FALLBACKS = env_list("VOTING_CODE_PEPPER_FALLBACKS")
+# Wrong voting codes allowed per window, in allauth's rate syntax: per connection ("ip") and
+# per voting process ("process"); past a limit every code is refused until the window passes.
+VOTING_CODE_FAILED_RATE = env_str("VOTING_CODE_FAILED_RATE", "10/m/ip,30/h/ip,1000/h/process")
 # Pages and data of a process as visitors without an account see them are cached for at
 # most this many seconds, and dropped at once when the process changes (0 = no cache).
 PARTICIPATION_PAGE_CACHE_SECONDS = env_int("PARTICIPATION_PAGE_CACHE_SECONDS", 300)

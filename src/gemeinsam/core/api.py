@@ -40,7 +40,8 @@ def permission_denied(request: HttpRequest, exc: PermissionDenied):
 
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError):
-    """422 in ninja's own shape (loc, msg, type); 429 when a rate limit refused the request."""
+    """422 in ninja's own shape (loc, msg, type); 429 when a rate limit refused the request,
+    with Retry-After when the error knows the wait (`retry_after`, seconds)."""
     by_field = exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list}
     detail = [
         {
@@ -53,7 +54,10 @@ def invalid(request: HttpRequest, exc: ValidationError):
         for message in error
     ]
     limited = any(item["type"] == "rate_limited" for item in detail)
-    return api.create_response(request, {"detail": detail}, status=429 if limited else 422)
+    response = api.create_response(request, {"detail": detail}, status=429 if limited else 422)
+    if limited and getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def not_found() -> HttpError:

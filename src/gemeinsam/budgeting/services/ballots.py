@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -25,7 +26,7 @@ from gemeinsam.budgeting.models import (
     VotingCode,
 )
 from gemeinsam.budgeting.selectors import Part, parts
-from gemeinsam.budgeting.services.codes import code_hash
+from gemeinsam.budgeting.services.codes import WrongCode, candidate_hashes, code_guess, code_hash
 from gemeinsam.core import audit
 from gemeinsam.core.formats import money
 from gemeinsam.core.predicates import require
@@ -215,12 +216,21 @@ def cast_ballot(voter, budgeting: BudgetingProcess, choices: Mapping[int, int]) 
     return ballot
 
 
+def cast_code_ballot(
+    request: HttpRequest, budgeting: BudgetingProcess, code: str, choices: Mapping[int, int]
+) -> Ballot:
+    """Cast a ballot with a voting code entered in `request`: wrong codes count against the
+    connection and the process (VOTING_CODE_FAILED_RATE); past a limit CodeEntryLocked."""
+    with code_guess(request, budgeting):
+        return cast_ballot(code, budgeting, choices)
+
+
 def _cast_with_code(code: str, budgeting: BudgetingProcess, choices: Mapping[int, int]) -> Ballot:
     require(AnonymousUser(), "budgeting.vote_with_code", budgeting)
-    invalid = ValidationError(_("This voting code is not valid or has already been used."))
+    invalid = WrongCode(_("This voting code is not valid or has already been used."))
     row = (
         VotingCode.objects.select_for_update()
-        .filter(budgeting=budgeting, code_hash=code_hash(code))
+        .filter(budgeting=budgeting, code_hash__in=candidate_hashes(code))
         .first()
     )
     if row is None or row.used_at is not None:
@@ -234,7 +244,9 @@ def _cast_with_code(code: str, budgeting: BudgetingProcess, choices: Mapping[int
     except IntegrityError:
         raise invalid from None
     row.used_at = timezone.now()
-    row.save(update_fields=["used_at"])
+    # A code stored under an old pepper or as legacy SHA-256 is stored anew under the current.
+    row.code_hash = code_hash(code)
+    row.save(update_fields=["used_at", "code_hash"])
     _replace_items(ballot, choices)
     return ballot
 

@@ -12,6 +12,7 @@ from gemeinsam.budgeting import selectors
 from gemeinsam.budgeting.forms import ProposalForm, parse_choices
 from gemeinsam.budgeting.models import BallotKind, BudgetingProcess, Feasibility
 from gemeinsam.budgeting.services import ballots, proposals
+from gemeinsam.budgeting.services.codes import CodeEntryLocked
 from gemeinsam.core.forms import submitted
 from gemeinsam.core.predicates import can
 from gemeinsam.participation.selectors import map_context
@@ -97,6 +98,7 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
     errors: list[str] = []
     checked = False
     code = ""
+    retry_after = None
     if request.method == "POST" and allowed:
         choices, errors = parse_choices(request.POST, [p.pk for p in on_ballot])
         check = ballots.check_ballot(budgeting, choices, on_ballot)
@@ -105,7 +107,12 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
             try:
                 if with_code and not code:
                     raise ValidationError(_("Please enter your voting code."))
-                ballots.cast_ballot(code if with_code else user, budgeting, choices)
+                if with_code:
+                    ballots.cast_code_ballot(request, budgeting, code, choices)
+                else:
+                    ballots.cast_ballot(user, budgeting, choices)
+            except CodeEntryLocked as error:
+                errors, retry_after = error.messages, error.retry_after
             except ValidationError as error:
                 errors = error.messages
             except PermissionDenied:
@@ -130,7 +137,12 @@ def ballot(request: HttpRequest, slug: str) -> HttpResponse:
         "checked": checked,
         "existing": existing,
     }
-    return render(request, "budgeting/ballot.html", context, status=200)
+    if retry_after is None:
+        return render(request, "budgeting/ballot.html", context)
+    # The form is shown again with what was entered, under 429 as allauth answers logins.
+    response = render(request, "budgeting/ballot.html", context, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def ballot_done(request: HttpRequest, slug: str) -> HttpResponse:
