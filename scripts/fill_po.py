@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/fill_po.py src/gemeinsam/locale/de/LC_MESSAGES/django.po DICT.py
 
-DICT.py defines DE = {...}. Existing translations are kept; the untranslated are listed.
+DICT.py defines DE = {...}; a plural is keyed by its singular msgid, valued (one, many). Existing translations are kept; the untranslated are listed.
 """
 
 import runpy
@@ -27,8 +27,9 @@ def main(po_path: str, dict_path: str) -> None:
             message.string = ("",) * len(message.string) if plural else ""
             message.flags.discard("fuzzy")
         empty = not all(message.string) if plural else not message.string
-        if message.id and empty and message.id in translations:
-            message.string = translations[message.id]
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        if message.id and empty and key in translations:
+            message.string = translations[key]  # a plural's key is its singular msgid
     with open(po_path, "wb") as po:
         write_po(po, catalogue, width=100, omit_header=False)
     missing = [
