@@ -307,6 +307,7 @@ def test_the_whole_lottery_through_the_pages(
     assert run.seed == derive_seed(draw_context(run), ["4 8 17 42"])
     page = html(client.get(url("staff_draw", panel)))
     assert all(ref in page for ref in run.drawn_panel)
+    assert "17 4 42 8" in page and run.seed in page  # the reveal and the derived seed
     members = client.get(url("staff_panel_csv", panel))
     assert members["Cache-Control"] == "no-store"
     member_rows = list(csv.DictReader(io.StringIO(members.content.decode("utf-8-sig"))))

@@ -100,6 +100,9 @@ def draw(request: HttpRequest, slug: str) -> HttpResponse:
         if done is not None:
             messages.success(request, _("The panel has been drawn."))
             return redirect("sortition:staff_draw", panel.slug)
+    if drawn is not None:
+        announcement = drawn.announcements.filter(purpose=SeedPurpose.DRAW, used_at__isnull=False)
+        announcement = announcement.first()
     features = panel.features
     members = selectors.panel_members(panel) if drawn else []
     return render(
