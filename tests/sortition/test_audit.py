@@ -8,12 +8,12 @@ from django.urls import reverse
 
 from gemeinsam.core import audit
 from gemeinsam.core.models import AuditEvent
+from gemeinsam.sortition.algorithms.seed import derive_seed
 from gemeinsam.sortition.models import Algorithm, Panel, RunState
-from gemeinsam.sortition.services.draw import draw
+from gemeinsam.sortition.services.draw import announce_draw, draw
 from gemeinsam.sortition.services.invitations import draw_invitations
 from gemeinsam.sortition.services.privacy import delete_personal_data, purge_due
 from gemeinsam.sortition.services.quotas import upload_quotas
-from gemeinsam.sortition.services.replacements import replace_dropouts
 from gemeinsam.sortition.services.runs import request_run, run, run_now
 from gemeinsam.sortition.services.volunteers import (
     Contact,
@@ -22,6 +22,7 @@ from gemeinsam.sortition.services.volunteers import (
     set_withdrawn,
 )
 
+from .seeds import draw_with, let_time_pass, lotto, replace_with
 from .test_services import make_panel, upload
 
 pytestmark = pytest.mark.django_db
@@ -84,16 +85,27 @@ def test_runs_the_draw_replacements_and_the_deletion_are_recorded(staff):
     assert finished.actor is None and finished.data["commitment"] == selection.commitment
     assert audit.describe(finished) == f"Run #{selection.pk} finished (leximin)"
 
-    draw(staff, selection, " 4 8 15 ", "Urne")
+    announcement = announce_draw(staff, selection, lotto(count=3))
+    announced = last(panel, "sortition.announce_seed")
+    assert announced.actor == staff and announced.data == {
+        "run": selection.pk,
+        "purpose": "draw",
+        "kind": "event",
+        "known_at": announcement.known_at.isoformat(),
+    }
+    assert audit.describe(announced).startswith(f"Seed procedure announced for run #{selection.pk}")
+    let_time_pass(announcement)
+    draw(staff, selection, [" 4 8 15 "])
     drawn = last(panel, "sortition.draw")
     assert drawn.actor == staff
-    assert drawn.data == {"run": selection.pk, "seed": "4 8 15", "size": 2}
-    assert audit.describe(drawn) == "Panel drawn with the seed “4 8 15” (seats: 2)"
+    seed = derive_seed(announcement.context, ["4 8 15"])
+    assert drawn.data == {"run": selection.pk, "seed": seed, "size": 2}
+    assert audit.describe(drawn) == f"Panel drawn with the seed “{seed}” (seats: 2)"
 
     selection.refresh_from_db()
-    replace_dropouts(staff, panel, selection.drawn_panel[:1], "Ersatz")
+    replacement = replace_with(staff, panel, selection.drawn_panel[:1], "Ersatz")
     replaced = last(panel, "sortition.replace")
-    assert replaced.data == {"dropped": 1, "added": 1, "shortfall": 0, "seed": "Ersatz"}
+    assert replaced.data == {"dropped": 1, "added": 1, "shortfall": 0, "seed": replacement.seed}
 
     delete_personal_data(panel, staff)
     deleted = last(panel, "sortition.delete_personal_data")
@@ -107,7 +119,7 @@ def test_runs_the_draw_replacements_and_the_deletion_are_recorded(staff):
 def test_the_scheduled_deletion_is_recorded_without_an_actor(staff):
     panel = small_panel(staff)
     selection = run_now(panel, Algorithm.LEXIMIN, staff)
-    draw(staff, selection, "seed")
+    draw_with(staff, selection)
     Panel.objects.filter(pk=panel.pk).update(delete_after_days=0)
     assert purge_due() == [panel]
     deleted = last(panel, "sortition.delete_personal_data")
@@ -171,7 +183,7 @@ def test_what_the_published_draw_shows_cannot_change_after_the_draw(staff):
     from gemeinsam.sortition.services.panels import change_panel
 
     panel = small_panel(staff)
-    draw(staff, run_now(panel, Algorithm.LEXIMIN, staff), "seed")
+    draw_with(staff, run_now(panel, Algorithm.LEXIMIN, staff))
     with pytest.raises(ValidationError, match="published draw"):
         change_panel(staff, panel, {"size": 3})
     change_panel(staff, panel, {"title": "Neu"})

@@ -51,3 +51,14 @@ def test_loading_again_changes_nothing(_loaded):
     counts = {p.slug: (p.volunteers.count(), p.runs.count()) for p in Panel.objects.all()}
     load_demo_content()
     assert {p.slug: (p.volunteers.count(), p.runs.count()) for p in Panel.objects.all()} == counts
+
+
+def test_the_demo_draw_follows_announced_seeds_and_verifies(_loaded):
+    from gemeinsam.sortition.selectors import announcements
+    from gemeinsam.sortition.services.verification import verify_panel
+
+    panel = Panel.objects.get(slug=DRAWN_SLUG)
+    kinds = [(a.purpose, a.kind) for a in announcements(panel)]
+    assert kinds == [("draw", "event"), ("replacement", "witnesses")]
+    report = verify_panel(panel)
+    assert report.ok and not report.notes, report.problems + report.notes

@@ -17,6 +17,7 @@ from django.utils import timezone
 from gemeinsam.lib import codes
 from gemeinsam.sortition.algorithms import cli
 from gemeinsam.sortition.algorithms.io import read_instance
+from gemeinsam.sortition.algorithms.seed import derive_seed
 from gemeinsam.sortition.exports import letters_csv
 from gemeinsam.sortition.models import (
     Algorithm,
@@ -35,12 +36,13 @@ from gemeinsam.sortition.selectors import (
     shown_code,
     transparency,
 )
-from gemeinsam.sortition.services.draw import draw
+from gemeinsam.sortition.services.draw import announce_draw, draw
 from gemeinsam.sortition.services.invitations import draw_invitations
 from gemeinsam.sortition.services.privacy import delete_personal_data
 from gemeinsam.sortition.services.quotas import upload_quotas
-from gemeinsam.sortition.services.replacements import replace_dropouts
+from gemeinsam.sortition.services.replacements import announce_replacement
 from gemeinsam.sortition.services.runs import request_run, run_now
+from gemeinsam.sortition.services.seeds import draw_context
 from gemeinsam.sortition.services.volunteers import (
     Contact,
     add_paper_reply,
@@ -50,6 +52,7 @@ from gemeinsam.sortition.services.volunteers import (
 )
 
 from ..conftest import run_concurrently, shared_data
+from .seeds import any_text, draw_with, let_time_pass, replace_with
 
 FIXTURE = "sa_fixture_150_22"
 
@@ -260,7 +263,7 @@ def test_a_run_draws_what_verify_repeats_from_the_published_files(staff, tmp_pat
     assert run.state == RunState.DONE, run.error
     assert len(run.commitment) == 64 and run.panels_in_support > 0
     assert sum(run.probabilities.values()) == pytest.approx(panel.size, abs=1e-6)
-    draw(staff, run, "17 4 23 8 42", "Urne, öffentliche Sitzung")
+    draw_with(staff, run, "17 4 23 8 42")
     run.refresh_from_db()
     instance = instance_for(panel)
     assert instance.panel_problems(run.drawn_panel) == []
@@ -279,8 +282,9 @@ def test_the_draw_matches_the_standalone_command_on_the_original_files(staff, tm
     folder = shared_data() / "sortition" / FIXTURE
     panel = fixture_panel(staff)
     run = run_now(panel)
-    draw(staff, run, "Lottozahlen 2026-11-21")
+    draw_with(staff, run, "Lottozahlen 2026-11-21")
     run.refresh_from_db()
+    assert run.seed == derive_seed(draw_context(run), ["Lottozahlen 2026-11-21"])
     # The original file with the platform's public ids (V0001, ... in file order).
     with (folder / "candidates.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
@@ -293,7 +297,7 @@ def test_the_draw_matches_the_standalone_command_on_the_original_files(staff, tm
     argv = [
         "select", "--features", str(folder / "features.csv"), "--people", str(people),
         "--size", "22", "--household-columns", "primary_address1", "primary_zip",
-        "--seed", "Lottozahlen 2026-11-21",
+        "--seed", run.seed,
     ]  # fmt: skip
     assert cli.main(argv, stdout=out, stderr=io.StringIO()) == 0
     standalone = json.loads(out.getvalue())
@@ -304,15 +308,20 @@ def test_the_draw_matches_the_standalone_command_on_the_original_files(staff, tm
 def test_the_draw_needs_a_seed_and_the_pool_of_the_run(staff):
     panel = fixture_panel(staff)
     run = run_now(panel)
-    with pytest.raises(ValidationError):
-        draw(staff, run, "  ")
+    let_time_pass(announce_draw(staff, run, any_text()))
+    with pytest.raises(ValidationError, match="Enter the value"):
+        draw(staff, run, ["  "])
     set_withdrawn(staff, panel.volunteers.first())
     with pytest.raises(ValidationError, match="pool changed"):
-        draw(staff, run, "seed")
+        draw(staff, run, ["seed"])
+    with pytest.raises(ValidationError, match="pool changed"):
+        announce_draw(staff, run, any_text())
     legacy = run_now(panel, Algorithm.LEGACY)
     assert legacy.estimated and legacy.state == RunState.DONE
     with pytest.raises(ValidationError, match="LEXIMIN"):
-        draw(staff, legacy, "seed")
+        draw(staff, legacy, ["seed"])
+    with pytest.raises(ValidationError, match="LEXIMIN"):
+        announce_draw(staff, legacy, any_text())
 
 
 def test_a_requested_run_is_computed_by_the_task_and_joined_while_pending(
@@ -335,7 +344,7 @@ def test_a_requested_run_is_computed_by_the_task_and_joined_while_pending(
 def drawn_fixture(staff) -> tuple[Panel, SelectionRun]:
     panel = fixture_panel(staff)
     run = run_now(panel)
-    draw(staff, run, "seed")
+    draw_with(staff, run, "seed")
     run.refresh_from_db()
     return panel, run
 
@@ -343,14 +352,14 @@ def drawn_fixture(staff) -> tuple[Panel, SelectionRun]:
 def test_replacements_keep_the_quotas_and_are_recorded(staff):
     panel, run = drawn_fixture(staff)
     dropped = run.drawn_panel[:2]
-    replacement = replace_dropouts(staff, panel, [r.lower() for r in dropped], "Ersatz")
+    replacement = replace_with(staff, panel, [r.lower() for r in dropped], "Ersatz")
     assert len(replacement.added) == 2 and replacement.unkept == []
     seated = [v.ref for v in panel_members(panel)]
     assert len(seated) == panel.size and not set(dropped) & set(seated)
     assert instance_for(panel, list(panel.volunteers.all())).panel_problems(seated) == []
     assert all(row["kept"] for row in composition(panel))
     with pytest.raises(ValidationError, match="Not on the panel"):
-        replace_dropouts(staff, panel, dropped, "again")
+        announce_replacement(staff, panel, dropped, any_text())
 
 
 def test_personal_data_of_people_not_selected_is_deleted_and_the_report_stays(staff):
@@ -364,7 +373,7 @@ def test_personal_data_of_people_not_selected_is_deleted_and_the_report_stays(st
         assert volunteer.features  # kept for the report
     assert composition(panel) == before
     with pytest.raises(ValidationError):
-        replace_dropouts(staff, panel, run.drawn_panel[:1], "late")
+        announce_replacement(staff, panel, run.drawn_panel[:1], any_text())
 
 
 def test_the_daily_purge_deletes_only_after_the_period(staff):
@@ -388,7 +397,7 @@ def test_the_transparency_record_has_no_personal_data(staff):
     text = json.dumps(record, default=str)
     for volunteer in panel.volunteers.all()[:30]:
         assert volunteer.name not in text and volunteer.email not in text
-    assert record["run"]["seed"] == "seed" and record["run"]["commitment"] == run.commitment
+    assert record["run"]["seed"] == run.seed and record["run"]["commitment"] == run.commitment
     assert sum(row["panel"] for row in record["quotas"] if row["feature"] == "Gender") == 22
 
 

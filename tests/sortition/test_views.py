@@ -5,12 +5,12 @@ import pytest
 
 from gemeinsam.sortition.models import Algorithm, Source
 from gemeinsam.sortition.selectors import shown_code
-from gemeinsam.sortition.services.draw import draw
 from gemeinsam.sortition.services.invitations import draw_invitations
 from gemeinsam.sortition.services.quotas import upload_quotas
 from gemeinsam.sortition.services.runs import run_now
 from gemeinsam.sortition.services.volunteers import Contact, add_paper_reply
 
+from .seeds import draw_with
 from .test_views_staff import (
     drawn_panel,
     example,
@@ -184,10 +184,11 @@ def test_the_drawn_panel_page_shows_seed_make_up_and_no_personal_data(staff, ano
         ),
     )
     run = run_now(panel)
-    draw(staff, run, "Urne 4711", "Zahlen aus der Urne, Bürgerversammlung")
+    draw_with(staff, run, "Urne 4711")
     run.refresh_from_db()
     page = html(anonymous.get(url("panel", panel)))
-    assert "Urne 4711" in page and "Bürgerversammlung" in page
+    assert "Urne 4711" in page and "a text read out at the public meeting" in page
+    assert run.seed in page
     assert run.commitment in page and all(ref in page for ref in run.drawn_panel)
     assert "quota-caption" in page
     for secret in ("Hans Geheim", "hans@example.org", "Geheimweg", "10999"):

@@ -5,32 +5,36 @@ import csv
 import io
 import json
 import random
+from datetime import timedelta
 from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from gemeinsam.sortition.algorithms import cli
+from gemeinsam.sortition.algorithms.seed import derive_seed, secret_hash
 from gemeinsam.sortition.models import (
     Algorithm,
     Panel,
     Replacement,
     RunState,
+    SeedAnnouncement,
     SelectionRun,
     Source,
     Status,
     Volunteer,
 )
 from gemeinsam.sortition.selectors import deletion_due, shown_code
-from gemeinsam.sortition.services.draw import draw
 from gemeinsam.sortition.services.invitations import draw_invitations
 from gemeinsam.sortition.services.quotas import upload_quotas
 from gemeinsam.sortition.services.runs import run_now
+from gemeinsam.sortition.services.seeds import draw_context
 from gemeinsam.sortition.services.volunteers import import_volunteers, set_withdrawn
 
 from ..conftest import shared_data
+from .seeds import SECRETS, draw_with, let_time_pass, replace_with
 
 EXAMPLE = shared_data() / "sortition" / "example_small_20"
 DISTRICTS = ["Mitte", "Pankow", "Neukölln", "Spandau"]
@@ -73,8 +77,20 @@ def example_panel(staff, **fields) -> Panel:
 def drawn_panel(staff, seed: str = "Urne 2026") -> Panel:
     panel = example_panel(staff)
     run = run_now(panel)
-    draw(staff, run, seed, "Urne")
+    draw_with(staff, run, seed)
     return panel
+
+
+def tomorrow() -> str:
+    return timezone.localtime(timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+
+
+def announce_lotto(source: str) -> dict:
+    """The draw page's announcement form: a public event of 4 numbers from 1 to 49."""
+    return {
+        "announce": "", "kind": "event", "known_at": tomorrow(), "source": source,
+        "value_format": "numbers", "value_count": 4, "value_min": 1, "value_max": 49,
+    }  # fmt: skip
 
 
 def url(name: str, panel: Panel | None = None, *args) -> str:
@@ -134,7 +150,7 @@ def test_post_actions_refuse_residents(staff, resident, login):
         (url("staff_quotas", panel), {"file": example("categories.csv")}),
         (url("staff_runs", panel), {"algorithm": "leximin"}),
         (url("staff_volunteer_status", panel, number), {"withdrawn": "1"}),
-        (url("staff_draw", panel), {"seed": "x", "seed_source": "x"}),
+        (url("staff_draw", panel), announce_lotto("x")),
         (url("staff_deletion", panel), {}),
     ]
     for address, data in posts:
@@ -273,16 +289,25 @@ def test_the_whole_lottery_through_the_pages(
     assert run.commitment in public
     assert "Urne" not in public
 
-    # 5. The draw.
-    response = client.post(
-        url("staff_draw", panel),
-        {"seed": "17 4 42 8", "seed_source": "Zahlen aus der Urne, Sitzung am 4. Mai"},
-    )
+    # 5. The commitment with the seed procedure, then the draw after the announced moment.
+    response = client.post(url("staff_draw", panel), announce_lotto("Sitzung am 4. Mai"))
+    assert response.status_code == 302
+    announcement = SeedAnnouncement.objects.get()
+    public = html(anonymous.get(url("panel", panel)))
+    assert "Sitzung am 4. Mai" in public and "4 numbers from 1 to 49" in public
+    early = client.post(url("staff_draw", panel), {"reveal": "", "value_0": "17 4 42 8"})
+    assert early.status_code == 200 and "cannot be known before" in html(early)
+    let_time_pass(announcement)
+    wrong = client.post(url("staff_draw", panel), {"reveal": "", "value_0": "17 4 42 50"})
+    assert "50 is not between 1 and 49" in html(wrong)
+    response = client.post(url("staff_draw", panel), {"reveal": "", "value_0": "17 4 42 8"})
     assert response.status_code == 302
     run.refresh_from_db()
-    assert len(run.drawn_panel) == 20 and run.seed == "17 4 42 8"
+    assert len(run.drawn_panel) == 20
+    assert run.seed == derive_seed(draw_context(run), ["4 8 17 42"])
     page = html(client.get(url("staff_draw", panel)))
     assert all(ref in page for ref in run.drawn_panel)
+    assert "17 4 42 8" in page and run.seed in page  # the reveal and the derived seed
     members = client.get(url("staff_panel_csv", panel))
     assert members["Cache-Control"] == "no-store"
     member_rows = list(csv.DictReader(io.StringIO(members.content.decode("utf-8-sig"))))
@@ -290,7 +315,8 @@ def test_the_whole_lottery_through_the_pages(
 
     # The public page: seed, its source and the make-up, no personal data.
     public = html(anonymous.get(url("panel", panel)))
-    assert "17 4 42 8" in public and "Sitzung am 4. Mai" in public
+    assert "17 4 42 8" in public and "Sitzung am 4. Mai" in public and run.seed in public
+    assert "gemeinsam-seed/1" in public  # how to derive the seed yourself
     for personal in ("Erika", "erika@example.org", "Musterstraße", "Max Brief", "Postweg"):
         assert personal not in public
     assert all(ref in public for ref in run.drawn_panel)
@@ -313,7 +339,7 @@ def test_the_whole_lottery_through_the_pages(
         "--household-columns", "household",
         "--distribution", str(tmp_path / "distribution.json"),
         "--commitment", run.commitment,
-        "--seed", "17 4 42 8",
+        "--seed", run.seed,
     ]  # fmt: skip
     assert cli.main(argv, stdout=out, stderr=io.StringIO()) == 0
     verified = json.loads(out.getvalue())
@@ -321,9 +347,22 @@ def test_the_whole_lottery_through_the_pages(
 
     # 6. Replacements for two who dropped out.
     dropped = run.drawn_panel[:2]
+    hashes = "\n".join(f"{name}, {secret_hash(secret)}" for name, secret in SECRETS)
     response = client.post(
-        url("staff_replacements", panel), {"dropped": dropped, "seed": "Nachrücken 1"}
-    )
+        url("staff_replacements", panel),
+        {"announce": "", "dropped": dropped, "kind": "witnesses", "known_at": tomorrow(),
+         "witnesses": hashes},
+    )  # fmt: skip
+    assert response.status_code == 302
+    announcement = SeedAnnouncement.objects.get(purpose="replacement")
+    assert announcement.dropped == dropped
+    public = html(anonymous.get(url("panel", panel)))
+    assert all(secret_hash(secret) in public for _name, secret in SECRETS)
+    let_time_pass(announcement)
+    secrets = {f"value_{n}": secret for n, (_name, secret) in enumerate(SECRETS)}
+    wrong = client.post(url("staff_replacements", panel), {"reveal": "", **secrets, "value_1": "x"})
+    assert "The secret of Ben Witness does not match" in html(wrong)
+    response = client.post(url("staff_replacements", panel), {"reveal": "", **secrets})
     replacement = Replacement.objects.get()
     assert (
         response["Location"] == f"{url('staff_replacements', panel)}?result={replacement.pk}#result"
@@ -558,8 +597,9 @@ def test_a_run_made_stale_by_new_quotas_cannot_be_drawn(staff, login):
             "leaning,liberal,5,15\nleaning,conservative,5,15\n"
         ),
     )
-    response = login(staff).post(url("staff_draw", panel), {"seed": "s", "seed_source": "x"})
+    response = login(staff).post(url("staff_draw", panel), announce_lotto("Urne"))
     assert response.status_code == 200 and 'role="alert"' in html(response)
+    assert "quotas or the panel settings changed" in html(response)
     run.refresh_from_db()
     assert run.drawn_at is None
 
@@ -576,14 +616,11 @@ def test_replacements_name_the_quotas_not_kept(staff, login):
         ref for ref in run.drawn_panel
         if panel.volunteers.get(number=int(ref[1:])).features["gender"] == "female"
     ]  # fmt: skip
-    response = client.post(
-        url("staff_replacements", panel), {"dropped": females[:3], "seed": "Nachrücken"}
-    )
-    page = html(client.get(response["Location"]))
-    replacement = Replacement.objects.get()
+    replacement = replace_with(staff, panel, females[:3])
+    page = html(client.get(url("staff_replacements", panel) + f"?result={replacement.pk}"))
     assert replacement.unkept and "st-notice" in page
     assert "gender = female" in page
-    nothing = client.post(url("staff_replacements", panel), {"seed": "x"})
+    nothing = client.post(url("staff_replacements", panel), {"announce": "", "kind": "event"})
     assert nothing.status_code == 200 and 'role="alert"' in html(nothing)
 
 
@@ -595,7 +632,7 @@ def test_data_deletion_needs_a_draw_and_shows_when_it_is_due(staff, login):
     refused = client.post(url("staff_deletion", panel))
     assert refused.status_code == 200 and 'role="alert"' in html(refused)
     run = run_now(panel)
-    draw(staff, run, "s")
+    draw_with(staff, run)
     due = deletion_due(panel)
     from django.utils.formats import date_format
     from django.utils.timezone import localtime

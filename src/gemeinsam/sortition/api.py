@@ -68,6 +68,10 @@ class TransparencyOut(Schema):
     quotas: list[QuotaRow]
     run: dict | None = Field(description="the drawn run, else the newest finished LEXIMIN run")
     replacements: list[dict]
+    seed_announcements: list[dict] = Field(
+        description="where each seed came from: announced before it could be known (event "
+        "or witnesses' hashes), then the reveal and the derived seed; kind legacy: typed in"
+    )
     personal_data_deleted_at: datetime | None
 
 

@@ -32,6 +32,10 @@ class SortitionConfig(AppConfig):
                 "sortition.request_run": _("Run #%(run)s started (%(algorithm)s)"),
                 "sortition.run_done": _("Run #%(run)s finished (%(algorithm)s)"),
                 "sortition.run_failed": _("Run #%(run)s failed (%(algorithm)s)"),
+                "sortition.announce_seed": _(
+                    "Seed procedure announced for run #%(run)s (%(purpose)s, %(kind)s): the "
+                    "seed becomes known at %(known_at)s"
+                ),
                 "sortition.draw": _("Panel drawn with the seed “%(seed)s” (seats: %(size)s)"),
                 "sortition.replace": _(
                     "Replacements drawn with the seed “%(seed)s” (dropped out: %(dropped)s, "

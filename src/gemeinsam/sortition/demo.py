@@ -8,20 +8,25 @@ Idempotent: each panel is filled once, when it is created; a second run changes 
 import csv
 import io
 import random
+import time
+from datetime import datetime, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from gemeinsam.core.demo import demo_users
 from gemeinsam.core.roles import Role
+from gemeinsam.sortition.algorithms.seed import secret_hash
 from gemeinsam.sortition.algorithms.synthetic import BERLIN, DISTRICTS, berlin_pool, berlin_quotas
-from gemeinsam.sortition.models import Algorithm, Panel
+from gemeinsam.sortition.models import Algorithm, Panel, SeedKind, ValueFormat
 from gemeinsam.sortition.selectors import shown_code
-from gemeinsam.sortition.services.draw import draw
+from gemeinsam.sortition.services.draw import announce_draw, draw
 from gemeinsam.sortition.services.invitations import draw_invitations
 from gemeinsam.sortition.services.quotas import upload_quotas
-from gemeinsam.sortition.services.replacements import replace_dropouts
+from gemeinsam.sortition.services.replacements import announce_replacement, replace_dropouts
 from gemeinsam.sortition.services.runs import run_now
+from gemeinsam.sortition.services.seeds import SeedProcedure
 from gemeinsam.sortition.services.volunteers import Contact, add_paper_reply, register_volunteer
 
 DRAWN_SLUG = "stadtgremium-digitales-berlin"
@@ -36,6 +41,12 @@ FEATURES = {
                 "hoch": BERLIN["education"]["high"]},
     "Migrationsgeschichte": {"ja": BERLIN["migration"]["yes"], "nein": BERLIN["migration"]["no"]},
 }  # fmt: skip
+# The replacement draw's witnesses and their secrets (published here: it is a demo).
+DEMO_WITNESSES = [
+    ("Bezirksverordnete (Demo)", "kiefer-amsel-7731-wolke"),
+    ("Notarin (Demo)", "linde-spatz-0412-regen"),
+    ("Losbotschafter (Demo)", "ahorn-meise-5590-sonne"),
+]
 STREETS = ["Hauptstraße", "Parkweg", "Schulstraße", "Lindenallee", "Kiezring", "Am Markt"]
 
 
@@ -125,10 +136,38 @@ def _drawn(staff) -> Panel:
     Panel.objects.filter(pk=panel.pk).update(registration_open=False)
     run_now(panel, Algorithm.LEGACY, staff)
     run = run_now(panel, Algorithm.LEXIMIN, staff)
-    draw(staff, run, "7 19 23 31 42 48", "Lottozahlen vom Samstag (Demo)")
+    lotto = SeedProcedure(
+        kind=SeedKind.PUBLIC_EVENT,
+        known_at=_soon(),
+        source="Die sechs Gewinnzahlen der Ziehung Lotto 6 aus 49 (Demo: erfunden)",
+        value_format=ValueFormat.NUMBERS,
+        value_count=6,
+        value_min=1,
+        value_max=49,
+    )
+    announce_draw(staff, run, lotto)
+    _wait_until(lotto.known_at)
+    draw(staff, run, ["48 7 31 19 42 23"])
     run.refresh_from_db()
-    replace_dropouts(staff, panel, run.drawn_panel[:1], "Nachrücken 1 (Demo)")
+    witnesses = SeedProcedure(
+        kind=SeedKind.WITNESSES,
+        known_at=_soon(),
+        witnesses=[(name, secret_hash(secret)) for name, secret in DEMO_WITNESSES],
+    )
+    announce_replacement(staff, panel, run.drawn_panel[:1], witnesses)
+    _wait_until(witnesses.known_at)
+    replace_dropouts(staff, panel, [secret for _name, secret in DEMO_WITNESSES])
     return panel
+
+
+def _soon() -> datetime:
+    """The demo's moment when the seed becomes known: just after the announcement (a real
+    panel announces days ahead; the demo's data is made up and should load quickly)."""
+    return timezone.now() + timedelta(seconds=1)
+
+
+def _wait_until(moment: datetime) -> None:
+    time.sleep(max(0.0, (moment - timezone.now()).total_seconds()) + 0.05)
 
 
 def _open(staff) -> Panel:

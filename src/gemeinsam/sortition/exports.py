@@ -4,13 +4,15 @@ with which `gemeinsam sortition verify` repeats the draw."""
 
 import csv
 import io
+import shlex
 from collections.abc import Iterable, Sequence
 
 from gemeinsam.sortition.algorithms.distribution import inputs_bytes as committed_inputs
 from gemeinsam.sortition.algorithms.instance import Instance
 from gemeinsam.sortition.algorithms.invitations import spreadsheet_safe
-from gemeinsam.sortition.models import Panel, SelectionRun
+from gemeinsam.sortition.models import Panel, SeedAnnouncement, SelectionRun
 from gemeinsam.sortition.selectors import panel_members, shown_code
+from gemeinsam.sortition.services.seeds import canonical_values
 
 # The published people file: this column holds the keyed household hash.
 HOUSEHOLD_COLUMN = "household"
@@ -112,6 +114,21 @@ def verify_command(run: SelectionRun) -> str:
         f"{HOUSEHOLD_COLUMN} --distribution distribution.json --commitment {run.commitment} "
         f'--seed "{run.seed or "SEED"}"'
     )
+
+
+SEED_SCRIPT = (
+    "import hashlib, sys\n"
+    "lp = lambda s: len(s.encode()).to_bytes(8, 'big') + s.encode()\n"
+    "print(hashlib.sha256(b'gemeinsam-seed/1' + b''.join(map(lp, sys.argv[1:]))).hexdigest())"
+)
+
+
+def seed_command(announcement: SeedAnnouncement) -> str:
+    """A command anyone can run to derive the seed from the reveal (algorithms/seed.py): the
+    context, then the values in their one spelling (numbers sorted, single spaces)."""
+    values = canonical_values(announcement, announcement.revealed)
+    arguments = " ".join(shlex.quote(part) for part in (announcement.context, *values))
+    return f"python3 -c {shlex.quote(SEED_SCRIPT)} {arguments}"
 
 
 def published_file(run: SelectionRun, filename: str) -> tuple[bytes, str]:

@@ -4,14 +4,17 @@ paper replies, runs, the draw and replacements. They parse input; the services d
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gemeinsam.sortition.models import Algorithm, Panel
+from gemeinsam.core.forms import datetime_field
+from gemeinsam.sortition.models import Algorithm, Panel, SeedAnnouncement, SeedKind, ValueFormat
 from gemeinsam.sortition.selectors import feature_choices
 from gemeinsam.sortition.services.invitations import MAX_INVITATIONS
+from gemeinsam.sortition.services.seeds import SeedProcedure
 from gemeinsam.sortition.services.volunteers import Contact
 
 # Reserved: /panels/staff/ is the staff list, so no panel may take this short name.
 RESERVED_SLUGS = {"staff"}
 MAX_UPLOAD_MB = 50
+NUMBER_RANGE = {"min_value": -(10**9), "max_value": 10**9}  # the database's IntegerField
 
 
 class ErrorSummary:
@@ -236,32 +239,111 @@ class RunForm(ErrorSummary, forms.Form):
     )
 
 
-class DrawForm(ErrorSummary, forms.Form):
-    seed = forms.CharField(
-        label=_("Public seed"),
-        max_length=200,
+class SeedProcedureForm(ErrorSummary, forms.Form):
+    """The seed procedure announced with the commitment (services/seeds.py)."""
+
+    kind = forms.ChoiceField(
+        label=_("Where the seed comes from"),
+        choices=[c for c in SeedKind.choices if c[0] != SeedKind.LEGACY],
+        initial=SeedKind.PUBLIC_EVENT,
+        widget=forms.RadioSelect,
+    )
+    known_at = datetime_field(
+        _("The seed becomes known at"),
         help_text=_(
-            "Any text, e.g. the numbers drawn. Decide it only after the commitment is public."
+            "When the event takes place or the witnesses reveal their secrets. The draw is "
+            "refused before this moment."
         ),
     )
-    seed_source = forms.CharField(
-        label=_("Where the seed came from"),
+    source = forms.CharField(
+        label=_("The public event"),
         max_length=300,
+        required=False,
+        help_text=_("E.g. “the six numbers of the Lotto draw 6 aus 49 of Saturday 2027-03-06”."),
+    )
+    value_format = forms.ChoiceField(
+        label=_("Form of its value"),
+        choices=ValueFormat.choices,
+        initial=ValueFormat.NUMBERS,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    value_count = forms.IntegerField(
+        label=_("How many numbers"), min_value=1, max_value=100, required=False
+    )
+    value_min = forms.IntegerField(
+        label=_("From"), required=False, min_value=-(10**9), max_value=10**9
+    )
+    value_max = forms.IntegerField(
+        label=_("To"), required=False, min_value=-(10**9), max_value=10**9
+    )
+    value_pattern = forms.CharField(
+        label=_("Regular expression"),
+        max_length=300,
+        required=False,
+        help_text=_("The whole value must match it, e.g. [0-9]{7} for a seven-digit number."),
+    )
+    witnesses = forms.CharField(
+        label=_("Witnesses"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
-            "Shown on the public page, e.g. “numbers drawn from an urn at the public "
-            "meeting on 4 May”."
+            "One a line: the name, a comma and the SHA-256 (hex) of their secret, e.g. made "
+            "with printf '%s' SECRET | sha256sum. At least two."
         ),
     )
 
+    def clean_witnesses(self) -> list[tuple[str, str]]:
+        rows = []
+        for line in self.cleaned_data["witnesses"].splitlines():
+            if not line.strip():
+                continue
+            name, comma, digest = line.rpartition(",")
+            if not comma:
+                raise forms.ValidationError(
+                    _("Write each witness as: name, SHA-256 (line: %(line)s).") % {"line": line}
+                )
+            rows.append((name.strip(), digest.strip().lower()))
+        return rows
 
-class ReplacementForm(ErrorSummary, forms.Form):
+    def procedure(self) -> SeedProcedure:
+        data = self.cleaned_data
+        return SeedProcedure(
+            kind=data["kind"],
+            known_at=data["known_at"],
+            source=data["source"],
+            value_format=data["value_format"],
+            value_count=data["value_count"],
+            value_min=data["value_min"],
+            value_max=data["value_max"],
+            value_pattern=data["value_pattern"],
+            witnesses=data["witnesses"],
+        )
+
+
+class RevealForm(ErrorSummary, forms.Form):
+    """At the draw: the value of the announced event, or each witness's secret."""
+
+    def __init__(self, *args, announcement: SeedAnnouncement, **kwargs):
+        super().__init__(*args, **kwargs)
+        if announcement.kind == SeedKind.PUBLIC_EVENT:
+            self.fields["value_0"] = forms.CharField(
+                label=_("The value of the event"), max_length=500, help_text=announcement.source
+            )
+            return
+        for n, name in enumerate(announcement.witness_names):
+            self.fields[f"value_{n}"] = forms.CharField(
+                label=_("Secret of %(name)s") % {"name": name}, max_length=500, strip=False
+            )
+
+    def values(self) -> list[str]:
+        return [self.cleaned_data[name] for name in self.fields]
+
+
+class ReplacementForm(SeedProcedureForm):
     dropped = forms.MultipleChoiceField(
         label=_("Who dropped out"), widget=forms.CheckboxSelectMultiple
-    )
-    seed = forms.CharField(
-        label=_("Seed for the replacement draw"),
-        max_length=200,
-        help_text=_("Any text; it is published with the replacements."),
     )
 
     def __init__(self, *args, members=(), **kwargs):

@@ -268,10 +268,88 @@ class SelectionRun(models.Model):
         return f"{self.panel} #{self.pk} ({self.get_algorithm_display()})"
 
 
+class SeedKind(models.TextChoices):
+    PUBLIC_EVENT = "event", _("A public random event announced in advance")
+    WITNESSES = "witnesses", _("Secrets of named witnesses, committed by their hashes")
+    LEGACY = "legacy", _("Legacy free seed, typed in at the draw (not fixed in advance)")
+
+
+class ValueFormat(models.TextChoices):
+    NUMBERS = "numbers", _("A given count of whole numbers within a range")
+    PATTERN = "pattern", _("Text matching a regular expression")
+
+
+class SeedPurpose(models.TextChoices):
+    DRAW = "draw", _("The draw of the panel")
+    REPLACEMENT = "replacement", _("A replacement draw")
+
+
+class SeedAnnouncement(models.Model):
+    """Where a draw's seed will come from, published with the commitment and before the seed
+    can be known (algorithms/seed.py): a public random event with the moment it becomes known
+    and the form of its value, or two or more witnesses' hashes of their secrets. At the draw
+    the revealed values are recorded with the seed derived from them."""
+
+    run = models.ForeignKey(SelectionRun, on_delete=models.CASCADE, related_name="announcements")
+    purpose = models.CharField(_("purpose"), max_length=16, choices=SeedPurpose)
+    kind = models.CharField(_("seed procedure"), max_length=16, choices=SeedKind)
+    source = models.CharField(_("source of the seed"), max_length=300, blank=True)
+    known_at = models.DateTimeField(_("the seed becomes known at"), null=True, blank=True)
+    value_format = models.CharField(
+        _("form of the value"), max_length=16, choices=ValueFormat, blank=True
+    )
+    value_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    value_min = models.IntegerField(null=True, blank=True)
+    value_max = models.IntegerField(null=True, blank=True)
+    value_pattern = models.CharField(max_length=300, blank=True)
+    witnesses = models.JSONField(default=list, blank=True)  # [{"name", "sha256"}], in order
+    dropped = models.JSONField(default=list, blank=True)  # replacements: refs, fixed in advance
+    context = models.TextField(blank=True)  # what the seed is bound to (algorithms/seed.py)
+    announced_at = models.DateTimeField(_("announced at"))
+    announced_by = recorded_by()
+    revealed = models.JSONField(default=list, blank=True)  # the raw values as entered
+    seed = models.CharField(_("derived seed"), max_length=200, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("seed announcement")
+        verbose_name_plural = _("seed announcements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "purpose"],
+                condition=Q(used_at__isnull=True, superseded_at__isnull=True),
+                name="sortition_one_open_announcement",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.purpose} seed #{self.pk}"
+
+    @property
+    def legacy(self) -> bool:
+        return self.kind == SeedKind.LEGACY
+
+    @property
+    def witness_names(self) -> list[str]:
+        return [w["name"] for w in self.witnesses]
+
+
 class Replacement(models.Model):
     """Seats refilled after drop-outs, with the quotas that could not be kept."""
 
     run = models.ForeignKey(SelectionRun, on_delete=models.CASCADE, related_name="replacements")
+    announcement = models.OneToOneField(
+        SeedAnnouncement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replacement",
+    )
+    # The inputs of the replacement draw, so that it can be repeated (None: recorded before).
+    seated_before = models.JSONField(null=True, blank=True)
+    excluded = models.JSONField(null=True, blank=True)
     seed = models.CharField(_("seed"), max_length=200)
     dropped = models.JSONField(default=list)  # refs
     added = models.JSONField(default=list)  # refs

@@ -23,6 +23,7 @@ from gemeinsam.sortition.models import (
     Quota,
     Replacement,
     RunState,
+    SeedAnnouncement,
     SelectionRun,
     Status,
     Volunteer,
@@ -110,6 +111,17 @@ def latest_leximin(panel: Panel) -> SelectionRun | None:
     return panel.runs.filter(state=RunState.DONE, algorithm=Algorithm.LEXIMIN).first()
 
 
+def open_announcement(panel: Panel, purpose: str) -> SeedAnnouncement | None:
+    """The seed announcement of the panel waiting for its reveal, if any."""
+    return (
+        SeedAnnouncement.objects.filter(
+            run__panel=panel, purpose=purpose, used_at__isnull=True, superseded_at__isnull=True
+        )
+        .select_related("run")
+        .first()
+    )
+
+
 def panel_members(panel: Panel) -> list[Volunteer]:
     return list(panel.volunteers.filter(status__in=SEATED).order_by("number"))
 
@@ -184,6 +196,34 @@ def _run_record(run: SelectionRun) -> dict:
     }
 
 
+def _announcement_record(announcement: SeedAnnouncement) -> dict:
+    return {
+        "purpose": announcement.purpose,
+        "kind": announcement.kind,
+        "run": announcement.run_id,
+        "announced_at": None if announcement.legacy else announcement.announced_at,
+        "source": announcement.source,
+        "known_at": announcement.known_at,
+        "value_format": announcement.value_format,
+        "value_count": announcement.value_count,
+        "value_min": announcement.value_min,
+        "value_max": announcement.value_max,
+        "value_pattern": announcement.value_pattern,
+        "witnesses": announcement.witnesses,
+        "dropped": announcement.dropped,
+        "context": announcement.context,
+        "revealed": announcement.revealed if announcement.used_at else [],
+        "seed": announcement.seed,
+        "used_at": announcement.used_at,
+        "superseded_at": announcement.superseded_at,
+    }
+
+
+def announcements(panel: Panel) -> QuerySet[SeedAnnouncement]:
+    """Every seed announcement of the panel, used, superseded or waiting, oldest first."""
+    return SeedAnnouncement.objects.filter(run__panel=panel).order_by("pk")
+
+
 def _replacement_record(replacement: Replacement) -> dict:
     return {
         "dropped": replacement.dropped,
@@ -215,6 +255,7 @@ def transparency(panel: Panel) -> dict:
         "replacements": [_replacement_record(r) for r in selection.replacements.all()]
         if selection is not None
         else [],
+        "seed_announcements": [_announcement_record(a) for a in announcements(panel)],
         "personal_data_deleted_at": panel.personal_data_deleted_at,
     }
 

@@ -1,5 +1,7 @@
-"""The draw: one panel drawn with the public seed from a finished LEXIMIN run's published
-distribution, so that anyone can repeat it from the files."""
+"""The draw: one panel drawn from a finished LEXIMIN run's published distribution with the seed
+announced with its commitment, so that anyone can repeat it from the files."""
+
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,29 +11,33 @@ from django.utils.translation import gettext as _
 from gemeinsam.core import audit
 from gemeinsam.core.predicates import require
 from gemeinsam.sortition.exports import features_file, people_file
-from gemeinsam.sortition.models import Algorithm, RunState, SelectionRun, Status
+from gemeinsam.sortition.models import (
+    Algorithm,
+    Panel,
+    RunState,
+    SeedAnnouncement,
+    SeedPurpose,
+    SelectionRun,
+    Status,
+)
 from gemeinsam.sortition.selectors import distribution_of, instance_for, pool
+from gemeinsam.sortition.services import seeds
 from gemeinsam.sortition.services.panels import locked, refuse_after_draw
 from gemeinsam.sortition.services.privacy import schedule_deletion
 
 
-@transaction.atomic
-def draw(user, selection: SelectionRun, seed: str, seed_source: str = "") -> SelectionRun:
-    """Draw the panel from a finished LEXIMIN run with the public seed."""
+def _drawable(user, selection: SelectionRun) -> tuple[Panel, SelectionRun]:
+    """The locked panel and run, if the run can be drawn: a finished LEXIMIN run whose
+    published files and commitment still describe the panel as it is."""
     require(user, "sortition.manage_panel", selection.panel)
     panel = locked(selection.panel)
     selection = SelectionRun.objects.select_for_update().get(pk=selection.pk)
     if selection.algorithm != Algorithm.LEXIMIN or selection.state != RunState.DONE:
         raise ValidationError(_("Only a finished LEXIMIN run can be drawn."))
     refuse_after_draw(panel)
-    seed = seed.strip()
-    if not seed:
-        raise ValidationError(_("Enter the public seed."))
-    refs = {v.ref: v for v in pool(panel)}
-    if set(refs) != set(selection.probabilities):
+    if {v.ref for v in pool(panel)} != set(selection.probabilities):
         raise ValidationError(_("The pool changed after this run: start a new run."))
     distribution = distribution_of(selection)
-    # The published files and the commitment must describe the panel as it is now.
     if (
         selection.features_csv != features_file(panel)
         or selection.people_csv != people_file(panel, instance_for(panel))
@@ -40,13 +46,35 @@ def draw(user, selection: SelectionRun, seed: str, seed_source: str = "") -> Sel
         raise ValidationError(
             _("The quotas or the panel settings changed after this run: start a new run.")
         )
-    members = distribution.draw(seed)
-    selection.seed, selection.seed_source = seed, seed_source.strip()[:300]
+    return panel, selection
+
+
+@transaction.atomic
+def announce_draw(
+    user, selection: SelectionRun, procedure: seeds.SeedProcedure
+) -> SeedAnnouncement:
+    """Commit to a run: publish where its seed will come from, before it can be known."""
+    _panel, selection = _drawable(user, selection)
+    return seeds.announce(
+        user, selection, SeedPurpose.DRAW, procedure, seeds.draw_context(selection)
+    )
+
+
+@transaction.atomic
+def draw(user, selection: SelectionRun, values: Sequence[str]) -> SelectionRun:
+    """Draw the panel from a finished LEXIMIN run with the seed derived from the revealed
+    values (the announced event's value, or the witnesses' secrets in their order)."""
+    panel, selection = _drawable(user, selection)
+    announcement = seeds.reveal(seeds.open_announcement(selection, SeedPurpose.DRAW), values)
+    members = distribution_of(selection).draw(announcement.seed)
+    selection.seed, selection.seed_source = announcement.seed, announcement.source
     selection.drawn_panel = sorted(members)
     selection.drawn_at, selection.drawn_by = timezone.now(), user
     selection.save(update_fields=["seed", "seed_source", "drawn_panel", "drawn_at", "drawn_by"])
-    seated = [refs[ref].pk for ref in members]
-    panel.volunteers.filter(pk__in=seated).update(status=Status.SELECTED)
-    audit.record(user, "sortition.draw", panel, run=selection.pk, seed=seed, size=len(members))
+    refs = {v.ref: v.pk for v in pool(panel)}
+    panel.volunteers.filter(pk__in=[refs[ref] for ref in members]).update(status=Status.SELECTED)
+    audit.record(
+        user, "sortition.draw", panel, run=selection.pk, seed=announcement.seed, size=len(members)
+    )
     transaction.on_commit(lambda: schedule_deletion(panel))
     return selection

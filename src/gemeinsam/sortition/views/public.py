@@ -41,6 +41,10 @@ def transparency(request: HttpRequest, slug: str) -> HttpResponse:
         "minimum": selectors.probability_figures(run.min_probability if run else None),
         "verify_command": exports.verify_command(run) if run else "",
         "replaced": selectors.replaced(data["replacements"]),
+        "announcements": [
+            (a, exports.seed_command(a) if a.used_at and not a.legacy else "")
+            for a in selectors.announcements(panel)
+        ],
         "staff": can(request.user, "sortition.manage_panel", panel),
     }
     return render(request, "sortition/transparency.html", context)

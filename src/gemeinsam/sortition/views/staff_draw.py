@@ -12,11 +12,12 @@ from django.utils.translation import ngettext
 from gemeinsam.core.forms import form_data, submitted
 from gemeinsam.core.responses import csv_attachment
 from gemeinsam.sortition import exports, selectors
-from gemeinsam.sortition.forms import DrawForm, ReplacementForm, RunForm
-from gemeinsam.sortition.models import Algorithm, RunState, SelectionRun
+from gemeinsam.sortition.forms import ReplacementForm, RevealForm, RunForm, SeedProcedureForm
+from gemeinsam.sortition.models import Algorithm, RunState, SeedPurpose, SelectionRun
+from gemeinsam.sortition.services.draw import announce_draw
 from gemeinsam.sortition.services.draw import draw as draw_panel
 from gemeinsam.sortition.services.privacy import delete_personal_data
-from gemeinsam.sortition.services.replacements import replace_dropouts
+from gemeinsam.sortition.services.replacements import announce_replacement, replace_dropouts
 from gemeinsam.sortition.services.runs import request_run
 from gemeinsam.sortition.views.staff import panel_or_404, staff_only
 
@@ -63,25 +64,45 @@ def run_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "sortition/staff/run.html", context)
 
 
+def _post(request: HttpRequest, action: str):
+    """The form data if this POST is for `action` (a page with two forms), else None."""
+    return request.POST if request.method == "POST" and action in request.POST else None
+
+
 @staff_only
 def draw(request: HttpRequest, slug: str) -> HttpResponse:
+    """Announce the seed procedure for the newest LEXIMIN run; after the announced moment,
+    draw with the revealed value or secrets."""
     panel = panel_or_404(slug)
     drawn = panel.drawn_run()
-    candidate = None
-    form = None
+    candidate = announcement = announce_form = reveal_form = None
     if drawn is None:
+        announcement = selectors.open_announcement(panel, SeedPurpose.DRAW)
         candidate = selectors.latest_leximin(panel)
-        form = DrawForm(form_data(request))
         if request.method == "POST" and candidate is None:
             raise Http404
+        announce_form = SeedProcedureForm(_post(request, "announce"))
         done = submitted(
             request,
-            form,
-            lambda data: draw_panel(request.user, candidate, data["seed"], data["seed_source"]),
+            announce_form,
+            lambda data: announce_draw(request.user, candidate, announce_form.procedure()),
+        )
+        if done is not None:
+            messages.success(request, _("The seed procedure has been announced."))
+            return redirect("sortition:staff_draw", panel.slug)
+    if announcement is not None:
+        reveal_form = RevealForm(_post(request, "reveal"), announcement=announcement)
+        done = submitted(
+            request,
+            reveal_form,
+            lambda data: draw_panel(request.user, announcement.run, reveal_form.values()),
         )
         if done is not None:
             messages.success(request, _("The panel has been drawn."))
             return redirect("sortition:staff_draw", panel.slug)
+    if drawn is not None:
+        announcement = drawn.announcements.filter(purpose=SeedPurpose.DRAW, used_at__isnull=False)
+        announcement = announcement.first()
     features = panel.features
     members = selectors.panel_members(panel) if drawn else []
     return render(
@@ -91,7 +112,9 @@ def draw(request: HttpRequest, slug: str) -> HttpResponse:
             "panel": panel,
             "drawn": drawn,
             "candidate": candidate,
-            "form": form,
+            "announcement": announcement,
+            "announce_form": announce_form,
+            "form": reveal_form,
             "features": features,
             "members": selectors.feature_rows(members, features),
             "rows": selectors.composition(panel) if drawn else [],
@@ -113,13 +136,25 @@ def replacements(request: HttpRequest, slug: str) -> HttpResponse:
     panel = panel_or_404(slug)
     drawn = panel.drawn_run()
     members = selectors.panel_members(panel) if drawn else []
-    form = ReplacementForm(form_data(request), members=members)
+    form = ReplacementForm(_post(request, "announce"), members=members)
     if request.method == "POST" and drawn is None:
         raise Http404
-    replacement = submitted(
+    announced = submitted(
         request,
         form,
-        lambda data: replace_dropouts(request.user, panel, data["dropped"], data["seed"]),
+        lambda data: announce_replacement(request.user, panel, data["dropped"], form.procedure()),
+    )
+    if announced is not None:
+        messages.success(request, _("The seed procedure of the replacement draw is announced."))
+        return redirect("sortition:staff_replacements", panel.slug)
+    announcement = selectors.open_announcement(panel, SeedPurpose.REPLACEMENT)
+    reveal_form = None
+    if announcement is not None:
+        reveal_form = RevealForm(_post(request, "reveal"), announcement=announcement)
+    replacement = reveal_form and submitted(
+        request,
+        reveal_form,
+        lambda data: replace_dropouts(request.user, panel, reveal_form.values()),
     )
     if replacement is not None:
         url = reverse("sortition:staff_replacements", args=[panel.slug])
@@ -136,6 +171,8 @@ def replacements(request: HttpRequest, slug: str) -> HttpResponse:
             "panel": panel,
             "drawn": drawn,
             "form": form,
+            "announcement": announcement,
+            "reveal_form": reveal_form,
             "features": features,
             "members": selectors.feature_rows(members, features),
             "checked": set(form["dropped"].value() or []),
