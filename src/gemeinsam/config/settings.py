@@ -11,6 +11,7 @@ import dj_database_url
 import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "rules",
     "django_tasks_db",
+    "ninja",  # its API docs page then loads Swagger UI from our static files, not a CDN
 ]
 
 MIDDLEWARE = [
@@ -103,6 +105,7 @@ MIDDLEWARE = [
     "gemeinsam.core.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -210,6 +213,7 @@ ACCOUNT_RATE_LIMITS = {
 EMAIL_URL = env_str("EMAIL_URL", "console:")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Gemeinsam <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+from gemeinsam.lib.csp import tile_source  # noqa: E402
 from gemeinsam.lib.email_url import parse_email_url  # noqa: E402
 
 MAILERS = parse_email_url(EMAIL_URL, DATA_DIR)
@@ -300,6 +304,19 @@ MAP_ATTRIBUTION = env_str(
 )
 MAP_CENTER = [float(v) for v in env_list("MAP_CENTER", "52.5200,13.4050")][:2]
 MAP_ZOOM = env_int("MAP_ZOOM", 10)
+
+# Content-Security-Policy on every response (Django's own middleware): scripts and styles only
+# from our static files, no inline code, images also from the tile server, no framing.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", *filter(None, [tile_source(MAP_TILE_URL)])],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -129,3 +129,16 @@ def scroll_table(
 def money(amount, currency: str = "EUR") -> str:
     """An amount grouped as the page's language writes it, cents only where there are any."""
     return "" if amount is None else formats.money(amount, currency)
+
+
+@register.filter
+def bar_width(percent) -> str:
+    """The class `pct-0` … `pct-100` that sets a bar's width to a share rounded to whole percent.
+
+    A class, not a `style` attribute, because the Content-Security-Policy forbids inline styles.
+    """
+    try:
+        share = round(float(percent))
+    except (TypeError, ValueError, OverflowError):
+        share = 0
+    return f"pct-{min(max(share, 0), 100)}"
