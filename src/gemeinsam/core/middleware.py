@@ -9,7 +9,7 @@ speaks German to everyone unless they choose otherwise.
 import logging
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -56,13 +56,31 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, DATABASE_DOWN):
+        if database_down(exception):
             return unavailable(request, exception)
         return None
 
 
 # What a lost or refused connection raises; other database errors stay 500s.
 DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def database_down(exception: BaseException) -> bool:
+    """Whether an exception came from an unreachable database: raised by it (also wrapped,
+    e.g. by a serialiser reading a lazy query), or raised while it does not answer."""
+    seen: BaseException | None = exception
+    while seen is not None:
+        if isinstance(seen, DATABASE_DOWN):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DATABASE_DOWN:
+        return True
+    except DatabaseError:
+        return False  # e.g. an aborted transaction: the database answers
+    return False
 
 
 def unavailable(request, exception: BaseException) -> HttpResponse:

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gemeinsam.core import audit, services
 from gemeinsam.core.decorators import permission_required
 from gemeinsam.core.forms import DeleteAccountForm, LanguageForm, ProfileForm
-from gemeinsam.core.middleware import DATABASE_DOWN, unavailable
+from gemeinsam.core.middleware import database_down, unavailable
 from gemeinsam.core.models import District
 from gemeinsam.core.responses import attachment
 
@@ -141,7 +141,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """Django's 500 page, except for an unreachable database, which is a 503 (raised in a
     middleware, where DatabaseUnavailableMiddleware cannot catch it)."""
     error = sys.exc_info()[1]
-    if isinstance(error, DATABASE_DOWN):
+    if error is not None and database_down(error):
         return unavailable(request, error)
     return defaults.server_error(request)
 
