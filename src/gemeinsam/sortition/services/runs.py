@@ -43,12 +43,7 @@ def request_run(user, panel: Panel, algorithm: str = Algorithm.LEXIMIN) -> Selec
     found = problems(panel)
     if found:
         raise ValidationError(found)
-    leases.reclaim_lost()  # a run whose worker died is queued again at once
-    panel.runs.filter(state=RunState.RUNNING, started_at__lt=timezone.now() - stuck_after()).update(
-        state=RunState.FAILED,
-        finished_at=timezone.now(),
-        error="The run did not finish in time; its worker may have stopped.",
-    )
+    _fail_stuck(panel)
     try:
         with transaction.atomic():
             run = _new_run(user, panel, algorithm)
@@ -56,6 +51,26 @@ def request_run(user, panel: Panel, algorithm: str = Algorithm.LEXIMIN) -> Selec
         return panel.runs.get(state__in=[RunState.QUEUED, RunState.RUNNING])
     transaction.on_commit(lambda: _enqueue(run))
     return run
+
+
+def _fail_stuck(panel: Panel) -> None:
+    """A run whose worker died no longer blocks: it is queued again at once (core/leases.py)
+    and failed when its attempts are used up or it ran far longer than any should."""
+    from gemeinsam.sortition.tasks import select_panel
+
+    leases.reclaim_lost()
+    now = timezone.now()
+    for running in panel.runs.filter(state=RunState.RUNNING):
+        task = leases.state_of(select_panel, run_id=running.pk)
+        if task is not None and task.status == "FAILED":
+            error = f"Its worker was lost {task.attempts} times."
+        elif running.started_at and running.started_at < now - stuck_after():
+            error = "The run did not finish in time; its worker may have stopped."
+        else:
+            continue
+        panel.runs.filter(pk=running.pk, state=RunState.RUNNING).update(
+            state=RunState.FAILED, finished_at=now, error=error
+        )
 
 
 def _enqueue(run: SelectionRun) -> None:
