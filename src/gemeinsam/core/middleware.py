@@ -9,8 +9,9 @@ speaks German to everyone unless they choose otherwise.
 import logging
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -73,6 +74,8 @@ def database_down(exception: BaseException) -> bool:
         if isinstance(seen, DATABASE_DOWN):
             return True
         seen = seen.__cause__ or seen.__context__
+    if isinstance(exception, (Http404, PermissionDenied, BadRequest, SuspiciousOperation)):
+        return False  # Django's own answers; no need to ask the database
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
