@@ -70,32 +70,61 @@ def prepare(out: OutputWrapper) -> None:
 
 
 def serve(host: str, port: int, out: OutputWrapper) -> None:
-    """The web server, the worker and (if configured) the MQTT bridge, until Ctrl-C."""
+    """The web server, the worker and (if configured) the MQTT bridge, until Ctrl-C, SIGTERM
+    or SIGHUP; each stops its children before it exits."""
     if host not in {"127.0.0.1", "localhost", "::1"}:
         sys.stderr.write("The demo accounts share a published password; do not expose the demo.")
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, _interrupt)
     env = dict(os.environ)
-    worker = subprocess.Popen([sys.executable, "-m", "gemeinsam", "worker"], env=env)
-    server = subprocess.Popen(gunicorn_argv(host, port, 2), env=env)  # noqa: S603
-    processes = [server, worker]
-    if settings.STA_MQTT_BRIDGE:
-        # Devices' observations over MQTT; it waits for the broker if none runs yet.
-        bridge = [sys.executable, "-m", "gemeinsam", "mqtt", "--stats", "0"]
-        processes.append(subprocess.Popen(bridge, env=env))  # noqa: S603
-    out.write(f"Gemeinsam runs on http://{host}:{port}/ (Ctrl-C stops it)")
-    out.flush()
+    processes: list[subprocess.Popen] = []
     try:
+        processes.append(_start([sys.executable, "-m", "gemeinsam", "worker"], env))
+        server = _start(gunicorn_argv(host, port, 2), env)
+        processes.append(server)
+        if settings.STA_MQTT_BRIDGE:
+            # Devices' observations over MQTT; it waits for the broker if none runs yet.
+            processes.append(
+                _start([sys.executable, "-m", "gemeinsam", "mqtt", "--stats", "0"], env)
+            )
+        out.write(f"Gemeinsam runs on http://{host}:{port}/ (Ctrl-C stops it)")
+        out.flush()
         server.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut the stop short
+        stop_children(processes)
+
+
+def _interrupt(signum: int, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _start(argv: list[str], env: dict) -> subprocess.Popen:
+    preexec = _die_with_parent if sys.platform == "linux" else None
+    return subprocess.Popen(argv, env=env, preexec_fn=preexec)  # noqa: S603
+
+
+def _die_with_parent() -> None:
+    """Linux: the child is sent SIGTERM when the demo dies, even by `kill -9`."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def stop_children(processes: list[subprocess.Popen], timeout: float = 10) -> None:
+    """SIGTERM to each child, then wait; a child that outlives the timeout is killed."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def main(argv: list[str]) -> None:

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gemeinsam.core.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -225,6 +226,13 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A running worker renews its lease every third of TASK_LEASE_SECONDS; a task whose worker
+# was not seen for that long is queued again, up to TASK_MAX_ATTEMPTS attempts in all.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 30)
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3)
+# While the database is unreachable the worker waits, doubling the pause up to this cap;
+# pages answer 503 with Retry-After meanwhile.
+DATABASE_RETRY_MAX_SECONDS = env_int("DATABASE_RETRY_MAX_SECONDS", 30)
 
 # Participation: how many contributions one person may post per window (0 = no limit);
 # moderators and staff are exempt. Values are (count, window in seconds).

@@ -14,6 +14,7 @@ from gemeinsam.participation import urls as participation_urls
 from gemeinsam.sensors import urls as sensors_urls
 from gemeinsam.strategy import urls as strategy_urls
 
+handler500 = core_views.server_error
 admin.site.login = secure_admin_login(admin.site.login)  # throttled, like every login
 admin.site.site_header = "Gemeinsam"
 

@@ -217,3 +217,23 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} {self.target_type_id}:{self.target_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running `gemeinsam worker`: it renews `seen_at` while it lives (core/leases.py).
+
+    A task whose worker has not been seen for TASK_LEASE_SECONDS is queued again.
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.host}:{self.pid})"

@@ -1,6 +1,7 @@
 """Pages of core: home, profile, data download, account deletion, language switch, health."""
 
 import json
+import sys
 
 from django.apps import apps as django_apps
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
@@ -21,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gemeinsam.core import audit, services
 from gemeinsam.core.decorators import permission_required
 from gemeinsam.core.forms import DeleteAccountForm, LanguageForm, ProfileForm
+from gemeinsam.core.middleware import database_down, unavailable
 from gemeinsam.core.models import District
 from gemeinsam.core.responses import attachment
 
@@ -134,6 +137,15 @@ def _set_language(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500 page, except for an unreachable database, which is a 503 (raised in a
+    middleware, where DatabaseUnavailableMiddleware cannot catch it)."""
+    error = sys.exc_info()[1]
+    if error is not None and database_down(error):
+        return unavailable(request, error)
+    return defaults.server_error(request)
+
+
 def healthz(request: HttpRequest) -> HttpResponse:
     try:
         with connection.cursor() as cursor:

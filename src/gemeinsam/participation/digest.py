@@ -7,6 +7,7 @@ a run claims the next period with a conditional update, so overlapping runs neve
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core import signing
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_tasks_db.backend import DatabaseBackend
 
 from gemeinsam.core.i18n import localized
 from gemeinsam.core.predicates import can
@@ -153,12 +155,12 @@ def send_digests(now: datetime | None = None) -> int:
             users[user.pk] = user
             per_user[user.pk].append(news)
 
+    # The database queue stores the mails in this transaction, with the claimed periods: a
+    # digest killed midway leaves neither, and its rerun sends each mail once.
+    in_transaction = isinstance(send_email.get_backend(), DatabaseBackend)
     for user_id, news in per_user.items():
         user = users[user_id]
         subject, body = _render(user, news)
-        transaction.on_commit(
-            lambda subject=subject, body=body, to=user.email: send_email.enqueue(
-                subject=subject, body=body, to=[to]
-            )
-        )
+        queue = partial(send_email.enqueue, subject=subject, body=body, to=[user.email])
+        queue() if in_transaction else transaction.on_commit(queue)
     return len(per_user)

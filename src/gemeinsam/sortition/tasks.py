@@ -1,14 +1,15 @@
 """Background tasks of sortition, run by `gemeinsam worker`."""
 
-from django.tasks import task
+from django.tasks import TaskContext, task
 
 
-@task()
-def select_panel(run_id: int) -> str:
-    """Compute a queued selection run (sortition/services/runs.py `run`)."""
+@task(takes_context=True)
+def select_panel(context: TaskContext, run_id: int) -> str:
+    """Compute a queued selection run (sortition/services/runs.py `run`); a later attempt
+    (its worker was lost, core/leases.py) takes over the run it left running."""
     from gemeinsam.sortition.services import runs
 
-    return runs.run(run_id)
+    return runs.run(run_id, resume=context.attempt > 1)
 
 
 @task()

@@ -31,8 +31,9 @@ from datetime import timedelta
 from fractions import Fraction
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gemeinsam.budgeting.models import (
     BallotKind,
@@ -52,7 +53,7 @@ from gemeinsam.budgeting.selectors import (
     voting_closed,
     voting_end,
 )
-from gemeinsam.core import audit
+from gemeinsam.core import audit, leases
 from gemeinsam.core.predicates import require
 
 logger = logging.getLogger(__name__)
@@ -126,14 +127,23 @@ def _queue(
 
 
 def _fail_stuck(budgeting: BudgetingProcess) -> None:
-    """A count running far longer than any should (its worker died) no longer blocks."""
-    budgeting.results.filter(
-        state=ResultState.RUNNING, started_at__lt=timezone.now() - stuck_after()
-    ).update(
-        state=ResultState.FAILED,
-        finished_at=timezone.now(),
-        error="The count did not finish in time; its worker may have stopped.",
-    )
+    """A count whose worker died no longer blocks: it is queued again at once (core/leases.py)
+    and failed when its attempts are used up or it ran far longer than any should."""
+    from gemeinsam.budgeting.tasks import count_ballots
+
+    leases.reclaim_lost()
+    now = timezone.now()
+    for running in budgeting.results.filter(state=ResultState.RUNNING):
+        task = leases.state_of(count_ballots, result_id=running.pk)
+        if task is not None and task.status == "FAILED":
+            error = f"Its worker was lost {task.attempts} times."
+        elif running.started_at and running.started_at < now - stuck_after():
+            error = "The count did not finish in time; its worker may have stopped."
+        else:
+            continue
+        budgeting.results.filter(pk=running.pk, state=ResultState.RUNNING).update(
+            state=ResultState.FAILED, finished_at=now, error=error
+        )
 
 
 def _backend_defers() -> bool:
@@ -156,10 +166,16 @@ def _enqueue(result: Result) -> None:
 # Running a count ------------------------------------------------------------------------
 
 
-def run(result_id: int) -> str:
-    """Run a queued count (the worker's task); returns what happened, for the task log."""
+def run(result_id: int, *, resume: bool = False) -> str:
+    """Run a queued count (the worker's task); returns what happened, for the task log.
+
+    `resume`: a later attempt of the task, whose first worker was lost mid-count, takes the
+    count over. Its start time is the count's fencing token: only the attempt that set it may
+    finish the count, so a count is published (and audited) exactly once.
+    """
     now = timezone.now()
-    claimed = Result.objects.filter(pk=result_id, state=ResultState.QUEUED).update(
+    claimable = [ResultState.QUEUED, ResultState.RUNNING] if resume else [ResultState.QUEUED]
+    claimed = Result.objects.filter(pk=result_id, state__in=claimable).update(
         state=ResultState.RUNNING, started_at=now
     )
     if not claimed:
@@ -167,35 +183,53 @@ def run(result_id: int) -> str:
     result = Result.objects.select_related("budgeting__process").get(pk=result_id)
     budgeting = result.budgeting
     if result.final and not voting_closed(budgeting.process, now):
-        # The phases moved: voting runs longer. Wait for the new end.
-        end = voting_end(budgeting.process)
-        result.state, result.started_at, result.run_after = ResultState.QUEUED, None, end
-        if end is None:
-            result.state, result.error = ResultState.FAILED, "The process has no voting phase."
-        result.save(update_fields=["state", "started_at", "run_after", "error"])
-        if end is not None:
-            _enqueue(result)
-        return "waiting for voting to close"
+        return _wait_for_close(result)
     started = time.perf_counter()
     try:
         data = count(budgeting)
+    except (OperationalError, InterfaceError):
+        raise  # the worker waits for the database and runs the task again
     except Exception as error:
         logger.exception("Counting %s failed", budgeting)
-        result.state, result.error = ResultState.FAILED, f"{type(error).__name__}: {error}"
-        result.finished_at = timezone.now()
-        result.save(update_fields=["state", "error", "finished_at"])
+        mine = Result.objects.filter(pk=result_id, state=ResultState.RUNNING, started_at=now)
+        mine.update(
+            state=ResultState.FAILED,
+            error=f"{type(error).__name__}: {error}",
+            finished_at=timezone.now(),
+        )
         return "failed"
-    result.data = data
-    result.ballots = data["ballots"]
-    result.seconds = time.perf_counter() - started
-    result.state, result.finished_at = ResultState.DONE, timezone.now()
+    return _finish(result, now, data, time.perf_counter() - started)
+
+
+def _wait_for_close(result: Result) -> str:
+    """The phases moved: voting runs longer. Wait for the new end."""
+    end = voting_end(result.budgeting.process)
+    result.state, result.started_at, result.run_after = ResultState.QUEUED, None, end
+    if end is None:
+        result.state, result.error = ResultState.FAILED, "The process has no voting phase."
+    result.save(update_fields=["state", "started_at", "run_after", "error"])
+    if end is not None:
+        _enqueue(result)
+    return "waiting for voting to close"
+
+
+def _finish(result: Result, token, data: dict, seconds: float) -> str:
     with transaction.atomic():
-        result.save(update_fields=["data", "ballots", "seconds", "state", "finished_at"])
+        done = Result.objects.filter(pk=result.pk, state=ResultState.RUNNING, started_at=token)
+        if not done.update(
+            data=data,
+            ballots=data["ballots"],
+            seconds=seconds,
+            state=ResultState.DONE,
+            finished_at=timezone.now(),
+        ):
+            return "taken over by a later attempt"
+        result.refresh_from_db()
         # A final count is published the moment it is done (selectors.published).
         audit.record(
             result.requested_by,
             "budgeting.publish_result" if result.final else "budgeting.count_provisional",
-            budgeting,
+            result.budgeting,
             count=result.pk,
             rule=data["rule"],
             ballots=result.ballots,
@@ -204,13 +238,32 @@ def run(result_id: int) -> str:
     return "done"
 
 
+class CountPending(Exception):
+    """`count_now` found a count of the same kind running; the message says how it stands."""
+
+
 def count_now(budgeting: BudgetingProcess, *, final: bool | None = None) -> Result:
-    """Count in this process, not the worker (commands, the demo, imports)."""
+    """Count in this process, not the worker (commands, the demo, imports). A count of the
+    same kind that waits for the worker is counted here; one that runs raises CountPending."""
+    from gemeinsam.budgeting.tasks import count_ballots
+
     if final is None:
         final = voting_closed(budgeting.process)
-    result = Result.objects.create(
-        budgeting=budgeting, final=final, state=ResultState.QUEUED, run_after=None
-    )
+    _fail_stuck(budgeting)
+    try:
+        with transaction.atomic():
+            result = Result.objects.create(
+                budgeting=budgeting, final=final, state=ResultState.QUEUED, run_after=None
+            )
+    except IntegrityError:
+        result = budgeting.results.filter(final=final, state__in=PENDING).first()
+        due = result is not None and (result.run_after or timezone.now()) <= timezone.now()
+        if result is None or result.state != ResultState.QUEUED or not due:
+            raise CountPending(
+                _("A count of these ballots is already under way.")
+                + " "
+                + leases.describe(count_ballots, result_id=result.pk if result else 0)
+            ) from None
     run(result.pk)
     result.refresh_from_db()
     return result

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import DataError, models
+from django.db import DataError, InterfaceError, OperationalError, models
 from django.db.models import Exists
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -110,6 +110,8 @@ def dispatch(request: HttpRequest, path: str = "") -> HttpResponse:
     except DataError as problem:
         # A value the database cannot hold (an out-of-range number or date) is the input's fault.
         return error(400, f"a value is out of range for the database: {problem}".strip())
+    except (OperationalError, InterfaceError):
+        raise  # an unreachable database: core's middleware answers 503 with Retry-After
     except Exception:
         # Clients of this API parse JSON; a bug is logged with its trace and answered in JSON.
         logger.exception("SensorThings request failed: %s %s", request.method, request.path)

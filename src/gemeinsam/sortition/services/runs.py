@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gemeinsam.core import audit
+from gemeinsam.core import audit, leases
 from gemeinsam.core.predicates import require
 from gemeinsam.sortition.algorithms.distribution import gini
 from gemeinsam.sortition.exports import features_file, inputs_bytes, people_file
@@ -43,11 +43,7 @@ def request_run(user, panel: Panel, algorithm: str = Algorithm.LEXIMIN) -> Selec
     found = problems(panel)
     if found:
         raise ValidationError(found)
-    panel.runs.filter(state=RunState.RUNNING, started_at__lt=timezone.now() - stuck_after()).update(
-        state=RunState.FAILED,
-        finished_at=timezone.now(),
-        error="The run did not finish in time; its worker may have stopped.",
-    )
+    _fail_stuck(panel)
     try:
         with transaction.atomic():
             run = _new_run(user, panel, algorithm)
@@ -55,6 +51,26 @@ def request_run(user, panel: Panel, algorithm: str = Algorithm.LEXIMIN) -> Selec
         return panel.runs.get(state__in=[RunState.QUEUED, RunState.RUNNING])
     transaction.on_commit(lambda: _enqueue(run))
     return run
+
+
+def _fail_stuck(panel: Panel) -> None:
+    """A run whose worker died no longer blocks: it is queued again at once (core/leases.py)
+    and failed when its attempts are used up or it ran far longer than any should."""
+    from gemeinsam.sortition.tasks import select_panel
+
+    leases.reclaim_lost()
+    now = timezone.now()
+    for running in panel.runs.filter(state=RunState.RUNNING):
+        task = leases.state_of(select_panel, run_id=running.pk)
+        if task is not None and task.status == "FAILED":
+            error = f"Its worker was lost {task.attempts} times."
+        elif running.started_at and running.started_at < now - stuck_after():
+            error = "The run did not finish in time; its worker may have stopped."
+        else:
+            continue
+        panel.runs.filter(pk=running.pk, state=RunState.RUNNING).update(
+            state=RunState.FAILED, finished_at=now, error=error
+        )
 
 
 def _enqueue(run: SelectionRun) -> None:
@@ -101,32 +117,41 @@ def _compute(selection: SelectionRun) -> None:
     selection.seconds = time.perf_counter() - started
 
 
-def run(run_id: int) -> str:
-    """Compute a queued run (the worker's task); returns what happened, for the task log."""
-    claimed = SelectionRun.objects.filter(pk=run_id, state=RunState.QUEUED).update(
-        state=RunState.RUNNING, started_at=timezone.now(), progress=_("Reading the pool")
+def run(run_id: int, *, resume: bool = False) -> str:
+    """Compute a queued run (the worker's task); returns what happened, for the task log.
+
+    `resume`: a later attempt of the task, whose first worker was lost, takes the run over.
+    Its start time is the run's fencing token: only the attempt that set it may finish the
+    run, so a run is done (and audited) exactly once.
+    """
+    token = timezone.now()
+    claimable = [RunState.QUEUED, RunState.RUNNING] if resume else [RunState.QUEUED]
+    claimed = SelectionRun.objects.filter(pk=run_id, state__in=claimable).update(
+        state=RunState.RUNNING, started_at=token, progress=_("Reading the pool")
     )
     if not claimed:
         return "not queued"
     selection = SelectionRun.objects.select_related("panel").get(pk=run_id)
     facts = {"run": run_id, "algorithm": selection.algorithm}
+    mine = SelectionRun.objects.filter(pk=run_id, state=RunState.RUNNING, started_at=token)
     try:
         _compute(selection)
+    except (OperationalError, InterfaceError):
+        raise  # the worker waits for the database and runs the task again
     except Exception as error:
         logger.exception("Sortition run %s failed", run_id)
         with transaction.atomic():
-            SelectionRun.objects.filter(pk=run_id).update(
-                state=RunState.FAILED,
-                finished_at=timezone.now(),
-                error=f"{type(error).__name__}: {error}",
-            )
-            audit.record(None, "sortition.run_failed", selection.panel, **facts)
+            failed = {"finished_at": timezone.now(), "error": f"{type(error).__name__}: {error}"}
+            if mine.update(state=RunState.FAILED, **failed):
+                audit.record(None, "sortition.run_failed", selection.panel, **facts)
         return "failed"
     values = list(selection.probabilities.values())
     selection.min_probability = min(values, default=0.0)
     selection.gini = gini(values)
     selection.state, selection.finished_at, selection.progress = RunState.DONE, timezone.now(), ""
     with transaction.atomic():
+        if not mine.select_for_update().exists():
+            return "taken over by a later attempt"
         selection.save()
         audit.record(
             None, "sortition.run_done", selection.panel, **facts, commitment=selection.commitment

@@ -111,7 +111,10 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result.data, ensure_ascii=False, indent=1))
 
     def _count(self, budgeting: BudgetingProcess):
-        result = results.count_now(budgeting)
+        try:
+            result = results.count_now(budgeting)
+        except results.CountPending as pending:
+            raise CommandError(str(pending)) from None
         if result.state != ResultState.DONE:
             raise CommandError(f"Counting failed: {result.error}")
         kind = "final" if result.final else "provisional (voting has not closed)"
