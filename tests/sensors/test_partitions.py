@@ -3,6 +3,8 @@
 The same tests run on both backends; where they differ, they ask `connection.vendor`.
 """
 
+import json
+import multiprocessing
 import threading
 from datetime import UTC, datetime
 
@@ -18,6 +20,7 @@ from gemeinsam.sensors.models import (
     Sensor,
     Thing,
 )
+from gemeinsam.sensors import partitions as partitions_module
 from gemeinsam.sensors.partitions import (
     DEFAULT_PARTITION,
     FIRST_YEAR,
@@ -162,8 +165,9 @@ def test_rows_of_a_year_in_the_default_partition_move_into_its_new_partition(dat
 
 @pytest.mark.django_db(transaction=True)
 def test_a_partition_that_cannot_be_made_sends_rows_to_the_default_and_is_retried_later(
-    datastream, feature
+    datastream, feature, monkeypatch
 ):
+    monkeypatch.setattr(partitions_module, "CREATE_BUDGET", 1.0)  # one try, not twelve seconds
     forget_partitions()
     year = free_year() if connection.vendor == "postgresql" else 1977
     start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year, 12, 31, tzinfo=UTC)
@@ -266,3 +270,140 @@ def test_concurrent_callers_make_one_partition_and_then_cost_no_query():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE IF EXISTS {partition_name(year)}")
+
+
+def drop_partitions(*years: int) -> None:
+    forget_partitions()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for year in years:
+                cursor.execute(f"DROP TABLE IF EXISTS {partition_name(year)}")
+
+
+def rows_by_partition() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(f"SELECT 'main', count(*) FROM {TABLE}")  # noqa: S608
+        else:
+            cursor.execute(
+                f"SELECT tableoid::regclass::text, count(*) FROM {TABLE} GROUP BY 1"  # noqa: S608
+            )
+        return dict(cursor.fetchall())
+
+
+def post_rows(token: str, stream: int, feature: int, years: tuple, number: int) -> list:
+    """One client: three CreateObservations requests with rows of both years; the answers."""
+    from django.test import Client
+
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    answers = []
+    for round_ in range(3):
+        order = years if number % 2 else years[::-1]
+        rows = [
+            [f"{year}-{1 + i % 12:02d}-03T{number:02d}:{round_:02d}:{i:02d}Z", 0, feature]
+            for i in range(50)
+            for year in order
+        ]
+        for index, row in enumerate(rows):
+            row[1] = number * 10_000 + round_ * 1_000 + index
+        body = [
+            {
+                "Datastream": {"@iot.id": stream},
+                "components": ["phenomenonTime", "result", "FeatureOfInterest/id"],
+                "dataArray": rows,
+            }
+        ]
+        response = api.post(
+            "/sta/v1.1/CreateObservations", json.dumps(body), content_type="application/json"
+        )
+        answers.append(
+            (response.status_code, response.json() if response.status_code < 500 else [])
+        )
+    return answers
+
+
+def _client_process(barrier, results, arguments) -> None:
+    try:
+        barrier.wait()
+        results.put(post_rows(*arguments))
+    except BaseException as error:  # reported to the test
+        results.put(repr(error))
+    finally:
+        connections.close_all()
+
+
+def run_clients(arguments: list[tuple]) -> list:
+    """Each client in a process of its own on PostgreSQL (its own memory of partitions, as
+    the server's workers have), in a thread on SQLite (whose test database is in memory)."""
+    if connection.vendor != "postgresql":
+        answers = []
+        from ..conftest import run_concurrently
+
+        errors = run_concurrently([lambda a=a: answers.append(post_rows(*a)) for a in arguments])
+        return answers + errors
+    from django.test import Client
+
+    warm = Client(HTTP_AUTHORIZATION=f"Bearer {arguments[0][0]}")  # the children start warm
+    assert warm.get("/sta/v1.1/Datastreams").status_code == 200
+    assert warm.post("/sta/v1.1/CreateObservations", "[]", "application/json").status_code == 201
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(len(arguments)), context.Queue()
+    connections.close_all()  # the children open their own
+    processes = [
+        context.Process(target=_client_process, args=(barrier, results, a)) for a in arguments
+    ]
+    for process in processes:
+        process.start()
+    answers = [results.get(timeout=300) for _ in processes]
+    for process in processes:
+        process.join()
+    return answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_create_observations_into_new_years_store_every_row_in_its_partition(
+    datastream, feature, sta_token
+):
+    """Eight clients post CreateObservations into two years without partitions at once: no
+    request fails, each row is stored once, in its year's partition, none in the DEFAULT."""
+    forget_partitions()
+    first = free_year() if connection.vendor == "postgresql" else 1978
+    years = (first, first + 1)
+    assert connection.vendor != "postgresql" or partition_name(first + 1) not in partitions()
+    clients = 8
+    # A long transaction that wrote a Datastream (an import, a batch) holds the lock a new
+    # partition's foreign keys need, for longer than one lock timeout.
+    other = make_datastream("Feuchte")
+    blocker = connections.create_connection("default")
+    blocker.inc_thread_sharing()  # committed by a timer thread
+    blocker.set_autocommit(False)
+    with blocker.cursor() as cursor:
+        cursor.execute("UPDATE sensors_datastream SET name = name WHERE id = %s", [other.pk])
+    release = threading.Timer(5.0, blocker.commit)
+    release.start()
+    try:
+        answers = run_clients(
+            [(sta_token, datastream.pk, feature.pk, years, n) for n in range(clients)]
+        )
+        assert all(isinstance(a, list) for a in answers), answers
+        answers = [answer for client in answers for answer in client]
+        assert [status for status, _ in answers] == [201] * clients * 3
+        assert all("error" not in links for _, links in answers)
+        results = list(Observation.objects.values_list("result_number", flat=True))
+        expected = clients * 3 * 50 * len(years)
+        assert len(results) == len(set(results)) == expected
+        if connection.vendor == "postgresql":
+            assert rows_by_partition() == {
+                partition_name(year): expected // len(years) for year in years
+            }
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT count(*) FROM {TABLE} "  # noqa: S608
+                    "WHERE tableoid::regclass::text <> 'sensors_observation_y' "
+                    "|| extract(year FROM phenomenon_time_start AT TIME ZONE 'UTC')"
+                )
+                assert cursor.fetchone()[0] == 0
+    finally:
+        release.join()
+        blocker.close()
+        drop_partitions(*years)
