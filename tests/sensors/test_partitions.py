@@ -12,6 +12,7 @@ import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
+from gemeinsam.sensors import partitions as partitions_module
 from gemeinsam.sensors.models import (
     Datastream,
     FeatureOfInterest,
@@ -20,7 +21,6 @@ from gemeinsam.sensors.models import (
     Sensor,
     Thing,
 )
-from gemeinsam.sensors import partitions as partitions_module
 from gemeinsam.sensors.partitions import (
     DEFAULT_PARTITION,
     FIRST_YEAR,
@@ -407,3 +407,55 @@ def test_concurrent_create_observations_into_new_years_store_every_row_in_its_pa
         release.join()
         blocker.close()
         drop_partitions(*years)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_routed_to_the_default_while_its_partition_is_attached_is_stored_there(
+    datastream, feature, monkeypatch
+):
+    """An insert that routed its row to the DEFAULT partition just before another process
+    attached the row's year is refused by PostgreSQL (a CheckViolation): it runs again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("partitions are PostgreSQL's")
+    from gemeinsam.sensors.services import record_observations
+
+    monkeypatch.setattr(partitions_module, "CREATE_BUDGET", 0.5)
+    forget_partitions()
+    year = free_year()
+    name = partition_name(year)
+    other = connections.create_connection("default")
+    other.inc_thread_sharing()
+    other.set_autocommit(False)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {DEFAULT_PARTITION} IN ACCESS EXCLUSIVE MODE")
+        assert not ensure_partitions(
+            datetime(year, 1, 1, tzinfo=UTC), datetime(year, 2, 1, tzinfo=UTC)
+        )
+        with other.cursor() as cursor:  # the other process attaches the year's partition
+            cursor.execute(
+                f"CREATE TABLE {name} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+            )
+            cursor.execute(
+                f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM "
+                f"('{year}-01-01 00:00:00+00') TO ('{year + 1}-01-01 00:00:00+00')"
+            )
+        commit = threading.Timer(1.0, other.commit)
+        commit.start()
+        stored = record_observations(
+            [
+                Observation(
+                    datastream=datastream,
+                    feature_of_interest=feature,
+                    phenomenon_time_start=datetime(year, 5, 1, tzinfo=UTC),
+                    result_number=1.0,
+                )
+            ]
+        )
+        commit.join()
+        assert partition_of(stored[0]) == name
+        assert rows_by_partition() == {name: 1}
+    finally:
+        other.rollback()
+        other.close()
+        drop_partitions(year)
