@@ -459,3 +459,42 @@ def test_a_row_routed_to_the_default_while_its_partition_is_attached_is_stored_t
         other.rollback()
         other.close()
         drop_partitions(year)
+
+
+@pytest.fixture
+def without_next_year():
+    """The database without next year's partition (and without this process's memory of it),
+    as a database migrated in an earlier year is; put back afterwards."""
+    next_year = datetime.now(UTC).year + 1
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {partition_name(next_year)}")  # noqa: S608
+            assert cursor.fetchone()[0] == 0
+        drop_partitions(next_year)
+        assert partition_name(next_year) not in partitions()
+    yield next_year
+    forget_partitions()
+    ensure_partitions(datetime(next_year, 1, 1, tzinfo=UTC), datetime(next_year, 2, 1, tzinfo=UTC))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_makes_the_partitions_of_this_year_and_the_next(without_next_year):
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    if connection.vendor == "postgresql":
+        this_year = without_next_year - 1
+        assert {partition_name(this_year), partition_name(without_next_year)} <= partitions()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_makes_next_years_partition_when_it_starts(without_next_year, settings):
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    call_command("worker", "--batch", verbosity=0)
+
+    if connection.vendor == "postgresql":
+        assert partition_name(without_next_year) in partitions()
