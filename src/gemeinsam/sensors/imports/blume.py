@@ -326,12 +326,10 @@ def _import(paths, stations, since, until, coordinates, progress, publish, user)
         report.files += 1
         first_problem = len(report.problems)
         created_before = report.created
-        line = 1
         # Row by row from the open file, stored every BATCH observations: memory stays flat
         # however long the file is.
         try:
             for item in luftdaten.read_export(file):
-                line = item.line
                 if isinstance(item, Problem):
                     report.problems.append(item)
                     continue
@@ -348,9 +346,6 @@ def _import(paths, stations, since, until, coordinates, progress, publish, user)
         except luftdaten.ExportFormatError as error:
             report.problems.append(Problem(Path(file).name, 1, str(error)))
             continue
-        except UnicodeDecodeError as error:  # the rows before it are kept
-            message = f"{error}; the rest of the file is skipped"
-            report.problems.append(Problem(Path(file).name, line + 1, message))
         if progress:
             problems = len(report.problems) - first_problem
             progress(
