@@ -498,3 +498,34 @@ def test_the_worker_makes_next_years_partition_when_it_starts(without_next_year,
 
     if connection.vendor == "postgresql":
         assert partition_name(without_next_year) in partitions()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_that_wrote_a_datastream_does_not_wait_for_a_partition_of_its_own(
+    datastream,
+):
+    """Attaching a partition waits for writers of a Datastream: made from inside such a
+    transaction, it would wait for the very transaction that waits for it. So the rows go to
+    the DEFAULT then, and the partition is made by the next write outside one."""
+    import time
+
+    from django.db import transaction
+
+    forget_partitions()
+    year = free_year() if connection.vendor == "postgresql" else 1979
+    start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year, 12, 31, tzinfo=UTC)
+    try:
+        with transaction.atomic():
+            Datastream.objects.filter(pk=datastream.pk).update(name="renamed")
+            began = time.monotonic()
+            made = ensure_partitions(start, end)
+            waited = time.monotonic() - began
+        assert waited < 1.0
+        if connection.vendor == "postgresql":
+            assert not made and partition_name(year) not in partitions()
+            with transaction.atomic():
+                Datastream.objects.filter(pk=datastream.pk).count()  # a reader only
+                assert ensure_partitions(start, end)
+            assert partition_name(year) in partitions()
+    finally:
+        drop_partitions(year)
