@@ -285,6 +285,28 @@ def test_an_unknown_station_gets_a_thing_without_location_and_a_warning(tmp_path
 
 
 @pytest.mark.django_db
+def test_a_line_that_is_not_utf8_is_reported_with_file_and_line_and_the_import_goes_on(
+    tmp_path,
+):
+    path = tmp_path / "ber_mc115_bytes.csv"
+    path.write_bytes(
+        "Station;115 Hardenbergplatz\n"
+        "Messkomponente;Stickstoffdioxid\n"
+        "Einheit;µg/m³\n"
+        "Messzeit;Stundenwerte\n"
+        "\n"
+        "01.06.2019 01:00;12\n".encode()
+        + b"01.06.2019 02:00;1\xff3\n"
+        + b"01.06.2019 03:00;14\n"
+    )
+    report = import_luftdaten([path])
+    assert [str(problem) for problem in report.problems] == [
+        "ber_mc115_bytes.csv:7: not UTF-8 text: line skipped"
+    ]
+    assert sorted(Observation.objects.values_list("result_number", flat=True)) == [12, 14]
+
+
+@pytest.mark.django_db
 def test_the_command_limits_the_import_to_stations():
     out = StringIO()
     call_command(

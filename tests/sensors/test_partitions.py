@@ -3,6 +3,8 @@
 The same tests run on both backends; where they differ, they ask `connection.vendor`.
 """
 
+import json
+import multiprocessing
 import threading
 from datetime import UTC, datetime
 
@@ -10,6 +12,7 @@ import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
+from gemeinsam.sensors import partitions as partitions_module
 from gemeinsam.sensors.models import (
     Datastream,
     FeatureOfInterest,
@@ -162,8 +165,9 @@ def test_rows_of_a_year_in_the_default_partition_move_into_its_new_partition(dat
 
 @pytest.mark.django_db(transaction=True)
 def test_a_partition_that_cannot_be_made_sends_rows_to_the_default_and_is_retried_later(
-    datastream, feature
+    datastream, feature, monkeypatch
 ):
+    monkeypatch.setattr(partitions_module, "CREATE_BUDGET", 1.0)  # one try, not twelve seconds
     forget_partitions()
     year = free_year() if connection.vendor == "postgresql" else 1977
     start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year, 12, 31, tzinfo=UTC)
@@ -266,3 +270,262 @@ def test_concurrent_callers_make_one_partition_and_then_cost_no_query():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE IF EXISTS {partition_name(year)}")
+
+
+def drop_partitions(*years: int) -> None:
+    forget_partitions()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for year in years:
+                cursor.execute(f"DROP TABLE IF EXISTS {partition_name(year)}")
+
+
+def rows_by_partition() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(f"SELECT 'main', count(*) FROM {TABLE}")  # noqa: S608
+        else:
+            cursor.execute(
+                f"SELECT tableoid::regclass::text, count(*) FROM {TABLE} GROUP BY 1"  # noqa: S608
+            )
+        return dict(cursor.fetchall())
+
+
+def post_rows(token: str, stream: int, feature: int, years: tuple, number: int) -> list:
+    """One client: three CreateObservations requests with rows of both years; the answers."""
+    from django.test import Client
+
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    answers = []
+    for round_ in range(3):
+        order = years if number % 2 else years[::-1]
+        rows = [
+            [f"{year}-{1 + i % 12:02d}-03T{number:02d}:{round_:02d}:{i:02d}Z", 0, feature]
+            for i in range(50)
+            for year in order
+        ]
+        for index, row in enumerate(rows):
+            row[1] = number * 10_000 + round_ * 1_000 + index
+        body = [
+            {
+                "Datastream": {"@iot.id": stream},
+                "components": ["phenomenonTime", "result", "FeatureOfInterest/id"],
+                "dataArray": rows,
+            }
+        ]
+        response = api.post(
+            "/sta/v1.1/CreateObservations", json.dumps(body), content_type="application/json"
+        )
+        answers.append(
+            (response.status_code, response.json() if response.status_code < 500 else [])
+        )
+    return answers
+
+
+def _client_process(barrier, results, arguments) -> None:
+    try:
+        barrier.wait()
+        results.put(post_rows(*arguments))
+    except BaseException as error:  # reported to the test
+        results.put(repr(error))
+    finally:
+        connections.close_all()
+
+
+def run_clients(arguments: list[tuple]) -> list:
+    """Each client in a process of its own on PostgreSQL (its own memory of partitions, as
+    the server's workers have), in a thread on SQLite (whose test database is in memory)."""
+    if connection.vendor != "postgresql":
+        answers = []
+        from ..conftest import run_concurrently
+
+        errors = run_concurrently([lambda a=a: answers.append(post_rows(*a)) for a in arguments])
+        return answers + errors
+    from django.test import Client
+
+    warm = Client(HTTP_AUTHORIZATION=f"Bearer {arguments[0][0]}")  # the children start warm
+    assert warm.get("/sta/v1.1/Datastreams").status_code == 200
+    assert warm.post("/sta/v1.1/CreateObservations", "[]", "application/json").status_code == 201
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(len(arguments)), context.Queue()
+    connections.close_all()  # the children open their own
+    processes = [
+        context.Process(target=_client_process, args=(barrier, results, a)) for a in arguments
+    ]
+    for process in processes:
+        process.start()
+    answers = [results.get(timeout=300) for _ in processes]
+    for process in processes:
+        process.join()
+    return answers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_create_observations_into_new_years_store_every_row_in_its_partition(
+    datastream, feature, sta_token
+):
+    """Eight clients post CreateObservations into two years without partitions at once: no
+    request fails, each row is stored once, in its year's partition, none in the DEFAULT."""
+    forget_partitions()
+    first = free_year() if connection.vendor == "postgresql" else 1978
+    years = (first, first + 1)
+    assert connection.vendor != "postgresql" or partition_name(first + 1) not in partitions()
+    clients = 8
+    # A long transaction that wrote a Datastream (an import, a batch) holds the lock a new
+    # partition's foreign keys need, for longer than one lock timeout.
+    other = make_datastream("Feuchte")
+    blocker = connections.create_connection("default")
+    blocker.inc_thread_sharing()  # committed by a timer thread
+    blocker.set_autocommit(False)
+    with blocker.cursor() as cursor:
+        cursor.execute("UPDATE sensors_datastream SET name = name WHERE id = %s", [other.pk])
+    release = threading.Timer(5.0, blocker.commit)
+    release.start()
+    try:
+        answers = run_clients(
+            [(sta_token, datastream.pk, feature.pk, years, n) for n in range(clients)]
+        )
+        assert all(isinstance(a, list) for a in answers), answers
+        answers = [answer for client in answers for answer in client]
+        assert [status for status, _ in answers] == [201] * clients * 3
+        assert all("error" not in links for _, links in answers)
+        results = list(Observation.objects.values_list("result_number", flat=True))
+        expected = clients * 3 * 50 * len(years)
+        assert len(results) == len(set(results)) == expected
+        if connection.vendor == "postgresql":
+            assert rows_by_partition() == {
+                partition_name(year): expected // len(years) for year in years
+            }
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT count(*) FROM {TABLE} "  # noqa: S608
+                    "WHERE tableoid::regclass::text <> 'sensors_observation_y' "
+                    "|| extract(year FROM phenomenon_time_start AT TIME ZONE 'UTC')"
+                )
+                assert cursor.fetchone()[0] == 0
+    finally:
+        release.join()
+        blocker.close()
+        drop_partitions(*years)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_routed_to_the_default_while_its_partition_is_attached_is_stored_there(
+    datastream, feature, monkeypatch
+):
+    """An insert that routed its row to the DEFAULT partition just before another process
+    attached the row's year is refused by PostgreSQL (a CheckViolation): it runs again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("partitions are PostgreSQL's")
+    from gemeinsam.sensors.services import record_observations
+
+    monkeypatch.setattr(partitions_module, "CREATE_BUDGET", 0.5)
+    forget_partitions()
+    year = free_year()
+    name = partition_name(year)
+    other = connections.create_connection("default")
+    other.inc_thread_sharing()
+    other.set_autocommit(False)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {DEFAULT_PARTITION} IN ACCESS EXCLUSIVE MODE")
+        assert not ensure_partitions(
+            datetime(year, 1, 1, tzinfo=UTC), datetime(year, 2, 1, tzinfo=UTC)
+        )
+        with other.cursor() as cursor:  # the other process attaches the year's partition
+            cursor.execute(
+                f"CREATE TABLE {name} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+            )
+            cursor.execute(
+                f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM "
+                f"('{year}-01-01 00:00:00+00') TO ('{year + 1}-01-01 00:00:00+00')"
+            )
+        commit = threading.Timer(1.0, other.commit)
+        commit.start()
+        stored = record_observations(
+            [
+                Observation(
+                    datastream=datastream,
+                    feature_of_interest=feature,
+                    phenomenon_time_start=datetime(year, 5, 1, tzinfo=UTC),
+                    result_number=1.0,
+                )
+            ]
+        )
+        commit.join()
+        assert partition_of(stored[0]) == name
+        assert rows_by_partition() == {name: 1}
+    finally:
+        other.rollback()
+        other.close()
+        drop_partitions(year)
+
+
+@pytest.fixture
+def without_next_year():
+    """The database without next year's partition (and without this process's memory of it),
+    as a database migrated in an earlier year is; put back afterwards."""
+    next_year = datetime.now(UTC).year + 1
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {partition_name(next_year)}")  # noqa: S608
+            assert cursor.fetchone()[0] == 0
+        drop_partitions(next_year)
+        assert partition_name(next_year) not in partitions()
+    yield next_year
+    forget_partitions()
+    ensure_partitions(datetime(next_year, 1, 1, tzinfo=UTC), datetime(next_year, 2, 1, tzinfo=UTC))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrate_makes_the_partitions_of_this_year_and_the_next(without_next_year):
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    if connection.vendor == "postgresql":
+        this_year = without_next_year - 1
+        assert {partition_name(this_year), partition_name(without_next_year)} <= partitions()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_makes_next_years_partition_when_it_starts(without_next_year, settings):
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    call_command("worker", "--batch", verbosity=0)
+
+    if connection.vendor == "postgresql":
+        assert partition_name(without_next_year) in partitions()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_that_wrote_a_datastream_does_not_wait_for_a_partition_of_its_own(
+    datastream,
+):
+    """Attaching a partition waits for writers of a Datastream: made from inside such a
+    transaction, it would wait for the very transaction that waits for it. So the rows go to
+    the DEFAULT then, and the partition is made by the next write outside one."""
+    import time
+
+    from django.db import transaction
+
+    forget_partitions()
+    year = free_year() if connection.vendor == "postgresql" else 1979
+    start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year, 12, 31, tzinfo=UTC)
+    try:
+        with transaction.atomic():
+            Datastream.objects.filter(pk=datastream.pk).update(name="renamed")
+            began = time.monotonic()
+            made = ensure_partitions(start, end)
+            waited = time.monotonic() - began
+        assert waited < 1.0
+        if connection.vendor == "postgresql":
+            assert not made and partition_name(year) not in partitions()
+            with transaction.atomic():
+                Datastream.objects.filter(pk=datastream.pk).count()  # a reader only
+                assert ensure_partitions(start, end)
+            assert partition_name(year) in partitions()
+    finally:
+        drop_partitions(year)

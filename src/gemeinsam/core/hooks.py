@@ -146,3 +146,19 @@ def register_audit_verbs(labels: dict[str, Any]) -> None:
 
 def audit_verbs() -> dict[str, Any]:
     return dict(_audit_verbs)
+
+
+# --- The worker: upkeep it runs when it starts and then once a day ---------------------
+
+Upkeep = Callable[[], None]
+_daily_upkeep: list[Upkeep] = []
+
+
+def register_daily_upkeep(job: Upkeep) -> None:
+    """A job `gemeinsam worker` runs at its start and daily (sensors: partitions ahead)."""
+    if job not in _daily_upkeep:
+        _daily_upkeep.append(job)
+
+
+def daily_upkeep() -> list[Upkeep]:
+    return list(_daily_upkeep)

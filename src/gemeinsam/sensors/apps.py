@@ -2,6 +2,7 @@
 and the labels of its audit events."""
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,6 +13,12 @@ class SensorsConfig(AppConfig):
 
     def ready(self) -> None:
         from gemeinsam.core import hooks
+
+        from .partitions import ensure_ahead, ensure_ahead_after_migrate
+
+        # Yearly observation partitions ahead of need: after each migrate, and daily.
+        post_migrate.connect(ensure_ahead_after_migrate, sender=self)
+        hooks.register_daily_upkeep(ensure_ahead)
 
         # Observations and entity writes are not audited: 30,000 a second pass the services.
         hooks.register_audit_verbs(

@@ -6,6 +6,8 @@ hourly value once: duplicates across files and earlier imports are skipped.
 """
 
 import logging
+import math
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -41,7 +43,6 @@ UNIT = {
 }
 UCUM = "ug/m3"
 SENSOR_NAME = "BLUME automatic air-quality analysers"
-FLUSH_EVERY = 20_000
 BATCH = 5_000  # observations per record_observations call (one transaction each)
 _FIELDS = [f.attname for f in Observation._meta.concrete_fields]
 
@@ -179,6 +180,41 @@ def _observed_property(component: Component) -> ObservedProperty:
     return prop
 
 
+STORED_BEFORE = math.inf  # in _Hours: an hour stored by an earlier run, its value not read
+
+
+class _Hours:
+    """The hours of one Datastream that hold a value, with the value read in this run: one
+    float per hour from the first to the last (8 bytes, not a dict entry's hundred), so that
+    memory follows the span of time, not the number of rows read. NaN: no value."""
+
+    def __init__(self) -> None:
+        self.first = 0
+        self.values = array("d")
+
+    def get(self, hour: int) -> float | None:
+        index = hour - self.first
+        if 0 <= index < len(self.values):
+            value = self.values[index]
+            if not math.isnan(value):
+                return value
+        return None
+
+    def add(self, hour: int, value: float) -> None:
+        if not self.values:
+            self.first = hour
+        index = hour - self.first
+        if index < 0:  # an earlier hour: grow at the front by at least the length (amortised)
+            grow = max(-index, len(self.values), 8_760)
+            self.values = array("d", [math.nan]) * grow + self.values
+            self.first -= grow
+            index += grow
+        elif index >= len(self.values):
+            grow = max(index + 1 - len(self.values), len(self.values), 8_760)
+            self.values.extend(array("d", [math.nan]) * grow)
+        self.values[index] = value
+
+
 class _Streams:
     """The Datastream of each column, made on first use, with the hours it already holds."""
 
@@ -189,8 +225,8 @@ class _Streams:
         self.sensor = _sensor()
         self.things: dict[str, tuple[Thing, FeatureOfInterest]] = {}
         self.by_column: dict[tuple[str, str], tuple[Datastream, FeatureOfInterest]] = {}
-        # datastream id -> {epoch hour of the start: value read now, or None if stored before}
-        self.hours: dict[int, dict[int, float | None]] = {}
+        # datastream id -> its hours: the value read now, or STORED_BEFORE
+        self.hours: dict[int, _Hours] = {}
 
     def get(self, column: Column) -> tuple[Datastream, FeatureOfInterest]:
         key = (column.station_code, column.component.code)
@@ -225,9 +261,10 @@ class _Streams:
             stored = stored.filter(phenomenon_time_start__gte=self.since)
         if self.until:
             stored = stored.filter(phenomenon_time_start__lt=self.until)
-        self.hours[datastream.pk] = dict.fromkeys(
-            _hour(start) for start in stored.values_list("phenomenon_time_start", flat=True)
-        )
+        hours = self.hours[datastream.pk] = _Hours()
+        starts = stored.values_list("phenomenon_time_start", flat=True)
+        for start in starts.iterator(chunk_size=BATCH):
+            hours.add(_hour(start), STORED_BEFORE)
         self.by_column[key] = (datastream, feature)
         return datastream, feature
 
@@ -289,23 +326,26 @@ def _import(paths, stations, since, until, coordinates, progress, publish, user)
         report.files += 1
         first_problem = len(report.problems)
         created_before = report.created
+        # Row by row from the open file, stored every BATCH observations: memory stays flat
+        # however long the file is.
         try:
-            items = list(luftdaten.read_export(file))
-        except (luftdaten.ExportFormatError, UnicodeDecodeError) as error:
+            for item in luftdaten.read_export(file):
+                if isinstance(item, Problem):
+                    report.problems.append(item)
+                    continue
+                report.rows += 1
+                if (start_min and item.start < start_min) or (
+                    start_max and item.start >= start_max
+                ):
+                    report.out_of_range += len(item.readings)
+                    continue
+                pending += _observations(item, streams, wanted, report)
+                if len(pending) >= BATCH:
+                    _store(pending, publish)
+                    pending = []
+        except luftdaten.ExportFormatError as error:
             report.problems.append(Problem(Path(file).name, 1, str(error)))
             continue
-        for item in items:
-            if isinstance(item, Problem):
-                report.problems.append(item)
-                continue
-            report.rows += 1
-            if (start_min and item.start < start_min) or (start_max and item.start >= start_max):
-                report.out_of_range += len(item.readings)
-                continue
-            pending += _observations(item, streams, wanted, report)
-        if len(pending) >= FLUSH_EVERY:
-            _store(pending, publish)
-            pending = []
         if progress:
             problems = len(report.problems) - first_problem
             progress(
@@ -342,10 +382,10 @@ def _observations(
         datastream, feature = streams.get(column)
         hours = streams.hours[datastream.pk]
         hour = _hour(row.start)
-        if hour in hours:
+        earlier = hours.get(hour)
+        if earlier is not None:
             report.duplicates += 1
-            earlier = hours[hour]
-            if earlier is not None and earlier != reading.value:
+            if earlier != STORED_BEFORE and earlier != reading.value:
                 report.problems.append(
                     Problem(
                         row.file,
@@ -355,7 +395,7 @@ def _observations(
                     )
                 )
             continue
-        hours[hour] = reading.value
+        hours.add(hour, reading.value)
         quality = None
         if reading.flag:
             report.flagged += 1

@@ -145,10 +145,11 @@ def plausibility(component: Component, value: float) -> str | None:
     return None
 
 
+# Bytes that are not UTF-8 become U+FFFD: the line they are on is reported, reading goes on.
 def _open(path: Path):
     if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
-    return path.open(encoding="utf-8-sig", newline="")
+        return gzip.open(path, "rt", encoding="utf-8-sig", errors="replace", newline="")
+    return path.open(encoding="utf-8-sig", errors="replace", newline="")
 
 
 def _columns(header: list[list[str]], name: str) -> tuple[list[Column | None], list[Problem]]:
@@ -197,6 +198,9 @@ def read_export(path: Path | str) -> Iterator[HourRow | Problem]:
                 continue  # the blank row under the header, or a trailing empty line
             if len(row) != width:
                 yield Problem(name, line, f"{len(row)} columns instead of {width}")
+                continue
+            if any("\ufffd" in cell for cell in row):
+                yield Problem(name, line, "not UTF-8 text: line skipped")
                 continue
             try:
                 start, end = hour_interval(row[0])

@@ -3,7 +3,7 @@
 PostgreSQL wants the partition key in every unique index, so the primary key becomes
 (id, phenomenon_time_start); Django still treats `id` as the key, and the identity column
 keeps ids unique. Rows outside the yearly partitions land in the DEFAULT partition;
-`sensors.partitions.ensure_partitions` adds years as data arrives. Django's single-column
+`sensors.partitions` adds years ahead and as data arrives. Django's single-column
 indexes of the three foreign keys are left out: obs_ds_time, obs_mds_time and obs_foi
 serve the same lookups, and every index costs on the insert path. SQLite: nothing to do,
 the model state does not change.

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from .. import models as m
 from ..mqtt.publish import publish_on_commit
-from ..partitions import ensure_partitions
+from ..partitions import ensure_partitions, insert_rerouting
 from .entities import BY_NAME
 from .values import (
     InvalidEntity,
@@ -338,8 +338,11 @@ def _insert(observations: list[m.Observation], publish: bool = True) -> list[m.O
     else:
         rows = [obs.__dict__ for obs in observations]
         starts = [row["phenomenon_time_start"] for row in rows]
-        ensure_partitions(min(starts), max(starts))
-        ids = insert([[row[a] for row in rows] for a in _INSERT_ATTNAMES])
+        columns = [[row[a] for row in rows] for a in _INSERT_ATTNAMES]
+        if ensure_partitions(min(starts), max(starts)):
+            ids = insert(columns)
+        else:
+            ids = insert_rerouting(insert, columns)
         for obs, pk in zip(observations, ids, strict=True):
             obs.id = pk
             obs._state.adding = False
@@ -348,6 +351,16 @@ def _insert(observations: list[m.Observation], publish: bool = True) -> list[m.O
     if publish:
         publish_on_commit(OBSERVATION, observations)
     return observations
+
+
+def _partitions_first(observations: list[m.Observation]) -> None:
+    """Make missing yearly partitions before the transaction that inserts, which would hold
+    locks that making one waits for (rows without a phenomenonTime get the current year)."""
+    starts = [obs.__dict__["phenomenon_time_start"] for obs in observations]
+    if any(start is None for start in starts):
+        starts = [start for start in starts if start is not None] + [timezone.now()]
+    if starts:
+        ensure_partitions(min(starts), max(starts))
 
 
 def record_observations(
@@ -359,6 +372,7 @@ def record_observations(
     FeatureOfInterest, inserts with one INSERT, widens the streams' time extents with one
     UPDATE, and publishes after the commit unless `publish` is off (an import of history).
     """
+    _partitions_first(observations)
     with transaction.atomic():
         prepare_observations(observations, raise_first=True)
         return _insert(observations, publish)
@@ -366,6 +380,7 @@ def record_observations(
 
 def record_observations_per_row(observations: list[m.Observation]) -> list[str | None]:
     """As record_observations, but a bad row is refused alone: per row None or the reason."""
+    _partitions_first(observations)
     with transaction.atomic():
         errors = prepare_observations(observations, raise_first=False)
         _insert([obs for obs, error in zip(observations, errors, strict=True) if error is None])

@@ -21,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from gemeinsam.core import leases
+from gemeinsam.core.tasks import start_daily_upkeep
 from gemeinsam.lib.backoff import Outage
 
 logger = logging.getLogger("gemeinsam.worker")
@@ -182,7 +183,9 @@ class Command(DatabaseWorkerCommand):
         if reload and not options["batch"]:
             if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
                 worker.configure_signals()  # only the reloaded child handles signals
+                start_daily_upkeep()
             run_with_reloader(worker.run)
         else:
             worker.configure_signals()
+            start_daily_upkeep()  # the apps' daily upkeep (core/hooks.py), e.g. sensors' partitions
             worker.run()
