@@ -53,9 +53,8 @@ def test_pages_answer_503_while_the_database_is_unreachable(unreachable_database
     assert sta.status_code == 503 and sta.json()["code"] == 503
 
 
+@pytest.mark.postgresql
 def test_worker_survives_an_outage_and_runs_a_task_queued_during_it(settings, staff, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("the outage is a cut TCP connection to PostgreSQL")
     settings.TASKS = DB_TASKS
     target = (
         connection.settings_dict["HOST"] or "127.0.0.1",

@@ -409,14 +409,13 @@ def test_concurrent_create_observations_into_new_years_store_every_row_in_its_pa
         drop_partitions(*years)
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_a_row_routed_to_the_default_while_its_partition_is_attached_is_stored_there(
     datastream, feature, monkeypatch
 ):
     """An insert that routed its row to the DEFAULT partition just before another process
     attached the row's year is refused by PostgreSQL (a CheckViolation): it runs again."""
-    if connection.vendor != "postgresql":
-        pytest.skip("partitions are PostgreSQL's")
     from gemeinsam.sensors.services import record_observations
 
     monkeypatch.setattr(partitions_module, "CREATE_BUDGET", 0.5)
