@@ -8,25 +8,23 @@ Delivery: the bridge subscribes with QoS 1 in a persistent session (fixed client
 clean start off, a session expiry), so the broker keeps messages while the bridge is down.
 It acknowledges a message only after the transaction that stored it committed, and stores
 messages in batches (up to `batch_size`, waiting at most `batch_wait` seconds for more): so
-no message the broker delivered is lost (at least once). A message redelivered with the DUP
-flag whose message id and content match one stored within the last `dedupe_window` messages
-is acknowledged without storing it again; only a crash between commit and acknowledgement
-can store one twice. A message that cannot be stored (not JSON, unknown Datastream,
-invalid Observation) is logged with its topic and reason, optionally published to
-STA_MQTT_ERROR_TOPIC, and acknowledged, so that it is not redelivered forever. Messages that
+no message the broker delivered is lost (at least once). Each stored message leaves an
+ingest key in the same transaction (ingest.py), and a message whose key is stored is
+acknowledged without storing it again: a bridge killed between commit and acknowledgement
+stores the redelivered messages once. A message that cannot be stored (not JSON, unknown
+Datastream, invalid Observation) is logged with its topic and reason, optionally published
+to STA_MQTT_ERROR_TOPIC, and acknowledged, so that it is not redelivered forever. Messages that
 the API itself published (they carry `@iot.id`) are notifications and are skipped; the
 bridge lends its connection to the publisher, so MQTT 5 no-local keeps its own
 notifications from coming back to it at all.
 """
 
-import hashlib
 import json
 import logging
 import re
 import struct
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import paho.mqtt.client as paho
@@ -46,6 +44,8 @@ from .. import models as m
 from .. import services
 from ..sta.entities import BY_NAME
 from ..sta.values import InvalidEntity
+from . import ingest
+from .ingest import Key
 from .publish import (
     PUBLISHER,
     SUBSCRIBE_LOG,
@@ -71,6 +71,8 @@ LINK_OF_SET = {
 }
 OBSERVATION = BY_NAME["Observation"]
 SESSION_EXPIRY = 7 * 24 * 3600  # the broker keeps the session a week while the bridge is down
+DUPLICATE = "stored before"  # store()'s reason for a message whose ingest key is there
+PRUNE_EVERY = 3600  # seconds between deletions of expired ingest keys
 
 
 class BadMessage(Exception):
@@ -89,10 +91,10 @@ class Incoming:
     qos: int
     dup: bool
 
-    @property
-    def key(self) -> tuple[int, bytes]:
-        digest = hashlib.blake2b(self.payload, digest_size=16, key=self.topic.encode()[:64])
-        return self.mid, digest.digest()
+    def ingest_key(self, document: dict) -> Key | None:
+        return ingest.ingest_key(
+            self.topic, self.payload, document, mid=self.mid, qos=self.qos, dup=self.dup
+        )
 
 
 def observation_document(topic: str, payload: bytes) -> dict:
@@ -115,27 +117,36 @@ def observation_document(topic: str, payload: bytes) -> dict:
     return document
 
 
-def store(documents: list[dict]) -> list[str | None]:
-    """Store Observations in one transaction; per document None or the reason it was refused.
+def store(documents: list[dict], keys: list[Key | None] | None = None) -> list[str | None]:
+    """Store Observations in one transaction; per document None, DUPLICATE or the reason it
+    was refused. `keys` are the documents' ingest keys, recorded with their rows.
 
     Observations that link their streams and features by id (the usual device message) are
     checked and inserted in bulk, as CreateObservations does; the rare one that creates its
     FeatureOfInterest inline goes through the deep insert. A database failure raises.
     """
+    keys = keys or [None] * len(documents)
+    ingest.forget([key.value for key in keys if key is not None and not key.check])
     reasons: list[str | None] = [None] * len(documents)
-    bulk: list[tuple[int, m.Observation]] = []
-    deep: list[int] = []
-    for index, document in enumerate(documents):
+    parsed: list[m.Observation | InvalidEntity | None] = []
+    for document in documents:
         try:
-            obs = services.parse_observation(document)
+            parsed.append(services.parse_observation(document))
         except InvalidEntity as error:
-            reasons[index] = error.message
-            continue
-        if obs is None:
-            deep.append(index)
-        else:
-            bulk.append((index, obs))
+            parsed.append(error)
     with transaction.atomic():
+        _mark_duplicates(keys, reasons)
+        bulk: list[tuple[int, m.Observation]] = []
+        deep: list[int] = []
+        for index, obs in enumerate(parsed):
+            if reasons[index] is not None:
+                continue
+            if isinstance(obs, InvalidEntity):
+                reasons[index] = obs.message
+            elif obs is None:
+                deep.append(index)
+            else:
+                bulk.append((index, obs))
         errors = services.record_observations_per_row([obs for _, obs in bulk])
         for (index, _obs), error in zip(bulk, errors, strict=True):
             reasons[index] = error
@@ -145,7 +156,21 @@ def store(documents: list[dict]) -> list[str | None]:
                     services.create_entity(OBSERVATION, documents[index])
             except InvalidEntity as error:
                 reasons[index] = error.message
+        ingest.record(
+            [key.value for key, reason in zip(keys, reasons, strict=True) if key and not reason]
+        )
     return reasons
+
+
+def _mark_duplicates(keys: list[Key | None], reasons: list[str | None]) -> None:
+    checked = [key.value for key in keys if key is not None and key.check]
+    seen = ingest.stored(checked) if checked else set()
+    for index, key in enumerate(keys):
+        if key is None:
+            continue
+        if key.check and key.value in seen:
+            reasons[index] = DUPLICATE
+        seen.add(key.value)  # the same message twice in one batch
 
 
 def send_acks(client: paho.Client, mids: list[int]) -> None:
@@ -174,7 +199,6 @@ class Bridge:
         client_id: str | None = None,
         batch_size: int = 1000,
         batch_wait: float = 0.02,
-        dedupe_window: int = 100_000,
         receive_maximum: int = 2000,
     ) -> None:
         self.client_id = client_id or getattr(
@@ -185,8 +209,7 @@ class Bridge:
         self.receive_maximum = receive_maximum
         self.error_topic = getattr(settings, "STA_MQTT_ERROR_TOPIC", "")
         self.stored = self.refused = self.skipped = self.duplicates = 0
-        self._dedupe_window = dedupe_window
-        self._seen: OrderedDict[tuple[int, bytes], None] = OrderedDict()
+        self._prune_at = 0.0
         self._inbox: list[Incoming] = []
         self._arrived = threading.Condition()
         self._stopping = threading.Event()
@@ -272,6 +295,7 @@ class Bridge:
     def _work(self) -> None:
         try:
             while True:
+                self._prune()
                 batch = self._take_batch()
                 if not batch:
                     if self._stopping.is_set():
@@ -287,56 +311,64 @@ class Bridge:
 
     def _handle(self, batch: list[Incoming]) -> None:
         documents: list[dict] = []
+        keys: list[Key | None] = []
         sources: list[Incoming] = []
-        in_batch: set[tuple[int, bytes]] = set()
         for message in batch:
-            if message.dup and (message.key in self._seen or message.key in in_batch):
-                self.duplicates += 1
-                continue
-            if message.qos:
-                in_batch.add(message.key)
             try:
-                documents.append(observation_document(message.topic, message.payload))
-                sources.append(message)
+                document = observation_document(message.topic, message.payload)
             except Notification:
                 self.skipped += 1
+                continue
             except BadMessage as error:
                 self._refuse(message, str(error))
+                continue
+            keys.append(message.ingest_key(document))
+            documents.append(document)
+            sources.append(message)
         if documents:
-            reasons = self._store_retrying(documents)
+            reasons = self._store_retrying(documents, keys)
             for message, reason in zip(sources, reasons, strict=True):
                 if reason is None:
                     self.stored += 1
-                    self._remember(message)
+                elif reason == DUPLICATE:
+                    self.duplicates += 1
                 else:
                     self._refuse(message, reason)
         # PUBACKs go out in the order the messages came, as MQTT asks (section 4.6).
         send_acks(self.client, [message.mid for message in batch if message.qos])
 
-    def _store_retrying(self, documents: list[dict]) -> list[str | None]:
+    def _store_retrying(self, documents: list[dict], keys: list[Key | None]) -> list[str | None]:
         """Store; while the database is unreachable wait and retry, acknowledging nothing."""
         delay = 0.5
         while True:
             close_old_connections()
             try:
-                return store(documents)
+                return store(documents, keys)
             except IntegrityError:
                 if len(documents) == 1:
                     return ["the Observation violates a database constraint"]
                 # Find the culprit: each document in its own transaction.
-                return [reason for d in documents for reason in self._store_retrying([d])]
+                return [
+                    reason
+                    for document, key in zip(documents, keys, strict=True)
+                    for reason in self._store_retrying([document], [key])
+                ]
             except DatabaseError:
                 log.exception("MQTT bridge cannot store %d observations; retrying", len(documents))
                 connection.close()
                 time.sleep(delay)
                 delay = min(delay * 2, 30)
 
-    def _remember(self, message: Incoming) -> None:
-        if message.qos == 0:
-            return  # never redelivered
-        self._seen[message.key] = None
-        if len(self._seen) > self._dedupe_window:
-            self._seen.popitem(last=False)
+    def _prune(self) -> None:
+        """Delete expired ingest keys, once an hour (a failure waits for the next hour)."""
+        if time.monotonic() < self._prune_at:
+            return
+        self._prune_at = time.monotonic() + PRUNE_EVERY
+        try:
+            close_old_connections()
+            ingest.prune()
+        except DatabaseError:
+            log.exception("MQTT bridge could not delete expired ingest keys")
 
     def _refuse(self, message: Incoming, reason: str) -> None:
         self.refused += 1
