@@ -3,6 +3,7 @@ and bench/faults/mqtt.py share; Django-free: the caller counts the observations 
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -237,3 +238,15 @@ def outage_lines(output: str) -> tuple[int, int]:
         sum("lost the connection" in line for line in lines),
         sum("connected again" in line for line in lines),
     )
+
+
+def wait_for_log(bridge: BridgeProcess, text: str, timeout: float = 30) -> None:
+    if not wait_until(lambda: text in bridge.output(), timeout):
+        raise RuntimeError(f"the bridge did not log {text!r}:\n{bridge.output()}")
+
+
+def final_counts(output: str) -> dict[str, int]:
+    """The counts of the last progress line of `gemeinsam mqtt` (stored, refused, duplicates)."""
+    line = [line for line in output.splitlines() if ": stored " in line][-1]
+    found = re.findall(r"(stored|refused|duplicates) (\d+)", line)
+    return {name: int(value) for name, value in found}

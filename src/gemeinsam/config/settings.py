@@ -244,6 +244,9 @@ STA_MQTT_PUBLISH = env_bool("STA_MQTT_PUBLISH", True)
 # The bridge (`gemeinsam mqtt`, also started by `gemeinsam demo` when STA_MQTT_BRIDGE) keeps
 # a persistent session under this client id, so the broker holds messages while it is away.
 MQTT_BRIDGE_CLIENT_ID = env_str("MQTT_BRIDGE_CLIENT_ID", "gemeinsam-sta-bridge")
+# A namespace for every topic (`<prefix>/v1.1/...`); empty: the standard topics. `gemeinsam
+# demo` sets one of its own, and its own client id, so two demos can share one broker.
+STA_MQTT_TOPIC_PREFIX = env_str("STA_MQTT_TOPIC_PREFIX")
 STA_MQTT_BRIDGE = env_bool("STA_MQTT_BRIDGE", True)
 # Days the bridge remembers the messages it stored, to skip the broker's redelivery of one;
 # a week, as long as the broker keeps the bridge's session (sensors/mqtt/ingest.py).

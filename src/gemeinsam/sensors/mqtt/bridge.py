@@ -54,6 +54,7 @@ from .publish import (
     learn_subscription,
     learns_select_topics,
     make_client,
+    topic_prefix,
 )
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ LINK_OF_SET = {
     "FeaturesOfInterest": "FeatureOfInterest",
 }
 OBSERVATION = BY_NAME["Observation"]
+RECONNECT_MIN, RECONNECT_MAX = 1, 60  # seconds; the wait doubles while connections fail
+STABLE = 30  # seconds a connection must last before a lost one retries at once again
 SESSION_EXPIRY = 7 * 24 * 3600  # the broker keeps the session a week while the bridge is down
 DUPLICATE = "stored before"  # store()'s reason for a message whose ingest key is there
 PRUNE_EVERY = 3600  # seconds between deletions of expired ingest keys
@@ -210,6 +213,11 @@ class Bridge:
         self.error_topic = getattr(settings, "STA_MQTT_ERROR_TOPIC", "")
         self.stored = self.refused = self.skipped = self.duplicates = 0
         self._prune_at = 0.0
+        self.topic_prefix = topic_prefix()
+        self._connected_at: float | None = None
+        self._lost_at: float | None = None
+        self._backoff = RECONNECT_MIN
+        self._subscribed_once = False
         self._inbox: list[Incoming] = []
         self._arrived = threading.Condition()
         self._stopping = threading.Event()
@@ -218,6 +226,8 @@ class Bridge:
         self.client = make_client(self.client_id, manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_connect_fail = self._on_connect_fail
+        self.client.reconnect_delay_set(RECONNECT_MIN, RECONNECT_MAX)
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
 
@@ -254,22 +264,55 @@ class Bridge:
             log.error("MQTT broker refused the bridge: %s", reason_code)
             return
         options = SubscribeOptions(qos=1, noLocal=True)
-        topics = [(topic, options) for topic in SUBSCRIPTIONS]
+        topics = [(self.topic_prefix + topic, options) for topic in SUBSCRIPTIONS]
         if learns_select_topics():  # the publisher borrows this connection
             topics.append((SUBSCRIBE_LOG, SubscribeOptions(qos=0)))
         client.subscribe(topics)
-        log.info("MQTT bridge connected (session present: %s)", flags.session_present)
+        self._connected_at = time.monotonic()
+        if self._lost_at is None:
+            log.info("MQTT bridge connected (session present: %s)", flags.session_present)
+        else:
+            seconds = self._connected_at - self._lost_at
+            log.warning("MQTT bridge connected again after %.0f s", seconds)
+            self._lost_at = None
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
         failed = [code for code in reason_codes if code.is_failure]
         if failed:
             log.error("MQTT broker refused the bridge's subscriptions: %s", failed)
+        elif not self._subscribed_once:
+            self._subscribed_once = True
+            topics = " and ".join(self.topic_prefix + topic for topic in SUBSCRIPTIONS)
+            log.info("MQTT bridge %s subscribed to %s", self.client_id, topics)
         self.connected.set()  # connected and subscribed: what is published now arrives
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()
-        if not self._stopping.is_set():
-            log.warning("MQTT bridge disconnected (%s); reconnecting", reason_code)
+        if self._stopping.is_set():
+            return
+        # paho waits its least delay again after every connection it made; a connection that
+        # is lost at once (another client took the session over) backs off further instead.
+        lasted = time.monotonic() - (self._connected_at or 0)
+        brief = self._connected_at is not None and lasted < STABLE
+        self._backoff = min(self._backoff * 2, RECONNECT_MAX) if brief else RECONNECT_MIN
+        client.reconnect_delay_set(self._backoff, RECONNECT_MAX)
+        self._connected_at = None
+        what = f"lost the connection to the broker ({reason_code})"
+        if brief:  # a broker takes the session over for a client that connects with its id
+            what += (
+                f" {lasted:.0f} s after connecting; if another client connects as "
+                f"{self.client_id}, give each bridge its own MQTT_BRIDGE_CLIENT_ID"
+            )
+        self._outage(what)
+
+    def _on_connect_fail(self, client, userdata) -> None:
+        self._outage("cannot reach the broker")
+
+    def _outage(self, what: str) -> None:
+        """Log an outage once, not per attempt; _on_connect logs its end."""
+        if self._lost_at is None:
+            self._lost_at = time.monotonic()
+            log.warning("MQTT bridge %s; reconnecting, waiting up to %d s", what, RECONNECT_MAX)
 
     def _on_message(self, client, userdata, message: paho.MQTTMessage) -> None:
         if message.topic == SUBSCRIBE_LOG:
@@ -315,7 +358,8 @@ class Bridge:
         sources: list[Incoming] = []
         for message in batch:
             try:
-                document = observation_document(message.topic, message.payload)
+                topic = message.topic.removeprefix(self.topic_prefix)
+                document = observation_document(topic, message.payload)
             except Notification:
                 self.skipped += 1
                 continue
