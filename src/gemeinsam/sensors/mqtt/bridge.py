@@ -129,7 +129,7 @@ def store(documents: list[dict], keys: list[Key | None] | None = None) -> list[s
     FeatureOfInterest inline goes through the deep insert. A database failure raises.
     """
     keys = keys or [None] * len(documents)
-    ingest.forget([key.value for key in keys if key is not None and not key.check])
+    ingest.forget([key.value for key in keys if key is not None and key.replaces])
     reasons: list[str | None] = [None] * len(documents)
     parsed: list[m.Observation | InvalidEntity | None] = []
     for document in documents:
@@ -138,7 +138,7 @@ def store(documents: list[dict], keys: list[Key | None] | None = None) -> list[s
         except InvalidEntity as error:
             parsed.append(error)
     with transaction.atomic():
-        _mark_duplicates(keys, reasons)
+        _claim(keys, reasons)
         bulk: list[tuple[int, m.Observation]] = []
         deep: list[int] = []
         for index, obs in enumerate(parsed):
@@ -159,21 +159,28 @@ def store(documents: list[dict], keys: list[Key | None] | None = None) -> list[s
                     services.create_entity(OBSERVATION, documents[index])
             except InvalidEntity as error:
                 reasons[index] = error.message
-        ingest.record(
-            [key.value for key, reason in zip(keys, reasons, strict=True) if key and not reason]
+        # A refused message leaves no key: sent again, it is checked again.
+        pairs = zip(keys, reasons, strict=True)
+        ingest.forget(
+            [key.value for key, reason in pairs if key and reason not in (None, DUPLICATE)]
         )
     return reasons
 
 
-def _mark_duplicates(keys: list[Key | None], reasons: list[str | None]) -> None:
-    checked = [key.value for key in keys if key is not None and key.check]
-    seen = ingest.stored(checked) if checked else set()
+def _claim(keys: list[Key | None], reasons: list[str | None]) -> None:
+    """Record the keys; mark the messages whose key was stored already as DUPLICATE."""
+    first: dict[str, int] = {}
     for index, key in enumerate(keys):
         if key is None:
             continue
-        if key.check and key.value in seen:
+        if key.value in first:
+            reasons[index] = DUPLICATE  # the same message twice in one batch
+        else:
+            first[key.value] = index
+    claimed = ingest.claim(list(first))
+    for value, index in first.items():
+        if value not in claimed:
             reasons[index] = DUPLICATE
-        seen.add(key.value)  # the same message twice in one batch
 
 
 def send_acks(client: paho.Client, mids: list[int]) -> None:

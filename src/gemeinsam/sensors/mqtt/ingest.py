@@ -25,17 +25,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from ..models import IngestKey
 
-CHUNK = 500  # keys per IN (...) list: far below SQLite's and PostgreSQL's parameter limits
+CHUNK = 500  # keys per statement: far below SQLite's and PostgreSQL's parameter limits
 
 
 @dataclass(frozen=True)
 class Key:
     value: str
-    check: bool  # skip the message when the key is stored (else it only replaces an old one)
+    replaces: bool  # a new message under a reused packet id: an equal older key goes first
 
 
 def ingest_key(topic: str, payload: bytes, document: dict, *, mid: int, qos: int, dup: bool):
@@ -44,32 +45,43 @@ def ingest_key(topic: str, payload: bytes, document: dict, *, mid: int, qos: int
     digest.update(b"\0")
     digest.update(payload)
     if document.get("phenomenonTime") is not None:
-        return Key(digest.hexdigest(), check=True)
+        return Key(digest.hexdigest(), replaces=False)
     if qos == 0:
         return None
     digest.update(b"\0packet %d" % mid)
-    return Key(digest.hexdigest(), check=dup)
+    return Key(digest.hexdigest(), replaces=not dup)
 
 
-def stored(keys: list[str]) -> set[str]:
-    """Which of these keys are stored."""
-    found: set[str] = set()
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
-        found.update(IngestKey.objects.filter(key__in=chunk).values_list("key", flat=True))
-    return found
+def claim(keys: list[str]) -> set[str]:
+    """Record keys inside the storing transaction; those that were not stored yet.
+
+    One INSERT ... ON CONFLICT DO NOTHING RETURNING per chunk (SQLite 3.35+, PostgreSQL)
+    checks and records at once; a concurrent transaction with the same key waits for it.
+    """
+    claimed: set[str] = set()
+    if not keys:
+        return claimed
+    table = connection.ops.quote_name(IngestKey._meta.db_table)
+    column = connection.ops.quote_name("key")
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({column}, stored_at) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT ({column}) DO NOTHING RETURNING {column}",
+                [value for key in chunk for value in (key, now)],
+            )
+            claimed.update(row[0] for row in cursor.fetchall())
+    return claimed
 
 
 def forget(keys: list[str]) -> None:
-    """Drop the keys of earlier messages that new ones (same packet id, not redelivered) repeat."""
+    """Drop keys: of messages that were refused, or that new ones under the same packet id
+    (not redelivered) repeat."""
     for start in range(0, len(keys), CHUNK):
         IngestKey.objects.filter(key__in=keys[start : start + CHUNK]).delete()
-
-
-def record(keys: list[str]) -> None:
-    """Store keys; inside the transaction that stores their messages' rows."""
-    now = timezone.now()
-    IngestKey.objects.bulk_create([IngestKey(key=key, stored_at=now) for key in keys], CHUNK)
 
 
 def prune() -> int:
