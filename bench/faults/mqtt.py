@@ -13,6 +13,7 @@ is a fresh SQLite file, or a PostgreSQL URL (migrated; only its own Datastreams 
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -140,6 +141,8 @@ def main() -> int:
             bridge.kill()
         broker.stop()
     print("OK" if ok else f"MISMATCH (logs in {workdir})")
+    if ok:
+        shutil.rmtree(workdir)
     return 0 if ok else 1
 
 

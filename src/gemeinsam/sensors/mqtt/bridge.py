@@ -4,8 +4,10 @@ A device publishes an Observation to `v1.1/Datastreams(1)/Observations`,
 `v1.1/MultiDatastreams(1)/Observations`, `v1.1/FeaturesOfInterest(1)/Observations` or
 `v1.1/Observations` (the body then links its Datastream by `@iot.id`).
 
-Delivery: the bridge subscribes with QoS 1 in a persistent session (fixed client id,
-clean start off, a session expiry), so the broker keeps messages while the bridge is down.
+Delivery: the bridge subscribes with QoS 1 in a persistent session (its client id, clean
+start off, a session expiry), so the broker keeps messages while the bridge is down; a lost
+connection is retried with a growing wait and logged once. STA_MQTT_TOPIC_PREFIX moves
+every topic under a namespace (the demo's own, beside other demos on one broker).
 It acknowledges a message only after the transaction that stored it committed, and stores
 messages in batches (up to `batch_size`, waiting at most `batch_wait` seconds for more): so
 no message the broker delivered is lost (at least once). Each stored message leaves an
