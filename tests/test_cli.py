@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from gemeinsam.demo import mqtt_namespace
+
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "src/gemeinsam/core/data/bezirksgrenzen_alkis.geojson"
 
@@ -73,6 +75,8 @@ def test_demo_twice_neither_fails_nor_duplicates(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "admin@demo.gemeinsam.invalid" in first.stdout
     assert "PANK-DEMX-2345" in first.stdout  # a demo voting code
+    prefix = mqtt_namespace(tmp_path)["STA_MQTT_TOPIC_PREFIX"]
+    assert f"MQTT topics: {prefix}/v1.1/..." in first.stdout  # its own, beside other demos
     counts = row_counts(tmp_path)
     assert counts[:2] == [4, 12]
     second = gemeinsam("demo", "--no-serve", data_dir=tmp_path)

@@ -6,10 +6,12 @@ bridge. The CLI calls `main`; no app imports this module.
 """
 
 import argparse
+import hashlib
 import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
@@ -67,6 +69,25 @@ def prepare(out: OutputWrapper) -> None:
     if invitation_codes:
         out.write(f"Invitation codes for “{panel.title}” (register as a volunteer):")
         out.write(f"  {', '.join(invitation_codes)}")
+
+
+def mqtt_namespace(data_dir: Path) -> dict[str, str]:
+    """The MQTT client id and topic prefix of the demo in `data_dir`: two demos on one broker
+    neither take over each other's session nor store each other's observations."""
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:10]
+    name = f"gemeinsam-demo-{digest}"
+    return {"MQTT_BRIDGE_CLIENT_ID": name, "STA_MQTT_TOPIC_PREFIX": name}
+
+
+def use_own_mqtt_namespace(out: OutputWrapper) -> None:
+    """Set the demo's namespace, unless the environment names one, here and for the children."""
+    for name, value in mqtt_namespace(settings.DATA_DIR).items():
+        if name not in os.environ:  # set, even empty, it is the operator's choice
+            os.environ[name] = value
+            setattr(settings, name, value)
+    prefix = settings.STA_MQTT_TOPIC_PREFIX.strip("/")
+    topics = f"{prefix}/v1.1/..." if prefix else "v1.1/..."
+    out.write(f"MQTT topics: {topics} (client id {settings.MQTT_BRIDGE_CLIENT_ID})")
 
 
 def serve(host: str, port: int, out: OutputWrapper) -> None:
@@ -130,6 +151,7 @@ def stop_children(processes: list[subprocess.Popen], timeout: float = 10) -> Non
 def main(argv: list[str]) -> None:
     options = parse_args(argv)
     out = OutputWrapper(sys.stdout)  # ends each write with a newline, as commands do
+    use_own_mqtt_namespace(out)
     prepare(out)
     if not options.no_serve:
         serve(options.host, options.port, out)

@@ -264,7 +264,13 @@ STA_MQTT_PUBLISH = env_bool("STA_MQTT_PUBLISH", True)
 # The bridge (`gemeinsam mqtt`, also started by `gemeinsam demo` when STA_MQTT_BRIDGE) keeps
 # a persistent session under this client id, so the broker holds messages while it is away.
 MQTT_BRIDGE_CLIENT_ID = env_str("MQTT_BRIDGE_CLIENT_ID", "gemeinsam-sta-bridge")
+# A namespace for every topic (`<prefix>/v1.1/...`); empty: the standard topics. `gemeinsam
+# demo` sets one of its own, and its own client id, so two demos can share one broker.
+STA_MQTT_TOPIC_PREFIX = env_str("STA_MQTT_TOPIC_PREFIX")
 STA_MQTT_BRIDGE = env_bool("STA_MQTT_BRIDGE", True)
+# Days the bridge remembers the messages it stored, to skip the broker's redelivery of one;
+# a week, as long as the broker keeps the bridge's session (sensors/mqtt/ingest.py).
+STA_MQTT_INGEST_KEY_DAYS = env_int("STA_MQTT_INGEST_KEY_DAYS", 7)
 # Where the bridge reports messages it could not store (empty: only the log).
 STA_MQTT_ERROR_TOPIC = env_str("STA_MQTT_ERROR_TOPIC")
 # $select topics to serve (v1.1/Things?$select=name): the broker does not tell which exist;

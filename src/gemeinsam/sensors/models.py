@@ -318,3 +318,18 @@ class AccessToken(models.Model):
             .select_related("user")
             .first()
         )
+
+
+class IngestKey(models.Model):
+    """An MQTT message that the bridge stored, by the SHA-256 of its topic and payload, so
+    that the broker's redelivery of it is skipped (sensors/mqtt/ingest.py)."""
+
+    key = models.CharField(primary_key=True, max_length=64, editable=False)
+    stored_at = models.DateTimeField(_("stored at"), db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("MQTT ingest key")
+        verbose_name_plural = _("MQTT ingest keys")
+
+    def __str__(self) -> str:
+        return self.key

@@ -4,29 +4,29 @@ A device publishes an Observation to `v1.1/Datastreams(1)/Observations`,
 `v1.1/MultiDatastreams(1)/Observations`, `v1.1/FeaturesOfInterest(1)/Observations` or
 `v1.1/Observations` (the body then links its Datastream by `@iot.id`).
 
-Delivery: the bridge subscribes with QoS 1 in a persistent session (fixed client id,
-clean start off, a session expiry), so the broker keeps messages while the bridge is down.
+Delivery: the bridge subscribes with QoS 1 in a persistent session (its client id, clean
+start off, a session expiry), so the broker keeps messages while the bridge is down; a lost
+connection is retried with a growing wait and logged once. STA_MQTT_TOPIC_PREFIX moves
+every topic under a namespace (the demo's own, beside other demos on one broker).
 It acknowledges a message only after the transaction that stored it committed, and stores
 messages in batches (up to `batch_size`, waiting at most `batch_wait` seconds for more): so
-no message the broker delivered is lost (at least once). A message redelivered with the DUP
-flag whose message id and content match one stored within the last `dedupe_window` messages
-is acknowledged without storing it again; only a crash between commit and acknowledgement
-can store one twice. A message that cannot be stored (not JSON, unknown Datastream,
-invalid Observation) is logged with its topic and reason, optionally published to
-STA_MQTT_ERROR_TOPIC, and acknowledged, so that it is not redelivered forever. Messages that
+no message the broker delivered is lost (at least once). Each stored message leaves an
+ingest key in the same transaction (ingest.py), and a message whose key is stored is
+acknowledged without storing it again: a bridge killed between commit and acknowledgement
+stores the redelivered messages once. A message that cannot be stored (not JSON, unknown
+Datastream, invalid Observation) is logged with its topic and reason, optionally published
+to STA_MQTT_ERROR_TOPIC, and acknowledged, so that it is not redelivered forever. Messages that
 the API itself published (they carry `@iot.id`) are notifications and are skipped; the
 bridge lends its connection to the publisher, so MQTT 5 no-local keeps its own
 notifications from coming back to it at all.
 """
 
-import hashlib
 import json
 import logging
 import re
 import struct
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import paho.mqtt.client as paho
@@ -46,6 +46,8 @@ from .. import models as m
 from .. import services
 from ..sta.entities import BY_NAME
 from ..sta.values import InvalidEntity
+from . import ingest
+from .ingest import Key
 from .publish import (
     PUBLISHER,
     SUBSCRIBE_LOG,
@@ -54,6 +56,7 @@ from .publish import (
     learn_subscription,
     learns_select_topics,
     make_client,
+    topic_prefix,
 )
 
 log = logging.getLogger(__name__)
@@ -70,7 +73,11 @@ LINK_OF_SET = {
     "FeaturesOfInterest": "FeatureOfInterest",
 }
 OBSERVATION = BY_NAME["Observation"]
+RECONNECT_MIN, RECONNECT_MAX = 1, 60  # seconds; the wait doubles while connections fail
+STABLE = 30  # seconds a connection must last before a lost one retries at once again
 SESSION_EXPIRY = 7 * 24 * 3600  # the broker keeps the session a week while the bridge is down
+DUPLICATE = "stored before"  # store()'s reason for a message whose ingest key is there
+PRUNE_EVERY = 3600  # seconds between deletions of expired ingest keys
 
 
 class BadMessage(Exception):
@@ -89,10 +96,10 @@ class Incoming:
     qos: int
     dup: bool
 
-    @property
-    def key(self) -> tuple[int, bytes]:
-        digest = hashlib.blake2b(self.payload, digest_size=16, key=self.topic.encode()[:64])
-        return self.mid, digest.digest()
+    def ingest_key(self, document: dict) -> Key | None:
+        return ingest.ingest_key(
+            self.topic, self.payload, document, mid=self.mid, qos=self.qos, dup=self.dup
+        )
 
 
 def observation_document(topic: str, payload: bytes) -> dict:
@@ -115,27 +122,36 @@ def observation_document(topic: str, payload: bytes) -> dict:
     return document
 
 
-def store(documents: list[dict]) -> list[str | None]:
-    """Store Observations in one transaction; per document None or the reason it was refused.
+def store(documents: list[dict], keys: list[Key | None] | None = None) -> list[str | None]:
+    """Store Observations in one transaction; per document None, DUPLICATE or the reason it
+    was refused. `keys` are the documents' ingest keys, recorded with their rows.
 
     Observations that link their streams and features by id (the usual device message) are
     checked and inserted in bulk, as CreateObservations does; the rare one that creates its
     FeatureOfInterest inline goes through the deep insert. A database failure raises.
     """
+    keys = keys or [None] * len(documents)
+    ingest.forget([key.value for key in keys if key is not None and key.replaces])
     reasons: list[str | None] = [None] * len(documents)
-    bulk: list[tuple[int, m.Observation]] = []
-    deep: list[int] = []
-    for index, document in enumerate(documents):
+    parsed: list[m.Observation | InvalidEntity | None] = []
+    for document in documents:
         try:
-            obs = services.parse_observation(document)
+            parsed.append(services.parse_observation(document))
         except InvalidEntity as error:
-            reasons[index] = error.message
-            continue
-        if obs is None:
-            deep.append(index)
-        else:
-            bulk.append((index, obs))
+            parsed.append(error)
     with transaction.atomic():
+        _claim(keys, reasons)
+        bulk: list[tuple[int, m.Observation]] = []
+        deep: list[int] = []
+        for index, obs in enumerate(parsed):
+            if reasons[index] is not None:
+                continue
+            if isinstance(obs, InvalidEntity):
+                reasons[index] = obs.message
+            elif obs is None:
+                deep.append(index)
+            else:
+                bulk.append((index, obs))
         errors = services.record_observations_per_row([obs for _, obs in bulk])
         for (index, _obs), error in zip(bulk, errors, strict=True):
             reasons[index] = error
@@ -145,7 +161,28 @@ def store(documents: list[dict]) -> list[str | None]:
                     services.create_entity(OBSERVATION, documents[index])
             except InvalidEntity as error:
                 reasons[index] = error.message
+        # A refused message leaves no key: sent again, it is checked again.
+        pairs = zip(keys, reasons, strict=True)
+        ingest.forget(
+            [key.value for key, reason in pairs if key and reason not in (None, DUPLICATE)]
+        )
     return reasons
+
+
+def _claim(keys: list[Key | None], reasons: list[str | None]) -> None:
+    """Record the keys; mark the messages whose key was stored already as DUPLICATE."""
+    first: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        if key is None:
+            continue
+        if key.value in first:
+            reasons[index] = DUPLICATE  # the same message twice in one batch
+        else:
+            first[key.value] = index
+    claimed = ingest.claim(list(first))
+    for value, index in first.items():
+        if value not in claimed:
+            reasons[index] = DUPLICATE
 
 
 def send_acks(client: paho.Client, mids: list[int]) -> None:
@@ -174,7 +211,6 @@ class Bridge:
         client_id: str | None = None,
         batch_size: int = 1000,
         batch_wait: float = 0.02,
-        dedupe_window: int = 100_000,
         receive_maximum: int = 2000,
     ) -> None:
         self.client_id = client_id or getattr(
@@ -185,8 +221,12 @@ class Bridge:
         self.receive_maximum = receive_maximum
         self.error_topic = getattr(settings, "STA_MQTT_ERROR_TOPIC", "")
         self.stored = self.refused = self.skipped = self.duplicates = 0
-        self._dedupe_window = dedupe_window
-        self._seen: OrderedDict[tuple[int, bytes], None] = OrderedDict()
+        self._prune_at = 0.0
+        self.topic_prefix = topic_prefix()
+        self._connected_at: float | None = None
+        self._lost_at: float | None = None
+        self._backoff = RECONNECT_MIN
+        self._subscribed_once = False
         self._inbox: list[Incoming] = []
         self._arrived = threading.Condition()
         self._stopping = threading.Event()
@@ -195,6 +235,8 @@ class Bridge:
         self.client = make_client(self.client_id, manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_connect_fail = self._on_connect_fail
+        self.client.reconnect_delay_set(RECONNECT_MIN, RECONNECT_MAX)
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
 
@@ -231,22 +273,55 @@ class Bridge:
             log.error("MQTT broker refused the bridge: %s", reason_code)
             return
         options = SubscribeOptions(qos=1, noLocal=True)
-        topics = [(topic, options) for topic in SUBSCRIPTIONS]
+        topics = [(self.topic_prefix + topic, options) for topic in SUBSCRIPTIONS]
         if learns_select_topics():  # the publisher borrows this connection
             topics.append((SUBSCRIBE_LOG, SubscribeOptions(qos=0)))
         client.subscribe(topics)
-        log.info("MQTT bridge connected (session present: %s)", flags.session_present)
+        self._connected_at = time.monotonic()
+        if self._lost_at is None:
+            log.info("MQTT bridge connected (session present: %s)", flags.session_present)
+        else:
+            seconds = self._connected_at - self._lost_at
+            log.warning("MQTT bridge connected again after %.0f s", seconds)
+            self._lost_at = None
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
         failed = [code for code in reason_codes if code.is_failure]
         if failed:
             log.error("MQTT broker refused the bridge's subscriptions: %s", failed)
+        elif not self._subscribed_once:
+            self._subscribed_once = True
+            topics = " and ".join(self.topic_prefix + topic for topic in SUBSCRIPTIONS)
+            log.info("MQTT bridge %s subscribed to %s", self.client_id, topics)
         self.connected.set()  # connected and subscribed: what is published now arrives
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()
-        if not self._stopping.is_set():
-            log.warning("MQTT bridge disconnected (%s); reconnecting", reason_code)
+        if self._stopping.is_set():
+            return
+        # paho waits its least delay again after every connection it made; a connection that
+        # is lost at once (another client took the session over) backs off further instead.
+        lasted = time.monotonic() - (self._connected_at or 0)
+        brief = self._connected_at is not None and lasted < STABLE
+        self._backoff = min(self._backoff * 2, RECONNECT_MAX) if brief else RECONNECT_MIN
+        client.reconnect_delay_set(self._backoff, RECONNECT_MAX)
+        self._connected_at = None
+        what = f"lost the connection to the broker ({reason_code})"
+        if brief:  # a broker takes the session over for a client that connects with its id
+            what += (
+                f" {lasted:.0f} s after connecting; if another client connects as "
+                f"{self.client_id}, give each bridge its own MQTT_BRIDGE_CLIENT_ID"
+            )
+        self._outage(what)
+
+    def _on_connect_fail(self, client, userdata) -> None:
+        self._outage("cannot reach the broker")
+
+    def _outage(self, what: str) -> None:
+        """Log an outage once, not per attempt; _on_connect logs its end."""
+        if self._lost_at is None:
+            self._lost_at = time.monotonic()
+            log.warning("MQTT bridge %s; reconnecting, waiting up to %d s", what, RECONNECT_MAX)
 
     def _on_message(self, client, userdata, message: paho.MQTTMessage) -> None:
         if message.topic == SUBSCRIBE_LOG:
@@ -272,6 +347,7 @@ class Bridge:
     def _work(self) -> None:
         try:
             while True:
+                self._prune()
                 batch = self._take_batch()
                 if not batch:
                     if self._stopping.is_set():
@@ -287,56 +363,65 @@ class Bridge:
 
     def _handle(self, batch: list[Incoming]) -> None:
         documents: list[dict] = []
+        keys: list[Key | None] = []
         sources: list[Incoming] = []
-        in_batch: set[tuple[int, bytes]] = set()
         for message in batch:
-            if message.dup and (message.key in self._seen or message.key in in_batch):
-                self.duplicates += 1
-                continue
-            if message.qos:
-                in_batch.add(message.key)
             try:
-                documents.append(observation_document(message.topic, message.payload))
-                sources.append(message)
+                topic = message.topic.removeprefix(self.topic_prefix)
+                document = observation_document(topic, message.payload)
             except Notification:
                 self.skipped += 1
+                continue
             except BadMessage as error:
                 self._refuse(message, str(error))
+                continue
+            keys.append(message.ingest_key(document))
+            documents.append(document)
+            sources.append(message)
         if documents:
-            reasons = self._store_retrying(documents)
+            reasons = self._store_retrying(documents, keys)
             for message, reason in zip(sources, reasons, strict=True):
                 if reason is None:
                     self.stored += 1
-                    self._remember(message)
+                elif reason == DUPLICATE:
+                    self.duplicates += 1
                 else:
                     self._refuse(message, reason)
         # PUBACKs go out in the order the messages came, as MQTT asks (section 4.6).
         send_acks(self.client, [message.mid for message in batch if message.qos])
 
-    def _store_retrying(self, documents: list[dict]) -> list[str | None]:
+    def _store_retrying(self, documents: list[dict], keys: list[Key | None]) -> list[str | None]:
         """Store; while the database is unreachable wait and retry, acknowledging nothing."""
         delay = 0.5
         while True:
             close_old_connections()
             try:
-                return store(documents)
+                return store(documents, keys)
             except IntegrityError:
                 if len(documents) == 1:
                     return ["the Observation violates a database constraint"]
                 # Find the culprit: each document in its own transaction.
-                return [reason for d in documents for reason in self._store_retrying([d])]
+                return [
+                    reason
+                    for document, key in zip(documents, keys, strict=True)
+                    for reason in self._store_retrying([document], [key])
+                ]
             except DatabaseError:
                 log.exception("MQTT bridge cannot store %d observations; retrying", len(documents))
                 connection.close()
                 time.sleep(delay)
                 delay = min(delay * 2, 30)
 
-    def _remember(self, message: Incoming) -> None:
-        if message.qos == 0:
-            return  # never redelivered
-        self._seen[message.key] = None
-        if len(self._seen) > self._dedupe_window:
-            self._seen.popitem(last=False)
+    def _prune(self) -> None:
+        """Delete expired ingest keys, once an hour (a failure waits for the next hour)."""
+        if time.monotonic() < self._prune_at:
+            return
+        self._prune_at = time.monotonic() + PRUNE_EVERY
+        try:
+            close_old_connections()
+            ingest.prune()
+        except DatabaseError:
+            log.exception("MQTT bridge could not delete expired ingest keys")
 
     def _refuse(self, message: Incoming, reason: str) -> None:
         self.refused += 1

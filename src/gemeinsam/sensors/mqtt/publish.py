@@ -18,6 +18,9 @@ STA_MQTT_LEARN_SELECT_TOPICS on, when this process saw the subscription in Mosqu
 (`log_type subscribe` and `log_dest topic` in mosquitto.conf publish every subscription on
 `$SYS/broker/log/M/subscribe`). A subscription made before the process connected is not in
 that log, hence the list.
+
+STA_MQTT_TOPIC_PREFIX puts every topic, published and subscribed, under a namespace of its
+own (`gemeinsam-demo-1a2b/v1.1/Observations`), so that two demos can share one broker.
 """
 
 import logging
@@ -61,6 +64,12 @@ def broker() -> Broker:
         password=unquote(url.password) if url.password else None,
         tls=tls,
     )
+
+
+def topic_prefix() -> str:
+    """STA_MQTT_TOPIC_PREFIX as a topic level ending in "/", or "" (the standard topics)."""
+    prefix = getattr(settings, "STA_MQTT_TOPIC_PREFIX", "").strip("/")
+    return f"{prefix}/" if prefix else ""
 
 
 def make_client(client_id: str, **kwargs) -> paho.Client:
@@ -126,13 +135,16 @@ _learned_select_topics: set[str] = set()
 def learn_subscription(log_line: bytes) -> None:
     """Remember a `$select` topic from Mosquitto's log line `<time>: <client> <qos> <topic>`."""
     parts = log_line.decode(errors="replace").split(" ", 3)
+    prefix = topic_prefix()
+    if len(parts) < 4 or not parts[3].startswith(prefix):
+        return
+    topic = parts[3].removeprefix(prefix)
     if (
-        len(parts) == 4
-        and parts[3].startswith(f"{VERSION}/")
-        and "?$select=" in parts[3]
+        topic.startswith(f"{VERSION}/")
+        and "?$select=" in topic
         and len(_learned_select_topics) < MAX_LEARNED
     ):
-        _learned_select_topics.add(parts[3])
+        _learned_select_topics.add(topic)
 
 
 def learned_select_topics() -> frozenset[str]:
@@ -261,19 +273,19 @@ class Publisher:
         if not client.is_connected():
             self._drop(len(batch.objs), "broker not connected")
             return
-        et, base = batch.et, serialize.sta_base()
+        et, base, prefix = batch.et, serialize.sta_base(), topic_prefix()
         selects = select_topics(et) if batch.changed is None else {}
         outbox: list[tuple[str, bytes]] = []
         for obj in batch.objs:
             data = serialize.entity_json(et, obj, base=base)
             payload = serialize.dumps(data)
             if batch.changed is None:
-                messages = [(topic, payload) for topic in topics_created(et, obj)]
+                messages = [(prefix + topic, payload) for topic in topics_created(et, obj)]
                 for topic, names in selects.items():
                     selected = serialize.entity_json(et, obj, base=base, select=names)
-                    messages.append((topic, serialize.dumps(selected)))
+                    messages.append((prefix + topic, serialize.dumps(selected)))
             else:
-                own = f"{VERSION}/{et.set_name}({obj.pk})"
+                own = f"{prefix}{VERSION}/{et.set_name}({obj.pk})"
                 messages = [(own, payload)]
                 for name in sorted(batch.changed):
                     if name in data:

@@ -5,11 +5,10 @@ import signal
 import threading
 import time
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from gemeinsam.sensors.mqtt.bridge import Bridge
-from gemeinsam.sensors.mqtt.publish import PUBLISHER
+from gemeinsam.sensors.mqtt.bridge import SUBSCRIPTIONS, Bridge
+from gemeinsam.sensors.mqtt.publish import PUBLISHER, broker
 
 
 class Command(BaseCommand):
@@ -42,9 +41,10 @@ class Command(BaseCommand):
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
+        topics = " and ".join(bridge.topic_prefix + topic for topic in SUBSCRIPTIONS)
+        b = broker()  # host and port only: MQTT_BROKER_URL may hold a password
         self.stdout.write(
-            f"MQTT bridge {bridge.client_id} on {settings.MQTT_BROKER_URL}; "
-            f"subscribing to v1.1/Observations and v1.1/+/Observations"
+            f"MQTT bridge {bridge.client_id} on {b.host}:{b.port}; subscribing to {topics}"
         )
         bridge.start()
         interval = options["stats"]
@@ -55,10 +55,10 @@ class Command(BaseCommand):
                 self.stdout.write(self._stats(bridge))
         self.stdout.write("Stopping: storing and acknowledging what has arrived")
         bridge.stop()
-        self.stdout.write(self._stats(bridge))
+        self.stdout.write(self._stats(bridge, "stopped"))
 
-    def _stats(self, bridge: Bridge) -> str:
-        state = "connected" if bridge.connected.is_set() else "reconnecting"
+    def _stats(self, bridge: Bridge, state: str = "") -> str:
+        state = state or ("connected" if bridge.connected.is_set() else "reconnecting")
         return (
             f"{state}: stored {bridge.stored}, refused {bridge.refused}, "
             f"duplicates {bridge.duplicates}, notifications skipped {bridge.skipped}, "
