@@ -115,6 +115,21 @@ def test_a_filter_through_too_many_navigations_is_a_400_naming_the_limit(anon):
     assert "STA_MAX_FILTER_NAVIGATIONS" in response.json()["message"]
 
 
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("Observations", "Datastream/Observations/result gt 1000"),
+        ("Datastreams", "Observations/FeatureOfInterest/Observations/result gt 1000"),
+        ("Datastreams", "Observations/result gt 5 or Thing/Datastreams/name eq 'x'"),
+    ],
+)
+def test_a_filter_path_back_to_a_type_it_passed_is_a_400(anon, path, text):
+    make_station()
+    response = anon.get(f"/sta/v1.1/{path}", {"$filter": text})
+    assert response.status_code == 400
+    assert "may pass each entity type once" in response.json()["message"]
+
+
 def test_a_filter_with_too_many_terms_is_a_400_naming_the_limit(anon):
     make_station()
     text = " or ".join(f"result eq {i}" for i in range(100))

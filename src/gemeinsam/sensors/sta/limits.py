@@ -6,6 +6,7 @@ from django.conf import settings
 
 from ..query import Expand, QueryOptions
 from ..query.nodes import Expression, Property, children
+from .entities import BY_NAME, EntityType
 from .filtering import UnsupportedQuery
 
 
@@ -19,53 +20,73 @@ def expand_depth(expands: tuple[Expand, ...]) -> int:
     return max((len(item.path) + expand_depth(item.options.expand) for item in expands), default=0)
 
 
-def _filter_shape(node: Expression) -> tuple[int, int]:
-    """(nodes, paths through more than one navigation) of a filter tree, without recursion."""
+def _visited(et: EntityType, path: tuple[str, ...]) -> list[str]:
+    """The entity types a property path passes through, the one it starts from first."""
+    types = [et.name]
+    for name in path:
+        nav = et.nav_by_name.get(name)
+        if nav is None:
+            break
+        et = BY_NAME[nav.target]
+        types.append(et.name)
+    return types
+
+
+def _check_filter(et: EntityType, node: Expression) -> None:
     count = navigations = 0
     stack = [node]
-    while stack:
+    while stack:  # without recursion: trees may be deep
         current = stack.pop()
         count += 1
-        # Navigation properties are capitalised in SensorThings (Datastream/..., Thing/...);
-        # plain properties are not (properties/owner, unitOfMeasurement/name).
-        path = current.path if isinstance(current, Property) else ()
-        if len(path) > 1 and path[0][:1].isupper():
-            navigations += 1
         stack.extend(children(current))
-    return count, navigations
-
-
-def _check_filter(node: Expression) -> None:
-    count, navigations = _filter_shape(node)
+        types = _visited(et, current.path) if isinstance(current, Property) else []
+        if len(types) < 2:
+            continue
+        navigations += 1
+        if len(set(types)) < len(types):
+            # Back to a type it passed (Observations: Datastream/Observations) compares each
+            # row with all its siblings, a product of two large sets that no index shortens.
+            repeated = sorted({name for name in types if types.count(name) > 1})
+            raise LimitExceeded(
+                f"$filter: the path {'/'.join(current.path)} from {types[0]} passes "
+                f"{' and '.join(repeated)} twice; a path through related entities may pass "
+                "each entity type once"
+            )
     if count > settings.STA_MAX_FILTER_NODES:
         raise LimitExceeded(
             f"$filter: {count} terms is more than the {settings.STA_MAX_FILTER_NODES} this "
-            "server evaluates in one request (STA_MAX_FILTER_NODES)"
+            "server evaluates in one expression (STA_MAX_FILTER_NODES)"
         )
     if navigations > settings.STA_MAX_FILTER_NAVIGATIONS:
         raise LimitExceeded(
             f"$filter: {navigations} paths through related entities is more than the "
-            f"{settings.STA_MAX_FILTER_NAVIGATIONS} this server joins in one request "
+            f"{settings.STA_MAX_FILTER_NAVIGATIONS} this server joins in one expression "
             "(STA_MAX_FILTER_NAVIGATIONS)"
         )
 
 
-def _check_each(options: QueryOptions) -> None:
+def _check_each(et: EntityType, options: QueryOptions) -> None:
     if options.filter is not None:
-        _check_filter(options.filter)
+        _check_filter(et, options.filter)
     if len(options.orderby) > settings.STA_MAX_ORDERBY_TERMS:
         raise LimitExceeded(
             f"$orderby: {len(options.orderby)} terms is more than the "
             f"{settings.STA_MAX_ORDERBY_TERMS} this server sorts by (STA_MAX_ORDERBY_TERMS)"
         )
     for item in options.orderby:
-        _check_filter(item.expression)
+        _check_filter(et, item.expression)
     for item in options.expand:
-        _check_each(item.options)
+        target = et
+        for name in item.path:
+            nav = target.nav_by_name.get(name)
+            if nav is None:
+                return  # an unknown navigation: Reader.check_expands answers it
+            target = BY_NAME[nav.target]
+        _check_each(target, item.options)
 
 
-def check_options(options: QueryOptions) -> None:
-    """Refuse a query past a limit before any of it runs."""
+def check_options(et: EntityType, options: QueryOptions) -> None:
+    """Refuse a query on `et` past a limit before any of it runs."""
     depth = expand_depth(options.expand)
     # FROST-Server's maxExpandDepth, with its reasoning: each level multiplies the queries.
     if depth > settings.STA_MAX_EXPAND_DEPTH:
@@ -73,7 +94,7 @@ def check_options(options: QueryOptions) -> None:
             f"$expand: {depth} levels deep is more than the {settings.STA_MAX_EXPAND_DEPTH} "
             "this server expands (STA_MAX_EXPAND_DEPTH)"
         )
-    _check_each(options)
+    _check_each(et, options)
 
 
 class EntityBudget:

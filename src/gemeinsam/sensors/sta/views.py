@@ -190,7 +190,7 @@ def _children(request: HttpRequest, resource: ResourcePath):
 
 def _read(request: HttpRequest, resource: ResourcePath) -> HttpResponse:
     options = _options(request)
-    check_options(options)
+    check_options(resource.et, options)
     reader = Reader(request, api_base(request), timezone.now())
     children = _children(request, resource)
     if children is not None:
