@@ -25,7 +25,7 @@ from gemeinsam.core.statement_timeout import (
 )
 
 from .. import predicates, services
-from ..auth import Unauthorized, credentials, request_user
+from ..auth import Throttled, Unauthorized, credentials, request_user
 from ..query import QuerySyntaxError, parse_query_options
 from .entities import BY_NAME, TYPES, EntityType
 from .filtering import UnsupportedQuery
@@ -114,6 +114,10 @@ def dispatch(request: HttpRequest, path: str = "") -> HttpResponse:
         return error(400, problem.message)
     except Unauthorized as problem:
         return error(401, str(problem))
+    except Throttled as problem:
+        response = error(429, str(problem))
+        response["Retry-After"] = str(problem.retry_after)
+        return response
     except DataError as problem:
         # A value the database cannot hold (an out-of-range number or date) is the input's fault.
         return error(400, f"a value is out of range for the database: {problem}".strip())
