@@ -172,7 +172,7 @@ class Reader:
         # Chunks stay below every database's limit on query parameters.
         for chunk in batched(sorted({key for key in keys if key is not None}), 1000):
             qs = restrict(self.request, target, target.model.objects.filter(pk__in=chunk))
-            rows = list(qs) if options.expand else _rows(target, qs)
+            rows = _rows(target, qs)
             self.budget.take(len(rows))
             found.update((row.pk, row) for row in rows)
         documents_of = self.entities(target, list(found.values()), options)
@@ -184,7 +184,9 @@ class Reader:
     def _expand_many(self, document: dict, et: EntityType, obj, nav: Nav, options: QueryOptions):
         target = BY_NAME[nav.target]
         document.pop(f"{nav.name}@iot.navigationLink", None)
-        qs = restrict(self.request, target, related_queryset(obj, nav), (et.name, nav.name))
+        # A plain row holds no relation managers; an unsaved instance with its key does.
+        parent = et.model(pk=obj.pk)
+        qs = restrict(self.request, target, related_queryset(parent, nav), (et.name, nav.name))
         path = f"{self_path(et, obj.pk)}/{nav.name}"
         page = self.collection(target, qs, options, path)
         document[nav.name] = page["value"]
@@ -204,9 +206,9 @@ class Reader:
             document["@iot.count"] = qs.count()
         # One row past the page tells whether more follow; never more than the budget allows.
         page = qs[skip : skip + min(top, self.budget.room) + 1]
-        # Without $expand no row needs to be a model instance: plain rows are built in a
-        # fraction of the time, which is most of a page of observations.
-        rows = (_rows(et, page) if not options.expand else list(page)) if top else []
+        # No row needs to be a model instance: plain rows are built in a fraction of the
+        # time, which is most of a page of observations.
+        rows = _rows(et, page) if top else []
         more = len(rows) > top
         rows = rows[:top]
         # An empty expanded collection counts as one: it cost a query all the same.
