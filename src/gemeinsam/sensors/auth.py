@@ -21,7 +21,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import models as m
 
@@ -37,9 +37,12 @@ class Throttled(Exception):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            _(
+            ngettext(
                 "Too many failed logins for this account or from this address; "
-                "try again in %(seconds)d seconds."
+                "try again in %(seconds)d second.",
+                "Too many failed logins for this account or from this address; "
+                "try again in %(seconds)d seconds.",
+                retry_after,
             )
             % {"seconds": retry_after}
         )
