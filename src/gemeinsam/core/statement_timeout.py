@@ -53,8 +53,11 @@ class StatementTimeoutMiddleware:
         watch = _CancelWatch()
         # SET LOCAL (set_config(..., true)) ends with the transaction: a pooled connection
         # never keeps the limit for the next request (PostgreSQL's own scoping).
-        with transaction.atomic(), connection.execute_wrapper(watch):
-            with connection.cursor() as cursor:
+        # No savepoint inside a caller's transaction (tests), and the setting goes through the
+        # driver's own cursor: the view's query counts stay what they were without the limit.
+        with transaction.atomic(savepoint=False), connection.execute_wrapper(watch):
+            connection.ensure_connection()
+            with connection.connection.cursor() as cursor:
                 timeout = f"{settings.API_STATEMENT_TIMEOUT_MS}ms"
                 cursor.execute("SELECT set_config('statement_timeout', %s, true)", [timeout])
             request._statement_cancelled = watch
