@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "gemeinsam.core.statement_timeout.StatementTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "gemeinsam.config.urls"
@@ -257,6 +258,18 @@ PARTICIPATION_PAGE_CACHE_SECONDS = env_int("PARTICIPATION_PAGE_CACHE_SECONDS", 3
 # largest $top served (a larger one is cut to it, with an @iot.nextLink for the rest).
 STA_DEFAULT_TOP = env_int("STA_DEFAULT_TOP", 100)
 STA_MAX_TOP = env_int("STA_MAX_TOP", 10000)
+# What one read may cost; past a limit the answer is a 400 naming it. The depth of $expand
+# is FROST-Server's maxExpandDepth (same default). The entities of one response count every
+# row fetched on every level; it equals STA_MAX_TOP so that a full page without $expand
+# passes, while $top times $expand cannot multiply past it (keep it >= STA_MAX_TOP).
+STA_MAX_EXPAND_DEPTH = env_int("STA_MAX_EXPAND_DEPTH", 3)
+STA_MAX_EXPANDED_ENTITIES = env_int("STA_MAX_EXPANDED_ENTITIES", 10000)
+STA_MAX_FILTER_NODES = env_int("STA_MAX_FILTER_NODES", 200)
+STA_MAX_FILTER_NAVIGATIONS = env_int("STA_MAX_FILTER_NAVIGATIONS", 20)
+STA_MAX_ORDERBY_TERMS = env_int("STA_MAX_ORDERBY_TERMS", 10)
+# PostgreSQL cancels any one SQL statement of an API read (GET /api/, /sta/) after this many
+# milliseconds and the request answers 503 (0 = no limit; SQLite has none).
+API_STATEMENT_TIMEOUT_MS = env_int("API_STATEMENT_TIMEOUT_MS", 5000)
 # The MQTT broker that the SensorThings MQTT extension publishes to and ingests from
 # (mqtt://[user:password@]host[:port]); STA_MQTT_PUBLISH=false stops publishing on writes.
 MQTT_BROKER_URL = env_str("MQTT_BROKER_URL", "mqtt://127.0.0.1:1883")

@@ -7,22 +7,46 @@ their session. What each of them may do is decided in predicates.py.
 
 import base64
 import binascii
+import math
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.account.adapter import get_adapter
+from allauth.core.internal import ratelimit
 from django.contrib.auth import authenticate
+from django.core.cache import cache
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from . import models as m
+
+RATE_APP, RATE_ACTION = "allauth.account", "login_failed"  # the web login's limit
 
 
 class Unauthorized(Exception):
     """Credentials were given and are wrong: 401, not silently anonymous."""
+
+
+class Throttled(Exception):
+    """Too many failed password attempts for this account or from this address: 429."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            ngettext(
+                "Too many failed logins for this account or from this address; "
+                "try again in %(seconds)d second.",
+                "Too many failed logins for this account or from this address; "
+                "try again in %(seconds)d seconds.",
+                retry_after,
+            )
+            % {"seconds": retry_after}
+        )
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -69,11 +93,42 @@ def _read(request: HttpRequest, fresh: bool) -> Credentials:
         if password.startswith("sta_"):
             user, cached = _token_user(password, fresh)
             return Credentials(user, token=True, header=True, cached=cached)
-        user = authenticate(request, username=username, password=password)
-        if user is None:
-            raise Unauthorized("wrong user name or password")
+        user = _password_user(request, username, password)
         return Credentials(user, header=True)  # a person: as by session, but without CSRF
     return Credentials(request.user if getattr(request, "user", None) else None)
+
+
+def _password_user(request: HttpRequest, email: str, password: str):
+    """A person's password, throttled as the web login throttles it: allauth's `login_failed`
+    limit (LOGIN_FAILED_RATE) under the same keys, the client's IP and the site with the
+    e-mail address, so a lock on either side holds on both.
+
+    As allauth's login does, an attempt is counted before the password is checked (so a
+    locked account refuses the right password too) and taken back when it was right.
+    """
+    key = get_adapter(request)._get_login_attempts_cache_key(request, email=email)
+    # allauth's public consume() never limits GET; API clients read with GET.
+    usage = ratelimit.consume(request, app=RATE_APP, action=RATE_ACTION, key=key, limit_get=True)
+    if usage is None:
+        raise Throttled(_retry_after(request, key))
+    user = authenticate(request, username=email, password=password)
+    if user is None:
+        raise Unauthorized("wrong user name or password")
+    usage.rollback()
+    return user
+
+
+def _retry_after(request: HttpRequest, key: str) -> int:
+    """Seconds until the first limit that refuses an attempt lets one through again."""
+    now, waits = time.time(), []
+    for rate in ratelimit.get_rates(app=RATE_APP, action=RATE_ACTION):
+        cache_key = ratelimit.get_cache_key(
+            request, app=RATE_APP, action=RATE_ACTION, rate=rate, key=key
+        )
+        recent = [moment for moment in cache.get(cache_key, []) if moment > now - rate.duration]
+        if len(recent) >= rate.amount:
+            waits.append(recent[rate.amount - 1] + rate.duration - now)
+    return max(1, math.ceil(max(waits, default=60)))
 
 
 # Devices send their token with every request: a found token is kept in this process for

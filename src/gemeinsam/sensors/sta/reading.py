@@ -2,11 +2,13 @@
 
 Paging is server-driven: a page holds `$top` entities (STA_DEFAULT_TOP when absent, never
 more than STA_MAX_TOP) and an `@iot.nextLink` when more follow. `$expand` runs one query per
-expanded collection and entity, each bounded by the same page size.
+expanded collection, and one per to-one navigation for all entities of a level; a response
+holds at most STA_MAX_EXPANDED_ENTITIES entities over all levels (limits.py).
 """
 
 from dataclasses import replace
 from datetime import datetime
+from itertools import batched
 from operator import attrgetter
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +21,7 @@ from .. import predicates
 from ..query import Expand, QueryOptions, render
 from .entities import BY_NAME, EntityType, Nav
 from .filtering import UnsupportedQuery, filter_queryset, order_queryset
+from .limits import EntityBudget
 from .resource import related_queryset
 from .serialize import entity_json, format_interval, format_time, self_path
 
@@ -123,12 +126,13 @@ def _nested(expands: tuple[Expand, ...]) -> dict[str, Expand]:
 
 
 class Reader:
-    """Reads on behalf of one request: its visibility, base URL and clock."""
+    """Reads on behalf of one request: its visibility, base URL, clock and entity budget."""
 
     def __init__(self, request: HttpRequest, base: str, now: datetime) -> None:
         self.request = request
         self.base = base
         self.now = now
+        self.budget = EntityBudget(settings.STA_MAX_EXPANDED_ENTITIES)
 
     def check_expands(self, et: EntityType, expands: tuple[Expand, ...]) -> None:
         """Unknown navigation names in $expand are a 400, before any query runs."""
@@ -144,23 +148,45 @@ class Reader:
             self.check_expands(current, item.options.expand)
 
     def entity(self, et: EntityType, obj, options: QueryOptions) -> dict[str, Any]:
-        document = entity_json(et, obj, base=self.base, select=_select(options))
-        for name, item in _nested(options.expand).items():
-            self._expand(document, et, obj, et.nav_by_name[name], item.options)
-        return document
+        self.budget.take(1)
+        return self.entities(et, [obj], options)[0]
 
-    def _expand(self, document: dict, et: EntityType, obj, nav: Nav, options: QueryOptions) -> None:
+    def entities(self, et: EntityType, objs: list, options: QueryOptions) -> list[dict[str, Any]]:
+        """The documents of fetched entities, expanded; each to-one navigation is read for
+        all of them in one query, so a page times $expand costs queries per level, not per row."""
+        select = _select(options)
+        documents = [entity_json(et, obj, base=self.base, select=select) for obj in objs]
+        for name, item in _nested(options.expand).items():
+            nav = et.nav_by_name[name]
+            if nav.many:
+                for document, obj in zip(documents, objs, strict=True):
+                    self._expand_many(document, et, obj, nav, item.options)
+            else:
+                self._expand_one(documents, objs, nav, item.options)
+        return documents
+
+    def _expand_one(self, documents: list[dict], objs: list, nav: Nav, options: QueryOptions):
+        target = BY_NAME[nav.target]
+        keys = [getattr(obj, f"{nav.accessor}_id") for obj in objs]
+        found: dict[int, Any] = {}
+        # Chunks stay below every database's limit on query parameters.
+        for chunk in batched(sorted({key for key in keys if key is not None}), 1000):
+            qs = restrict(self.request, target, target.model.objects.filter(pk__in=chunk))
+            rows = _rows(target, qs)
+            self.budget.take(len(rows))
+            found.update((row.pk, row) for row in rows)
+        documents_of = self.entities(target, list(found.values()), options)
+        expanded = dict(zip(found, documents_of, strict=True))
+        for document, key in zip(documents, keys, strict=True):
+            document.pop(f"{nav.name}@iot.navigationLink", None)
+            document[nav.name] = expanded.get(key)
+
+    def _expand_many(self, document: dict, et: EntityType, obj, nav: Nav, options: QueryOptions):
         target = BY_NAME[nav.target]
         document.pop(f"{nav.name}@iot.navigationLink", None)
-        if not nav.many:
-            pk = getattr(obj, f"{nav.accessor}_id")
-            related = None
-            if pk is not None:
-                qs = restrict(self.request, target, target.model.objects.filter(pk=pk))
-                related = qs.first()
-            document[nav.name] = None if related is None else self.entity(target, related, options)
-            return
-        qs = restrict(self.request, target, related_queryset(obj, nav), (et.name, nav.name))
+        # A plain row holds no relation managers; an unsaved instance with its key does.
+        parent = et.model(pk=obj.pk)
+        qs = restrict(self.request, target, related_queryset(parent, nav), (et.name, nav.name))
         path = f"{self_path(et, obj.pk)}/{nav.name}"
         page = self.collection(target, qs, options, path)
         document[nav.name] = page["value"]
@@ -178,12 +204,15 @@ class Reader:
         document: dict[str, Any] = {}
         if options.count:
             document["@iot.count"] = qs.count()
-        page = qs[skip : skip + top + 1]
-        # Without $expand no row needs to be a model instance: plain rows are built in a
-        # fraction of the time, which is most of a page of observations.
-        rows = (_rows(et, page) if not options.expand else list(page)) if top else []
+        # One row past the page tells whether more follow; never more than the budget allows.
+        page = qs[skip : skip + min(top, self.budget.room) + 1]
+        # No row needs to be a model instance: plain rows are built in a fraction of the
+        # time, which is most of a page of observations.
+        rows = _rows(et, page) if top else []
         more = len(rows) > top
         rows = rows[:top]
+        # An empty expanded collection counts as one: it cost a query all the same.
+        self.budget.take(max(len(rows), 1))
         if ref:
             document["value"] = [
                 {"@iot.selfLink": f"{self.base}/{self_path(et, row.pk)}"} for row in rows
@@ -191,7 +220,7 @@ class Reader:
         elif options.result_format == "dataArray" and et.name == "Observation":
             document["value"] = self.data_array(rows, options)
         else:
-            document["value"] = [self.entity(et, row, options) for row in rows]
+            document["value"] = self.entities(et, rows, options)
         if more:
             document["@iot.nextLink"] = (
                 f"{self.base}/{path}?{options_query(options, top=top, skip=skip + top)}"

@@ -18,11 +18,18 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from gemeinsam.core.statement_timeout import (
+    cancelled_message,
+    forget_cancelled,
+    statement_cancelled,
+)
+
 from .. import predicates, services
-from ..auth import Unauthorized, credentials, request_user
+from ..auth import Throttled, Unauthorized, credentials, request_user
 from ..query import QuerySyntaxError, parse_query_options
 from .entities import BY_NAME, TYPES, EntityType
 from .filtering import UnsupportedQuery
+from .limits import check_options
 from .reading import Reader, restrict
 from .resource import ID, PathError, ResourcePath, parse_path, related_queryset
 from .serialize import API_PATH, dumps, entity_json, prop_value, self_path
@@ -107,12 +114,19 @@ def dispatch(request: HttpRequest, path: str = "") -> HttpResponse:
         return error(400, problem.message)
     except Unauthorized as problem:
         return error(401, str(problem))
+    except Throttled as problem:
+        response = error(429, str(problem))
+        response["Retry-After"] = str(problem.retry_after)
+        return response
     except DataError as problem:
         # A value the database cannot hold (an out-of-range number or date) is the input's fault.
         return error(400, f"a value is out of range for the database: {problem}".strip())
-    except (OperationalError, InterfaceError):
-        raise  # an unreachable database: core's middleware answers 503 with Retry-After
-    except Exception:
+    except Exception as problem:
+        if statement_cancelled(problem):  # API_STATEMENT_TIMEOUT_MS passed on PostgreSQL
+            forget_cancelled()
+            return error(503, cancelled_message())
+        if isinstance(problem, (OperationalError, InterfaceError)):
+            raise  # an unreachable database: core's middleware answers 503 with Retry-After
         # Clients of this API parse JSON; a bug is logged with its trace and answered in JSON.
         logger.exception("SensorThings request failed: %s %s", request.method, request.path)
         return error(500, "internal server error; it has been logged")
@@ -182,6 +196,7 @@ def _children(request: HttpRequest, resource: ResourcePath):
 
 def _read(request: HttpRequest, resource: ResourcePath) -> HttpResponse:
     options = _options(request)
+    check_options(resource.et, options)
     reader = Reader(request, api_base(request), timezone.now())
     children = _children(request, resource)
     if children is not None:
