@@ -41,15 +41,15 @@ PURE_PACKAGES = (
 def pytest_collection_modifyitems(config, items):
     """Tests of the Django-free packages (budgeting rules, sortition algorithms, strategy
     indicators) are `pure`. Tests marked `postgresql` are left out (deselected, not skipped)
-    of a run on SQLite: CI runs them in its PostgreSQL run."""
+    of a run on SQLite, and those marked `sqlite` of a run on PostgreSQL: CI runs both."""
     on_postgresql = os.environ.get("DATABASE_URL", "").startswith(("postgres:", "postgresql:"))
     kept, left_out = [], []
     for item in items:
         path = item.path.as_posix()
         if any(package in path for package in PURE_PACKAGES):
             item.add_marker(pytest.mark.pure)
-        is_postgresql_only = item.get_closest_marker("postgresql") is not None
-        (left_out if is_postgresql_only and not on_postgresql else kept).append(item)
+        other_database = "sqlite" if on_postgresql else "postgresql"
+        (left_out if item.get_closest_marker(other_database) else kept).append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = kept

@@ -9,6 +9,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.utils import translation
@@ -43,7 +44,8 @@ def test_pages_answer_503_while_the_database_is_unreachable(unreachable_database
     if with_session:
         client.cookies["sessionid"] = "a" * 32  # the session is read in a middleware
     with translation.override("en"):
-        page = client.get("/processes/", headers={"cookie": "django_language=en"})
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        page = client.get("/processes/")
         api = client.get("/api/districts")
         sta = client.get("/sta/v1.1/Things")
     assert page.status_code == 503

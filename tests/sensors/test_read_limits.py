@@ -163,7 +163,7 @@ def _lock_table(table: str, seconds: float) -> tuple[psycopg.Connection, threadi
     return other, release
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)  # no open transaction of the test holds a lock
 @pytest.mark.parametrize(
     ("path", "table"),
@@ -189,7 +189,7 @@ def test_a_read_past_the_statement_timeout_is_cancelled_and_answers_503(
     assert anon.get(path).status_code == 200
 
 
-@pytest.mark.skipif("connection.vendor != 'sqlite'")
+@pytest.mark.sqlite
 def test_the_statement_timeout_is_a_no_op_on_sqlite(anon, settings):
     settings.API_STATEMENT_TIMEOUT_MS = 1
     make_station(observations=200)
