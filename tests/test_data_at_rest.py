@@ -3,10 +3,19 @@
 Real processes of the `gemeinsam` command on a fresh data directory each, as in test_cli.py.
 """
 
+import io
 import json
 import stat
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from gemeinsam.sortition.models import Panel, SelectionRun, Source, Status, Volunteer
 from tests.test_cli import gemeinsam
 
 WRITE_EVERYTHING = """
@@ -60,3 +69,40 @@ def test_a_data_directory_left_open_is_closed_at_start_and_said_so(tmp_path):
     assert (mode(data_dir), mode(data_dir / "gemeinsam.sqlite3")) == (0o700, 0o600)
     assert "Closed the data directory to other users" in result.stderr
     assert "gemeinsam.sqlite3" in result.stderr
+
+
+# What a purge leaves in the database files ------------------------------------------------
+
+
+def raw_database_bytes() -> bytes:
+    """The SQLite file and its write-ahead log as they lie on disk."""
+    name = Path(connection.settings_dict["NAME"])
+    return b"".join(
+        path.read_bytes() for path in (name, name.with_name(name.name + "-wal")) if path.exists()
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_purge_leaves_no_trace_of_a_volunteer_in_the_sqlite_file_or_its_log(staff):
+    if connection.vendor != "sqlite":
+        pytest.skip("the file-level check is SQLite's; PostgreSQL relies on VACUUM (README)")
+    marker = f"Purgetest-{uuid.uuid4().hex}"
+    panel = Panel.objects.create(slug="gremium", title="Gremium", size=1, created_by=staff)
+    Volunteer.objects.create(
+        panel=panel, number=1, source=Source.ONLINE, status=Status.SELECTED, name="Seated"
+    )
+    Volunteer.objects.create(
+        panel=panel,
+        number=2,
+        source=Source.ONLINE,
+        name=f"{marker} name",
+        email=f"{marker.lower()}@example.org",
+        address=f"{marker} Straße 1",
+    )
+    drawn = timezone.now() - timedelta(days=panel.delete_after_days, minutes=1)
+    SelectionRun.objects.create(panel=panel, drawn_at=drawn)
+    assert marker.encode() in raw_database_bytes()  # the check can see what is there
+    call_command("sortition", "purge", stdout=io.StringIO())
+    assert not Volunteer.objects.filter(name__contains=marker).exists()
+    assert marker.encode() not in raw_database_bytes()
+    assert marker.lower().encode() not in raw_database_bytes()
