@@ -17,6 +17,8 @@ from gemeinsam.strategy import urls as strategy_urls
 admin.site.login = secure_admin_login(admin.site.login)  # throttled, like every login
 admin.site.site_header = "Gemeinsam"
 
+handler404 = core_views.page_not_found
+
 urlpatterns = [
     path("", include("gemeinsam.core.urls")),
     path("processes/", include("gemeinsam.participation.urls")),

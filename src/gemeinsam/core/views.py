@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
@@ -134,6 +135,13 @@ def _set_language(request: HttpRequest) -> HttpResponse:
     _set_language_cookie(response, language)
     translation.activate(language)
     return response
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 page; under /api/ the API's JSON answer, which clients can parse."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found, or not visible to you.")}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 @never_cache
