@@ -1,7 +1,10 @@
 """The `gemeinsam` command: Gemeinsam's own commands first, then every Django command."""
 
+import logging
 import os
 import sys
+
+from gemeinsam.lib.private_files import make_private, private_umask
 
 OWN_COMMANDS = [
     ("demo", "set up a demo database with demo accounts and serve it on 127.0.0.1:8000"),
@@ -33,24 +36,39 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
+def secure_data_dir() -> None:
+    """Create the data directory 0700, or close one that an older version left open."""
+    from django.conf import settings
+
+    tightened = make_private(settings.DATA_DIR)
+    if tightened:
+        logging.getLogger("gemeinsam").warning(
+            "Closed the data directory to other users (0700, files 0600): %s",
+            ", ".join(str(path) for path in tightened),
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
+    # Before settings run: they may create the data directory and its secret key. Worker,
+    # gunicorn and bridge started from here inherit it.
+    private_umask()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gemeinsam.config.settings")
     import django
     from django.core.management import execute_from_command_line
 
     argv[0] = "gemeinsam"
-    if len(argv) < 2 or (argv[1] in {"-h", "--help", "help"} and len(argv) == 2):
-        django.setup()
-        print(help_text())
-        return
-    if argv[1] in {"--version", "version"}:
+    if len(argv) >= 2 and argv[1] in {"--version", "version"}:
         from gemeinsam import __version__
 
         print(__version__)
         return
+    django.setup()
+    secure_data_dir()
+    if len(argv) < 2 or (argv[1] in {"-h", "--help", "help"} and len(argv) == 2):
+        print(help_text())
+        return
     if argv[1] == "demo":
-        django.setup()
         from gemeinsam import demo
 
         demo.main(argv[2:])

@@ -252,10 +252,16 @@ def test_earlier_version_by_number(client, strategy, staff):
     assert url("overview", strategy) in response.content.decode()  # link to the current one
 
 
-@pytest.mark.parametrize("value", ["abc", "-1", "99", "1.5", "0", "１", "9" * 30])
-def test_bad_version_parameter_is_404(client, strategy, value):
-    assert client.get(url("overview", strategy), {"version": value}).status_code == 404
-    assert client.get(url("map_data", strategy), {"version": value}).status_code == 404
+@pytest.mark.parametrize("value", ["abc", "-1", "1.5", "0", "１", "9" * 30])
+def test_malformed_version_parameter_is_400(client, strategy, value):
+    """As the report and the exports: a version that cannot be one is a bad request."""
+    assert client.get(url("overview", strategy), {"version": value}).status_code == 400
+    assert client.get(url("map_data", strategy), {"version": value}).status_code == 400
+
+
+def test_unknown_version_is_404(client, strategy):
+    assert client.get(url("overview", strategy), {"version": "99"}).status_code == 404
+    assert client.get(url("map_data", strategy), {"version": "99"}).status_code == 404
 
 
 def test_unknown_strategy_and_measure_are_404(client, strategy):

@@ -18,6 +18,8 @@ handler500 = core_views.server_error
 admin.site.login = secure_admin_login(admin.site.login)  # throttled, like every login
 admin.site.site_header = "Gemeinsam"
 
+handler404 = core_views.page_not_found
+
 urlpatterns = [
     path("", include("gemeinsam.core.urls")),
     path("processes/", include("gemeinsam.participation.urls")),

@@ -4,12 +4,15 @@ Later apps attach their routers with `api.add_router(...)` in their own api.py, 
 with `Message` and `found`/`not_found` from here.
 """
 
+from typing import Any
+
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Router, Schema
+from ninja import Field, NinjaAPI, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
+from ninja.pagination import PageNumberPagination
 from ninja.security import django_auth
 
 import gemeinsam
@@ -17,7 +20,70 @@ from gemeinsam.core.geo import district_at
 from gemeinsam.core.models import District
 from gemeinsam.core.roles import role_of
 
-api = NinjaAPI(
+
+class Message(Schema):
+    detail: str
+
+
+class ErrorItem(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrors(Schema):
+    detail: list[ErrorItem]
+
+
+# Answers any operation may give besides its own: declared once here, for every operation, so
+# that the document says what clients (and schemathesis in tests/test_openapi.py) will meet.
+COMMON_RESPONSES = {
+    401: ("Not signed in: a session or an access token is needed.", ["Message"]),
+    403: ("Signed in, but not allowed to do this.", ["Message"]),
+    404: ("Not found, or not visible to you.", ["Message"]),
+    422: ("A parameter or the body is invalid; `detail` says which.", ["ValidationErrors"]),
+    429: ("Too many requests or guesses; try again later.", ["ValidationErrors", "Message"]),
+}
+
+# And where a body is sent: one that is no JSON at all (ninja's "Cannot parse request body").
+BODY_RESPONSES = {400: ("The body could not be read as JSON.", ["Message"])}
+
+
+def _error_schemas() -> dict[str, Any]:
+    schemas = {}
+    for model in (Message, ValidationErrors):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
+
+
+class GemeinsamAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Ninja's document, with the common error answers added to each operation."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in _error_schemas().items():
+            components.setdefault(name, definition)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                common = dict(COMMON_RESPONSES)
+                if "requestBody" in operation:
+                    common.update(BODY_RESPONSES)
+                for status, (description, names) in common.items():
+                    if status in responses or str(status) in responses:
+                        continue  # the operation's own declaration
+                    refs = [{"$ref": f"#/components/schemas/{name}"} for name in names]
+                    body = refs[0] if len(refs) == 1 else {"anyOf": refs}
+                    responses[status] = {
+                        "description": description,
+                        "content": {"application/json": {"schema": body}},
+                    }
+        return schema
+
+
+api = GemeinsamAPI(
     title="Gemeinsam API",
     version=gemeinsam.__version__,
     description="Open data and actions of the Gemeinsam platform. Coordinates are WGS84.",
@@ -60,6 +126,15 @@ def invalid(request: HttpRequest, exc: ValidationError):
     return response
 
 
+class BoundedPageNumberPagination(PageNumberPagination):
+    """Ninja's page numbers, bounded so that page times size stays a number every database takes
+    as an OFFSET (a larger page answers 422, like every other out-of-range parameter)."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=1_000)
+
+
 def not_found() -> HttpError:
     """The 404 for what does not exist and for what the user may not see alike, so that the
     answer does not tell that a private object exists."""
@@ -71,10 +146,6 @@ def found[T](obj: T | None) -> T:
     if obj is None:
         raise not_found()
     return obj
-
-
-class Message(Schema):
-    detail: str
 
 
 class ApiRoot(Schema):

@@ -2,10 +2,11 @@
 every app's pages share: what a form is bound to, calling a service with a valid form and
 showing its refusal, and date-time fields in local time."""
 
+import re
 from collections.abc import Callable
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -55,6 +56,57 @@ def submitted[T](
     except refusals as error:
         form.add_error(None, str(error))
     return None
+
+
+# The largest whole number a query parameter may carry: what a bigint column holds in every
+# database we run on (SQLite's INTEGER and PostgreSQL's bigint are both signed 64-bit).
+MAX_QUERY_INT = 2**63 - 1
+ASCII_INTEGER = re.compile(r"-?[0-9]{1,19}")
+
+
+class BadParameter(BadRequest):
+    """A query parameter that names what a page shows (a version, a year) is malformed: 400."""
+
+
+def int_param(
+    request: HttpRequest,
+    name: str,
+    minimum: int = 0,
+    maximum: int = MAX_QUERY_INT,
+    *,
+    strict: bool = False,
+) -> int | None:
+    """The whole number `?name=` gives, in ASCII digits between minimum and maximum; None when
+    it is missing or unusable. Pages ignore an unusable filter or page number, as Django's
+    Paginator.get_page does, since the page shows which filters apply; with `strict`, for a
+    parameter that names what the page shows, it raises BadParameter (400, the API's 422)
+    rather than showing something else than was asked for."""
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    if ASCII_INTEGER.fullmatch(raw) and minimum <= int(raw) <= maximum:
+        return int(raw)
+    if strict:
+        raise BadParameter(
+            _("“%(value)s” is not a valid %(name)s; give a whole number.")
+            % {"value": raw[:20], "name": name}
+        )
+    return None
+
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,200}")
+
+
+def slug_param(request: HttpRequest, name: str) -> str:
+    """The slug `?name=` gives, or "" when it is missing or could be no slug (as `int_param`,
+    an unusable filter is ignored; a NUL byte would make PostgreSQL refuse the query)."""
+    raw = request.GET.get(name, "").strip()
+    return raw if SLUG.fullmatch(raw) else ""
+
+
+def id_filter_field(**kwargs) -> forms.IntegerField:
+    """An optional id in a filter form bound to the query string, bounded like `int_param`."""
+    return forms.IntegerField(required=False, min_value=1, max_value=MAX_QUERY_INT, **kwargs)
 
 
 def datetime_field(label, **kwargs) -> forms.DateTimeField:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from gemeinsam.core import hooks
+from gemeinsam.core.database import checkpoint_after_erasure
 from gemeinsam.core.models import District
 from gemeinsam.lib.geo import GeometryError, parse_area
 
@@ -210,3 +211,4 @@ def delete_account(user) -> None:
         if section.erase is not None:
             section.erase(user)
     user.delete()
+    checkpoint_after_erasure()

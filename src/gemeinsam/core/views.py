@@ -1,6 +1,7 @@
 """Pages of core: home, profile, data download, account deletion, language switch, health."""
 
 import json
+import logging
 import sys
 
 from django.apps import apps as django_apps
@@ -26,6 +27,8 @@ from gemeinsam.core.forms import DeleteAccountForm, LanguageForm, ProfileForm
 from gemeinsam.core.middleware import database_down, unavailable
 from gemeinsam.core.models import District
 from gemeinsam.core.responses import attachment
+
+logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -136,7 +139,13 @@ def _set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@never_cache
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 page; under /api/ the API's JSON answer, which clients can parse."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found, or not visible to you.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """Django's 500 page, except for an unreachable database, which is a 503 (raised in a
     middleware, where DatabaseUnavailableMiddleware cannot catch it)."""
@@ -146,13 +155,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return defaults.server_error(request)
 
 
+@never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:  # any database failure means "not healthy"
-        return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
+    except Exception:  # any database failure means "not healthy"
+        # Host, port and database name stay in the log: the probe is public.
+        logger.exception("Health check: the database is unavailable")
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
 
 

@@ -11,9 +11,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
-from gemeinsam.core.api import Message
+from gemeinsam.core.api import BoundedPageNumberPagination, Message
 from gemeinsam.knowledge import selectors
 from gemeinsam.knowledge.models import Document
 from gemeinsam.knowledge.predicates import visible_documents
@@ -113,7 +113,7 @@ def _document_out(request: HttpRequest, document) -> dict:
     response=list[DocumentOut],
     summary="Published documents of the knowledge store",
 )
-@paginate(PageNumberPagination, page_size=20)
+@paginate(BoundedPageNumberPagination, page_size=20)
 def list_documents(request: HttpRequest):
     return Document.objects.filter(published=True).prefetch_related("tags").order_by("title", "pk")
 

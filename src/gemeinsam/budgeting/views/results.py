@@ -14,6 +14,7 @@ from gemeinsam.budgeting import exports, selectors
 from gemeinsam.budgeting.models import BudgetingProcess, Result, ResultState
 from gemeinsam.budgeting.services import results
 from gemeinsam.budgeting.views.public import get_budgeting
+from gemeinsam.core.forms import int_param
 from gemeinsam.core.predicates import can
 from gemeinsam.core.responses import attachment
 from gemeinsam.participation.selectors import map_context
@@ -35,10 +36,7 @@ def results_page(request: HttpRequest, slug: str) -> HttpResponse:
     result = selectors.published(budgeting)
     if staff:
         if "count" in request.GET:
-            try:
-                result = result_for(request, budgeting, int(request.GET["count"]))
-            except ValueError as error:
-                raise Http404 from error
+            result = result_for(request, budgeting, int_param(request, "count", strict=True))
         elif result is None:
             result = selectors.newest(budgeting)
     mine = set()

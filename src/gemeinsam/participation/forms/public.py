@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gemeinsam.core.forms import id_filter_field
 from gemeinsam.participation import images
 from gemeinsam.participation.models import Category, IdeaStatus
 from gemeinsam.participation.services.contributions import Point
@@ -145,7 +146,7 @@ class ResponseForm(forms.Form):
 class IdeaFilterForm(forms.Form):
     SORTS = [("new", _("Newest")), ("rated", _("Most rated")), ("discussed", _("Most discussed"))]
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    category = forms.IntegerField(required=False)
+    category = id_filter_field()
     district = forms.SlugField(required=False)
     status = forms.ChoiceField(choices=[("", _("All")), *IdeaStatus.choices], required=False)
     sort = forms.ChoiceField(choices=SORTS, required=False)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gemeinsam.core.decorators import permission_required
-from gemeinsam.core.forms import form_data, form_files, show_errors
+from gemeinsam.core.forms import form_data, form_files, show_errors, slug_param
 from gemeinsam.core.predicates import require
 from gemeinsam.participation import selectors
 from gemeinsam.participation.forms.staff import (
@@ -151,7 +151,7 @@ def moderator_remove(request: HttpRequest, slug: str, user_pk: int) -> HttpRespo
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Every moderator action across all processes, newest first; ?process= narrows it."""
     events = selectors.moderation_log()
-    chosen = request.GET.get("process", "")
+    chosen = slug_param(request, "process")
     if chosen:
         events = events.filter(process__slug=chosen)
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))

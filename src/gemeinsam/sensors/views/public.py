@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import pgettext
 
+from gemeinsam.core.forms import int_param
 from gemeinsam.core.geo import map_settings
 
 from .. import selectors
@@ -30,10 +31,7 @@ def thing_list(request: HttpRequest) -> HttpResponse:
 
 
 def _period(request: HttpRequest) -> int:
-    try:
-        days = int(request.GET.get("days", DEFAULT_PERIOD))
-    except ValueError:
-        return DEFAULT_PERIOD
+    days = int_param(request, "days")
     return days if days in PERIODS else DEFAULT_PERIOD
 
 
@@ -43,9 +41,9 @@ def thing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         thing.datastreams.select_related("observed_property", "sensor").order_by("name", "id")
     )
     chosen = datastreams[0] if datastreams else None
-    wanted = request.GET.get("datastream", "")
+    wanted = int_param(request, "datastream")
     for datastream in datastreams:
-        if str(datastream.pk) == wanted:
+        if datastream.pk == wanted:
             chosen = datastream
     days = _period(request)
     locations = list(thing.locations.all())

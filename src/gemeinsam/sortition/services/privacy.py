@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gemeinsam.core import audit
+from gemeinsam.core.database import checkpoint_after_erasure
 from gemeinsam.core.predicates import require
 from gemeinsam.sortition.models import SEATED, Panel
 from gemeinsam.sortition.selectors import deletion_due
@@ -39,6 +40,7 @@ def delete_personal_data(panel: Panel, user=None) -> int:
     audit.record(
         user, "sortition.delete_personal_data", panel, volunteers=count, invitations=invitations
     )
+    checkpoint_after_erasure()
     return count
 
 

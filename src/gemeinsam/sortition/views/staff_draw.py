@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from gemeinsam.core.forms import form_data, submitted
+from gemeinsam.core.forms import form_data, int_param, submitted
 from gemeinsam.core.responses import csv_attachment
 from gemeinsam.sortition import exports, selectors
 from gemeinsam.sortition.forms import ReplacementForm, RevealForm, RunForm, SeedProcedureForm
@@ -160,9 +160,8 @@ def replacements(request: HttpRequest, slug: str) -> HttpResponse:
         url = reverse("sortition:staff_replacements", args=[panel.slug])
         return redirect(f"{url}?result={replacement.pk}#result")
     history = selectors.replacement_history(panel)
-    result = None
-    if request.GET.get("result", "").isdigit():
-        result = next((r for r in history if r.pk == int(request.GET["result"])), None)
+    wanted = int_param(request, "result")
+    result = next((r for r in history if r.pk == wanted), None)
     features = panel.features
     return render(
         request,

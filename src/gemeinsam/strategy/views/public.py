@@ -1,8 +1,6 @@
 """Public pages of the strategy: overview, measure, map, changelog and the value-compass
 survey."""
 
-import re
-
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -12,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from gemeinsam.core.forms import int_param
 from gemeinsam.core.geo import map_settings
 from gemeinsam.core.i18n import localized
 from gemeinsam.strategy import changelog as changelog_entries
@@ -39,12 +38,9 @@ def _strategy(slug: str) -> Strategy:
 
 def _version(request: HttpRequest, strategy: Strategy) -> StrategyVersion:
     """The published version, or the one `?version=N` names; drafts for staff only."""
-    raw = request.GET.get("version", "").strip()
-    if raw:
-        # ASCII digits only, and few enough for any database's integer column.
-        if not re.fullmatch(r"[0-9]{1,9}", raw):
-            raise Http404(_("There is no such version."))
-        version = strategy.versions.filter(number=int(raw)).first()
+    number = int_param(request, "version", minimum=1, strict=True)
+    if number is not None:
+        version = strategy.versions.filter(number=number).first()
     else:
         version = strategy.published_version
         if version is None and request.user.has_perm("strategy.manage_strategy"):

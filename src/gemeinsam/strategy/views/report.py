@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gemeinsam.core.forms import BadParameter, int_param
 from gemeinsam.core.i18n import localized
 from gemeinsam.core.responses import attachment
 from gemeinsam.strategy.exports import open_data
@@ -39,20 +40,7 @@ def _version(request: HttpRequest, strategy: Strategy, number: int | None) -> St
     return version
 
 
-class BadParameter(ValueError):
-    pass
-
-
-def _int_parameter(request: HttpRequest, name: str) -> int | None:
-    raw = request.GET.get(name, "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or len(raw) > 6:
-        raise BadParameter(
-            _("“%(value)s” is not a valid %(name)s; give a whole number.")
-            % {"value": raw[:20], "name": name}
-        )
-    return int(raw)
+MAX_NUMBER = 999_999  # a year or a version number
 
 
 def report_index(request: HttpRequest, slug: str) -> HttpResponse:
@@ -75,7 +63,7 @@ def report_index(request: HttpRequest, slug: str) -> HttpResponse:
 def _report(request: HttpRequest, slug: str, number: int):
     strategy = get_object_or_404(Strategy, slug=slug)
     version = _version(request, strategy, number)
-    year = _int_parameter(request, "year")
+    year = int_param(request, "year", maximum=MAX_NUMBER, strict=True)
     if year is None:
         year = report_years(version)[0]
     try:
@@ -106,7 +94,7 @@ def export(request: HttpRequest, slug: str, kind: str, fmt: str) -> HttpResponse
     if kind not in open_data.KINDS or fmt not in open_data.FORMATS:
         raise Http404(_("There is no such export."))
     try:
-        number = _int_parameter(request, "version")
+        number = int_param(request, "version", maximum=MAX_NUMBER, strict=True)
     except BadParameter as error:
         return HttpResponseBadRequest(str(error))
     version = _version(request, strategy, number)
