@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/fill_po.py src/gemeinsam/locale/de/LC_MESSAGES/django.po DICT.py
 
-DICT.py defines DE = {...}; a plural is keyed by its singular msgid, valued (one, many). Existing translations are kept; the untranslated are listed.
+DICT.py defines DE = {...}; a plural is keyed by its singular msgid, valued (one, many).
+Existing translations are kept; the untranslated are listed.
 """
 
 import runpy
