@@ -300,7 +300,12 @@ LANGUAGES = [("de", _("German")), ("en", _("English"))]
 LANGUAGE_COOKIE_NAME = "gemeinsam_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# German pages and mails say "Sie", third-party texts included; django-allauth's German says
+# "du". locale_overrides holds "Sie" versions of such third-party msgids only, never ours:
+# makemessages rewrites locale/ from our source and would drop them there. The first path
+# wins over the later ones, and LOCALE_PATHS win over the apps' own catalogues; as the two
+# catalogues share no msgid, ours still decides everything it translates.
+LOCALE_PATHS = [PACKAGE_DIR / "locale_overrides", PACKAGE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
