@@ -1,11 +1,11 @@
 """German speaks to users as "Sie", third-party texts included.
 
 django-allauth's German says "du" ("Du hast noch kein Konto bei uns?"); the overrides
-catalogue (src/gemeinsam/locale_overrides), first in LOCALE_PATHS, gives each such text a
-"Sie" version. These tests read the German catalogues that the installed apps and Django
-ship, find every text that addresses the user informally, and check that the overrides
-catalogue has a formal version and that Django serves it; then they read the account pages
-and e-mails as a German visitor would.
+catalogue (src/gemeinsam/locale_overrides), in LOCALE_PATHS and so ahead of the apps'
+catalogues, gives each such text a "Sie" version. These tests read the German catalogues
+that the installed apps and Django ship, find every text that addresses the user
+informally, and check that the overrides catalogue has a formal version and that Django
+serves it; then they read the account pages and e-mails as a German visitor would.
 """
 
 import re
@@ -147,8 +147,7 @@ def test_the_overrides_catalogue_holds_third_party_msgids_only_and_keeps_their_p
     entries = [m for m in overrides if m.id]
     assert entries
     keys = {key(m) for m in entries}
-    # Ours stays in our own catalogue, which makemessages keeps; a msgid in both would be
-    # decided by the overrides catalogue, which comes first.
+    # Ours stays in our own catalogue, which makemessages keeps up to date.
     assert keys & ours == set()
     assert keys - third_party == set(), "drop overrides whose msgid the apps no longer use"
     for message in entries:
@@ -176,7 +175,9 @@ def test_our_catalogue_wins_over_the_apps_for_our_msgids():
     for message in shared:
         served = served_german(message)
         assert set(served) <= set(as_tuple(message.string)), (message.id, served)
-    assert settings.LOCALE_PATHS[0] == SOURCE / "locale_overrides"
+    # Both come before the apps; ours first, so that it would win a shared msgid too and
+    # makemessages writes to it, not to the overrides.
+    assert settings.LOCALE_PATHS == [SOURCE / "locale", SOURCE / "locale_overrides"]
 
 
 class VisibleText(HTMLParser):

@@ -302,10 +302,11 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 # German pages and mails say "Sie", third-party texts included; django-allauth's German says
 # "du". locale_overrides holds "Sie" versions of such third-party msgids only, never ours:
-# makemessages rewrites locale/ from our source and would drop them there. The first path
-# wins over the later ones, and LOCALE_PATHS win over the apps' own catalogues; as the two
-# catalogues share no msgid, ours still decides everything it translates.
-LOCALE_PATHS = [PACKAGE_DIR / "locale_overrides", PACKAGE_DIR / "locale"]
+# makemessages rewrites locale/ from our source and would drop them there. Every LOCALE_PATHS
+# catalogue wins over the apps' own, and an earlier one over a later one: ours comes first so
+# that it decides everything it translates, and so that makemessages, which writes to the
+# first path, never fills the overrides with our msgids.
+LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "locale_overrides"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
