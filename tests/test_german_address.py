@@ -11,6 +11,7 @@ serves it; then they read the account pages and e-mails as a German visitor woul
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import django
 import pytest
@@ -21,6 +22,8 @@ from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import translation
+
+from gemeinsam.core.adapters import AccountAdapter
 
 from .conftest import PASSWORD
 
@@ -303,5 +306,25 @@ def test_account_mails_say_sie(anonymous, resident, django_capture_on_commit_cal
     assert "Sie oder jemand anderes" in unknown.body
     assert "Bitte bestätigen Sie Ihre E-Mail-Adresse" in confirmation.subject
     assert "Falls Sie das vergessen haben" in already.body
+    # The greeting names the site, and a mail names the address it is about.
+    assert reset.body.startswith(f"Hallo von {settings.SITE_NAME}!")
+    assert f"Danke, dass Sie {settings.SITE_NAME} nutzen!\ntestserver" in reset.body
+    assert "ein Konto bei testserver zu registrieren" in confirmation.body
+    assert f"Konto anzulegen:\n\n{resident.email}\n" in already.body
+    assert "mit der E-Mail niemand@example.org zuzugreifen" in unknown.body
+
+
+@pytest.mark.django_db
+def test_a_mail_sent_outside_a_request_names_the_site_by_its_settings(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=True), translation.override("de"):
+        AccountAdapter().send_mail(
+            "account/email/unknown_account", "niemand@example.org", {"signup_url": "/x/"}
+        )
+    (message,) = mail.outbox
+    assert message.body.startswith(f"Hallo von {settings.SITE_NAME}!")
+    assert urlsplit(settings.SITE_URL).netloc in message.body
+    assert_formal_mail(message)
     for message in mail.outbox:
         assert_formal_mail(message)
