@@ -70,6 +70,17 @@ def test_the_word_list_tells_informal_from_formal():
     assert informal_words(formal) == []
 
 
+def test_our_own_german_says_sie():
+    informal = [
+        (m.id, s)
+        for m in read_catalogue(OURS)
+        if m.id
+        for s in as_tuple(m.string)
+        if informal_words(s or "")
+    ]
+    assert informal == []
+
+
 def third_party_catalogues() -> dict[str, Path]:
     """The compiled German catalogues that Django and the installed third-party apps ship."""
     found = {"django": Path(django.__file__).parent / "conf/locale/de/LC_MESSAGES/django.mo"}
