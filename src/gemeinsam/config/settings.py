@@ -300,7 +300,13 @@ LANGUAGES = [("de", _("German")), ("en", _("English"))]
 LANGUAGE_COOKIE_NAME = "gemeinsam_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# German pages and mails say "Sie", third-party texts included; django-allauth's German says
+# "du". locale_overrides holds "Sie" versions of such third-party msgids only, never ours:
+# makemessages rewrites locale/ from our source and would drop them there. Every LOCALE_PATHS
+# catalogue wins over the apps' own, and an earlier one over a later one: ours comes first so
+# that it decides everything it translates, and so that makemessages, which writes to the
+# first path, never fills the overrides with our msgids.
+LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "locale_overrides"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Berlin")
 USE_I18N = True
 USE_TZ = True
