@@ -1,5 +1,6 @@
-"""Staff run LEXIMIN, read the commitment and histogram, draw with a public seed; the public
-transparency page and the registration with an invitation code, on a phone too.
+"""Staff run LEXIMIN, read the commitment and histogram, announce the seed procedure and draw
+after its moment; the public transparency page and the registration with an invitation code,
+on a phone too.
 
 Staff pages run in English (language cookie); the public pages are checked in German too.
 """
@@ -9,11 +10,12 @@ import re
 import pytest
 from django.conf import settings
 
-from gemeinsam.sortition.models import RunState, Status, Volunteer
+from gemeinsam.sortition.models import RunState, SeedAnnouncement, Status, Volunteer
 from gemeinsam.sortition.selectors import shown_code
 
+from ..sortition.seeds import let_time_pass
 from ..sortition.test_views import invited_panel
-from ..sortition.test_views_staff import example_panel
+from ..sortition.test_views_staff import example_panel, tomorrow
 from .test_accessibility import serious_violations
 from .test_participation_staff import log_in
 
@@ -39,13 +41,25 @@ def test_staff_run_leximin_draw_with_a_seed_and_the_public_sees_it(page, live_se
     page.goto(f"/panels/{panel.slug}/")
     assert run.commitment in page.locator("main").inner_text()  # public before the seed
 
+    # The seed procedure is announced with the commitment; the draw comes after its moment.
     page.goto(f"/panels/{panel.slug}/staff/draw/")
-    page.get_by_label("Public seed").fill("4 8 15 16 23 42")
-    page.get_by_label("Where the seed came from").fill("Urne, öffentliche Sitzung")
+    page.get_by_label("A public random event announced in advance").check()
+    page.get_by_label("The seed becomes known at").fill(tomorrow())
+    page.get_by_label("The public event").fill("Ziehung an der öffentlichen Sitzung")
+    page.get_by_label("How many numbers").fill("6")
+    page.locator("input[name=value_min]").fill("1")
+    page.locator("input[name=value_max]").fill("49")
+    page.get_by_role("button", name="Announce and publish the commitment").click()
+    page.wait_for_load_state()
+    announcement = SeedAnnouncement.objects.get(run=run)
+    assert announcement.source in page.locator("main").inner_text()
+    let_time_pass(announcement)
+    page.goto(f"/panels/{panel.slug}/staff/draw/")
+    page.get_by_label("The value of the event").fill("4 8 15 16 23 42")
     page.get_by_role("button", name="Draw the panel").click()
     page.wait_for_load_state()
     run.refresh_from_db()
-    assert run.seed == "4 8 15 16 23 42" and len(run.drawn_panel) == panel.size
+    assert len(run.drawn_panel) == panel.size and run.seed
     assert set(run.drawn_panel) == {
         v.ref for v in Volunteer.objects.filter(panel=panel, status=Status.SELECTED)
     }
@@ -60,7 +74,7 @@ def test_staff_run_leximin_draw_with_a_seed_and_the_public_sees_it(page, live_se
         public.set_viewport_size({"width": 320, "height": 640})
         public.goto(f"/panels/{panel.slug}/")
         text = public.locator("main").inner_text()
-        assert "4 8 15 16 23 42" in text and run.commitment in text
+        assert "4 8 15 16 23 42" in text and run.commitment in text and run.seed in text
         assert public.evaluate("document.documentElement.scrollWidth") <= 320
         assert serious_violations(public) == []
     public.close()

@@ -252,9 +252,13 @@ def test_verify_of_an_unknown_panel_exits_2(staff):
 
 
 def client_page(panel) -> str:
+    """The public transparency page in English (the site's language cookie)."""
+    from django.conf import settings
     from django.test import Client
 
-    return Client().get(reverse("sortition:panel", args=[panel.slug])).content.decode()
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client.get(reverse("sortition:panel", args=[panel.slug])).content.decode()
 
 
 def test_the_page_shows_the_announcement_before_and_the_reveal_after(staff, committed):

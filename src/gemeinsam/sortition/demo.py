@@ -19,7 +19,7 @@ from gemeinsam.core.demo import demo_users
 from gemeinsam.core.roles import Role
 from gemeinsam.sortition.algorithms.seed import secret_hash
 from gemeinsam.sortition.algorithms.synthetic import BERLIN, DISTRICTS, berlin_pool, berlin_quotas
-from gemeinsam.sortition.models import Algorithm, Panel, SeedKind, ValueFormat
+from gemeinsam.sortition.models import Algorithm, Panel, SeedKind, Status, ValueFormat
 from gemeinsam.sortition.selectors import shown_code
 from gemeinsam.sortition.services.draw import announce_draw, draw
 from gemeinsam.sortition.services.invitations import draw_invitations
@@ -154,10 +154,23 @@ def _drawn(staff) -> Panel:
         known_at=_soon(),
         witnesses=[(name, secret_hash(secret)) for name, secret in DEMO_WITNESSES],
     )
-    announce_replacement(staff, panel, run.drawn_panel[:1], witnesses)
+    announce_replacement(staff, panel, [_replaceable_member(panel, run)], witnesses)
     _wait_until(witnesses.known_at)
     replace_dropouts(staff, panel, [secret for _name, secret in DEMO_WITNESSES])
     return panel
+
+
+def _replaceable_member(panel: Panel, run) -> str:
+    """The member who drops out in the demo: the first whose features someone left in the
+    pool shares, so that the replacement can keep every quota whatever the seed drew."""
+    volunteers = {v.ref: v for v in panel.volunteers.all()}
+    pool = {
+        tuple(sorted(v.features.items())) for v in volunteers.values() if v.status == Status.POOL
+    }
+    for ref in run.drawn_panel:
+        if tuple(sorted(volunteers[ref].features.items())) in pool:
+            return ref
+    return run.drawn_panel[0]
 
 
 def _soon() -> datetime:
