@@ -227,7 +227,8 @@ def test_verify_marks_a_legacy_free_seed_and_repeats_its_draw(staff, committed):
         seed="Urne 4711", drawn_at=timezone.now(), drawn_panel=sorted(run_draw(run, "Urne 4711"))
     )
     SeedAnnouncement.objects.create(
-        run=run, purpose="draw", kind=SeedKind.LEGACY, announced_at=timezone.now(),
+        panel=run.panel, run=run, purpose="draw", kind=SeedKind.LEGACY,
+        announced_at=timezone.now(),
         revealed=["Urne 4711"], seed="Urne 4711", used_at=timezone.now(),
     )  # fmt: skip
     code, output = verify(panel)
@@ -252,9 +253,12 @@ def test_verify_of_an_unknown_panel_exits_2(staff):
 
 
 def client_page(panel) -> str:
+    from django.conf import settings
     from django.test import Client
 
-    return Client().get(reverse("sortition:panel", args=[panel.slug])).content.decode()
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client.get(reverse("sortition:panel", args=[panel.slug])).content.decode()
 
 
 def test_the_page_shows_the_announcement_before_and_the_reveal_after(staff, committed):
