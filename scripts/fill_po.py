@@ -30,6 +30,8 @@ def main(po_path: str, dict_path: str) -> None:
         empty = not all(message.string) if plural else not message.string
         key = message.id[0] if isinstance(message.id, tuple) else message.id
         if message.id and empty and key in translations:
+            if plural and isinstance(translations[key], str):
+                raise SystemExit(f"{key!r} is a plural: give (one, many), not one string")
             message.string = translations[key]  # a plural's key is its singular msgid
     with open(po_path, "wb") as po:
         write_po(po, catalogue, width=100, omit_header=False)

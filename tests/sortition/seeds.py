@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from gemeinsam.sortition.algorithms.seed import secret_hash
 from gemeinsam.sortition.models import (
+    Invitation,
     Panel,
     Replacement,
     SeedAnnouncement,
@@ -15,6 +16,7 @@ from gemeinsam.sortition.models import (
     ValueFormat,
 )
 from gemeinsam.sortition.services.draw import announce_draw, draw
+from gemeinsam.sortition.services.invitations import announce_invitations, draw_invitations
 from gemeinsam.sortition.services.replacements import announce_replacement, replace_dropouts
 from gemeinsam.sortition.services.seeds import SeedProcedure
 
@@ -80,3 +82,21 @@ def replace_with(staff, panel: Panel, dropped, value: str = "any text") -> Repla
         known_at=announcement.known_at - timedelta(days=1, hours=1),
     )
     return replace_dropouts(staff, panel, [value])
+
+
+def move_back(announcement: SeedAnnouncement, days: int = 2) -> None:
+    """As if an announcement without a run had been made `days` ago."""
+    shift = timedelta(days=days)
+    SeedAnnouncement.objects.filter(pk=announcement.pk).update(
+        announced_at=announcement.announced_at - shift, known_at=announcement.known_at - shift
+    )
+
+
+def invite_with(
+    staff, panel: Panel, uploaded, count: int, value: str = "any text", **options
+) -> list[Invitation]:
+    """Announce the register and a public event of any text, let its moment pass, draw the
+    invitations with `value`."""
+    announcement = announce_invitations(staff, panel, uploaded, count, any_text(), **options)
+    move_back(announcement)
+    return draw_invitations(staff, panel, [value])

@@ -11,7 +11,6 @@ from gemeinsam.core.models import AuditEvent
 from gemeinsam.sortition.algorithms.seed import derive_seed
 from gemeinsam.sortition.models import Algorithm, Panel, RunState
 from gemeinsam.sortition.services.draw import announce_draw, draw
-from gemeinsam.sortition.services.invitations import draw_invitations
 from gemeinsam.sortition.services.privacy import delete_personal_data, purge_due
 from gemeinsam.sortition.services.quotas import upload_quotas
 from gemeinsam.sortition.services.runs import request_run, run, run_now
@@ -22,7 +21,7 @@ from gemeinsam.sortition.services.volunteers import (
     set_withdrawn,
 )
 
-from .seeds import draw_with, let_time_pass, lotto, replace_with
+from .seeds import draw_with, invite_with, let_time_pass, lotto, replace_with
 from .test_services import make_panel, upload
 
 pytestmark = pytest.mark.django_db
@@ -53,9 +52,13 @@ def test_staff_steps_before_the_draw_are_recorded_with_their_facts(staff):
     assert reply.data == {"ref": "V0005", "code": False}
     assert audit.describe(reply) == "Paper reply entered as V0005"
     register = "id,address,district\n" + "".join(f"a{i},Weg {i},Mitte\n" for i in range(9))
-    draw_invitations(staff, panel, upload(register), 4, "Urne 1")
+    invite_with(staff, panel, upload(register), 4, "Urne 1")
     drawn = last(panel, "sortition.draw_invitations")
-    assert drawn.data == {"count": 4, "seed": "Urne 1", "register_size": 9}
+    panel.refresh_from_db()
+    assert drawn.data == {"count": 4, "seed": panel.invitation_seed, "register_size": 9}
+    announced = last(panel, "sortition.announce_invitation_seed")
+    assert announced.data["purpose"] == "invitations" and "run" not in announced.data
+    assert panel.register_sha256 in audit.describe(announced)
     import_volunteers(staff, panel, upload("id,Alter\np1,alt\np2,jung\n"))
     assert last(panel, "sortition.import_volunteers").data == {"count": 2}
     volunteer = panel.volunteers.get(number=1)
@@ -71,7 +74,7 @@ def test_a_refused_step_records_nothing(staff):
     with pytest.raises(ValidationError):
         upload_quotas(staff, panel, upload("feature,value,min,max\nAlter,jung,x,1\n"))
     with pytest.raises(ValidationError):
-        draw_invitations(staff, panel, upload("id,address,district\na1,Weg,Mitte\n"), 5, "s")
+        invite_with(staff, panel, upload("id,address,district\na1,Weg,Mitte\n"), 5, "s")
     assert audit.events_for(panel).count() == before
 
 

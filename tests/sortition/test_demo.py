@@ -59,6 +59,9 @@ def test_the_demo_draw_follows_announced_seeds_and_verifies(_loaded):
 
     panel = Panel.objects.get(slug=DRAWN_SLUG)
     kinds = [(a.purpose, a.kind) for a in announcements(panel)]
-    assert kinds == [("draw", "event"), ("replacement", "witnesses")]
+    assert kinds == [("invitations", "event"), ("draw", "event"), ("replacement", "witnesses")]
     report = verify_panel(panel)
     assert report.ok and not report.notes, report.problems + report.notes
+    assert "invitations 1: the seed draws the recorded 600 invitations from the register" in (
+        report.passed
+    )

@@ -13,6 +13,14 @@ BEFORE = [("sortition", "0001_initial")]
 AFTER = [("sortition", "0002_seed_announcements")]
 
 
+@pytest.fixture(autouse=True)
+def _latest_afterwards():
+    """Leave the database at the newest migration for the tests that follow."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes("sortition"))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_existing_draws_and_replacements_become_legacy_free_seeds(staff):
     from gemeinsam.sortition.models import Panel
@@ -39,7 +47,7 @@ def test_existing_draws_and_replacements_become_legacy_free_seeds(staff):
 
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate(AFTER)
+    executor.migrate(executor.loader.graph.leaf_nodes("sortition"))
 
     panel = Panel.objects.get(pk=run.panel_id)
     drawn_run = panel.drawn_run()
@@ -51,3 +59,31 @@ def test_existing_draws_and_replacements_become_legacy_free_seeds(staff):
     call_command("sortition", "verify", panel.slug, stdout=out)
     assert "legacy free seed “Urne 4711”" in out.getvalue()
     assert out.getvalue().rstrip().endswith(f"{panel.slug}: OK")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_invitations_drawn_with_a_free_seed_become_a_legacy_announcement(staff):
+    from gemeinsam.sortition.models import Invitation, Panel
+
+    from .test_services import make_panel
+
+    panel = make_panel(staff)
+    for n in range(1, 4):
+        Invitation.objects.create(panel=panel, stratum="Mitte", code=f"CODE{n}", position=n)
+    now = timezone.now()
+    Panel.objects.filter(pk=panel.pk).update(
+        invitation_seed="Einladung 2026", register_sha256="ab" * 32, invitations_drawn_at=now
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(AFTER)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes("sortition"))
+
+    (legacy,) = Panel.objects.get(pk=panel.pk).announcements.all()
+    assert (legacy.purpose, legacy.kind, legacy.seed) == ("invitations", "legacy", "Einladung 2026")
+    assert legacy.count == 3 and legacy.register_sha256 == "ab" * 32 and legacy.run is None
+    out = io.StringIO()
+    call_command("sortition", "verify", panel.slug, stdout=out)
+    assert "legacy free seed “Einladung 2026”" in out.getvalue()
+    assert "register not kept, invitations not re-drawn" in out.getvalue()

@@ -227,7 +227,8 @@ def test_verify_marks_a_legacy_free_seed_and_repeats_its_draw(staff, committed):
         seed="Urne 4711", drawn_at=timezone.now(), drawn_panel=sorted(run_draw(run, "Urne 4711"))
     )
     SeedAnnouncement.objects.create(
-        run=run, purpose="draw", kind=SeedKind.LEGACY, announced_at=timezone.now(),
+        panel=run.panel, run=run, purpose="draw", kind=SeedKind.LEGACY,
+        announced_at=timezone.now(),
         revealed=["Urne 4711"], seed="Urne 4711", used_at=timezone.now(),
     )  # fmt: skip
     code, output = verify(panel)

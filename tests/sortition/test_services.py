@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from gemeinsam.lib import codes
 from gemeinsam.sortition.algorithms import cli
+from gemeinsam.sortition.algorithms.invitations import draw_invitations as lottery_draw
 from gemeinsam.sortition.algorithms.io import read_instance
 from gemeinsam.sortition.algorithms.seed import derive_seed
 from gemeinsam.sortition.exports import letters_csv
@@ -37,7 +38,7 @@ from gemeinsam.sortition.selectors import (
     transparency,
 )
 from gemeinsam.sortition.services.draw import announce_draw, draw
-from gemeinsam.sortition.services.invitations import draw_invitations
+from gemeinsam.sortition.services.invitations import read_register
 from gemeinsam.sortition.services.privacy import delete_personal_data
 from gemeinsam.sortition.services.quotas import upload_quotas
 from gemeinsam.sortition.services.replacements import announce_replacement
@@ -52,7 +53,7 @@ from gemeinsam.sortition.services.volunteers import (
 )
 
 from ..conftest import run_concurrently, shared_data
-from .seeds import any_text, draw_with, let_time_pass, replace_with
+from .seeds import any_text, draw_with, invite_with, let_time_pass, replace_with
 
 FIXTURE = "sa_fixture_150_22"
 
@@ -159,14 +160,19 @@ def test_invitations_are_stratified_reproducible_and_new_in_a_second_round(staff
     districts = ["Mitte", "Pankow", "Spandau", "Neukölln"]
     text = register_csv(400, districts)
     one, two = make_panel(staff, slug="one"), make_panel(staff, slug="two")
-    first = draw_invitations(staff, one, upload(text), 40, "Urne 1")
-    same = draw_invitations(staff, two, upload(text), 40, "Urne 1")
-    assert [i.register_id for i in first] == [i.register_id for i in same]
+    first = invite_with(staff, one, upload(text), 40, "Urne 1")
+    other = invite_with(staff, two, upload(text), 40, "Urne 1")
+    one.refresh_from_db()
+    addresses = read_register(text.encode(), "district")
+    again_drawn = lottery_draw(addresses, 40, one.invitation_seed)
+    assert [i.register_id for i in first] == [a.id for a in again_drawn]
+    # The same value gives another panel another seed: it is bound to the panel.
+    assert [i.register_id for i in first] != [i.register_id for i in other]
     sizes = {d: text.count(f",{d},") for d in districts}
     for district in districts:
         invited = sum(1 for i in first if i.stratum == district)
         assert abs(invited - 40 * sizes[district] / 400) < 1
-    again = draw_invitations(staff, one, upload(text), 40, "Urne 2")
+    again = invite_with(staff, one, upload(text), 40, "Urne 2")
     assert not {i.register_id for i in first} & {i.register_id for i in again}
     assert len({i.code for i in one.invitations.all()}) == 80
     letters = list(csv.reader(io.StringIO(letters_csv(one))))
@@ -180,13 +186,13 @@ def test_invitation_register_errors_name_the_line(staff):
     panel = make_panel(staff)
     bad = "id,address,district\na1,Weg 1,Mitte\na1,Weg 2,Pankow\n"
     with pytest.raises(ValidationError, match="line 3"):
-        draw_invitations(staff, panel, upload(bad), 1, "seed")
+        invite_with(staff, panel, upload(bad), 1, "seed")
     ok = "id,address,district\na1,Weg 1,Mitte\n"
     with pytest.raises(ValidationError):
-        draw_invitations(staff, panel, upload(ok), 5, "seed")
+        invite_with(staff, panel, upload(ok), 5, "seed")
     # The id column chosen as the stratum: the form's answer, not a server error.
     with pytest.raises(ValidationError, match="three different columns"):
-        draw_invitations(staff, panel, upload(ok), 1, "seed", stratum_column="id")
+        invite_with(staff, panel, upload(ok), 1, "seed", stratum_column="id")
     assert not panel.invitations.exists()
 
 
@@ -199,7 +205,7 @@ def quota_panel(staff) -> Panel:
 def test_a_code_registers_one_volunteer_once(staff):
     panel = quota_panel(staff)
     register = "id,address,district\n" + "".join(f"a{i},Weg {i},Mitte\n" for i in range(5))
-    invitation = draw_invitations(staff, panel, upload(register), 3, "s")[0]
+    invitation = invite_with(staff, panel, upload(register), 3, "s")[0]
     panel.registration_open = True
     panel.save()
     typed = shown_code(invitation.code).lower()
@@ -218,7 +224,7 @@ def test_a_code_registers_one_volunteer_once(staff):
 def test_simultaneous_registrations_with_one_code_make_one_volunteer(staff):
     panel = quota_panel(staff)
     register = "id,address,district\n" + "".join(f"a{i},Weg {i},Mitte\n" for i in range(5))
-    invitation = draw_invitations(staff, panel, upload(register), 1, "s")[0]
+    invitation = invite_with(staff, panel, upload(register), 1, "s")[0]
     Panel.objects.filter(pk=panel.pk).update(registration_open=True)
     calls = [
         lambda: register_volunteer(panel, invitation.code, {"Alter": "alt"}, Contact())

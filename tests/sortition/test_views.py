@@ -5,12 +5,11 @@ import pytest
 
 from gemeinsam.sortition.models import Algorithm, Source
 from gemeinsam.sortition.selectors import shown_code
-from gemeinsam.sortition.services.invitations import draw_invitations
 from gemeinsam.sortition.services.quotas import upload_quotas
 from gemeinsam.sortition.services.runs import run_now
 from gemeinsam.sortition.services.volunteers import Contact, add_paper_reply
 
-from .seeds import draw_with
+from .seeds import draw_with, invite_with
 from .test_views_staff import (
     drawn_panel,
     example,
@@ -27,7 +26,7 @@ def invited_panel(staff, slug: str = "stadtgremium", **fields):
     """A panel with the example's quotas, 10 invitations and the registration open."""
     panel = make_panel(staff, slug=slug, registration_open=True, **fields)
     upload_quotas(staff, panel, example("categories.csv"))
-    draw_invitations(staff, panel, upload(register_csv(50)), 10, "Einladung")
+    invite_with(staff, panel, upload(register_csv(50)), 10, "Einladung")
     return panel
 
 

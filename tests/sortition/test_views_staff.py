@@ -2,6 +2,7 @@
 (Flanigan et al.'s example_small_20), error messages of bad uploads, and what is downloaded."""
 
 import csv
+import hashlib
 import io
 import json
 import random
@@ -27,14 +28,13 @@ from gemeinsam.sortition.models import (
     Volunteer,
 )
 from gemeinsam.sortition.selectors import deletion_due, shown_code
-from gemeinsam.sortition.services.invitations import draw_invitations
 from gemeinsam.sortition.services.quotas import upload_quotas
 from gemeinsam.sortition.services.runs import run_now
 from gemeinsam.sortition.services.seeds import draw_context
 from gemeinsam.sortition.services.volunteers import import_volunteers, set_withdrawn
 
 from ..conftest import shared_data
-from .seeds import SECRETS, draw_with, let_time_pass, replace_with
+from .seeds import SECRETS, draw_with, invite_with, let_time_pass, move_back, replace_with
 
 EXAMPLE = shared_data() / "sortition" / "example_small_20"
 DISTRICTS = ["Mitte", "Pankow", "Neukölln", "Spandau"]
@@ -193,18 +193,35 @@ def test_the_whole_lottery_through_the_pages(
     assert "female" in page and "9–20" in page
     assert panel.quotas.count() == 4
 
-    # 2. Invitations from a register of 400 addresses, stratified by district.
+    # 2. Invitations from a register of 400 addresses, stratified by district: the register
+    # and the seed procedure first, the lottery after the announced moment.
+    register = register_csv(400)
     response = client.post(
         url("staff_invitations", panel),
         {
-            "register": upload(register_csv(400), "melderegister.csv"),
+            **announce_lotto("Ziehung am 2. März"),
+            "register": upload(register, "melderegister.csv"),
             "count": 40,
-            "seed": "Einladung 2026",
             "stratum_column": "district",
         },
     )
+    assert response.status_code == 302 and not panel.invitations.exists()
+    announcement = SeedAnnouncement.objects.get(purpose="invitations")
+    assert announcement.register_sha256 == hashlib.sha256(register.encode()).hexdigest()
+    page = html(client.get(url("staff_invitations", panel)))
+    assert announcement.register_sha256 in page and "Ziehung am 2. März" in page
+    early = client.post(url("staff_invitations", panel), {"reveal": "", "value_0": "1 2 3 4"})
+    assert early.status_code == 200 and "cannot be known before" in html(early)
+    move_back(announcement)
+    wrong = client.post(url("staff_invitations", panel), {"reveal": "", "value_0": "1 2 3 50"})
+    assert "50 is not between 1 and 49" in html(wrong) and not panel.invitations.exists()
+    response = client.post(url("staff_invitations", panel), {"reveal": "", "value_0": "4 3 2 1"})
     assert response.status_code == 302
     assert panel.invitations.count() == 40
+    panel.refresh_from_db()
+    assert panel.invitation_seed == derive_seed(announcement.context, ["1 2 3 4"])
+    public = html(anonymous.get(url("panel", panel)))
+    assert "The invitation lottery" in public and announcement.register_sha256 in public
     page = html(client.get(url("staff_invitations", panel)))
     for district in DISTRICTS:
         assert district in page
@@ -292,7 +309,7 @@ def test_the_whole_lottery_through_the_pages(
     # 5. The commitment with the seed procedure, then the draw after the announced moment.
     response = client.post(url("staff_draw", panel), announce_lotto("Sitzung am 4. Mai"))
     assert response.status_code == 302
-    announcement = SeedAnnouncement.objects.get()
+    announcement = SeedAnnouncement.objects.get(purpose="draw")
     public = html(anonymous.get(url("panel", panel)))
     assert "Sitzung am 4. Mai" in public and "4 numbers from 1 to 49" in public
     early = client.post(url("staff_draw", panel), {"reveal": "", "value_0": "17 4 42 8"})
@@ -417,9 +434,9 @@ def test_bad_register_pool_and_encoding_show_messages_not_errors(staff, login):
     response = client.post(
         url("staff_invitations", panel),
         {
+            **announce_lotto("Lotto"),
             "register": upload("id,address\nr1,Weg 1\n", "reg.csv"),
             "count": 1,
-            "seed": "s",
             "stratum_column": "district",
         },
     )
@@ -427,8 +444,8 @@ def test_bad_register_pool_and_encoding_show_messages_not_errors(staff, login):
     assert "reg.csv" in html(response) and "district" in html(response)
     too_many = client.post(
         url("staff_invitations", panel),
-        {"register": upload(register_csv(5), "reg.csv"), "count": 9, "seed": "s",
-         "stratum_column": "district"},
+        {**announce_lotto("Lotto"), "register": upload(register_csv(5), "reg.csv"),
+         "count": 9, "stratum_column": "district"},
     )  # fmt: skip
     assert too_many.status_code == 200 and 'role="alert"' in html(too_many)
     response = client.post(
@@ -450,7 +467,7 @@ def test_bad_register_pool_and_encoding_show_messages_not_errors(staff, login):
 def test_a_register_column_named_like_a_letter_column_is_kept_under_another_name(staff, login):
     panel = make_panel(staff)
     register = "id,address,district,code\nr1,Weg 1,Mitte,11000\nr2,Weg 2,Pankow,11000\n"
-    draw_invitations(staff, panel, upload(register), 2, "s")
+    invite_with(staff, panel, upload(register), 2, "s")
     response = login(staff).get(url("staff_letters", panel))
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -511,7 +528,7 @@ def test_a_paper_reply_with_a_code_uses_it(staff, login):
     panel = make_panel(staff)
     client = login(staff)
     client.post(url("staff_quotas", panel), {"file": example("categories.csv")})
-    draw_invitations(staff, panel, upload(register_csv(10)), 2, "s")
+    invite_with(staff, panel, upload(register_csv(10)), 2, "s")
     invitation = panel.invitations.first()
     reply = {
         "code": shown_code(invitation.code),
@@ -579,7 +596,7 @@ def test_settings_keep_the_published_draw_and_reserve_the_staff_name(staff, logi
 
 def test_the_short_name_is_fixed_once_letters_exist(staff, login):
     panel = make_panel(staff)
-    draw_invitations(staff, panel, upload(register_csv(10)), 2, "s")
+    invite_with(staff, panel, upload(register_csv(10)), 2, "s")
     settings = {"title": "T", "slug": "neu", "size": 20, "delete_after_days": 90}
     assert login(staff).post(url("staff_panel", panel), settings).status_code == 302
     panel.refresh_from_db()

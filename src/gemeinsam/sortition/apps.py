@@ -22,6 +22,11 @@ class SortitionConfig(AppConfig):
                 "sortition.publish": _("Transparency page made public"),
                 "sortition.unpublish": _("Transparency page made visible to staff only"),
                 "sortition.set_quotas": _("Quota table replaced (rows: %(count)s)"),
+                "sortition.announce_invitation_seed": _(
+                    "Seed procedure of the invitation lottery announced (%(kind)s) for the "
+                    "register with SHA-256 %(register_sha256)s: the seed becomes known at "
+                    "%(known_at)s"
+                ),
                 "sortition.draw_invitations": _(
                     "Invitations drawn with the seed “%(seed)s” (invitations: %(count)s)"
                 ),

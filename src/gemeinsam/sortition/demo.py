@@ -22,7 +22,7 @@ from gemeinsam.sortition.algorithms.synthetic import BERLIN, DISTRICTS, berlin_p
 from gemeinsam.sortition.models import Algorithm, Panel, SeedKind, Status, ValueFormat
 from gemeinsam.sortition.selectors import shown_code
 from gemeinsam.sortition.services.draw import announce_draw, draw
-from gemeinsam.sortition.services.invitations import draw_invitations
+from gemeinsam.sortition.services.invitations import announce_invitations, draw_invitations
 from gemeinsam.sortition.services.quotas import upload_quotas
 from gemeinsam.sortition.services.replacements import announce_replacement, replace_dropouts
 from gemeinsam.sortition.services.runs import run_now
@@ -129,7 +129,7 @@ def _drawn(staff) -> Panel:
     rng = random.Random(2022)
     upload_quotas(staff, panel, _upload(_quotas_csv(panel.size), "quoten.csv"))
     register = _register_csv(3000, rng)
-    draw_invitations(staff, panel, _upload(register, "register.csv"), 600, "Demo 2026")
+    _invite(staff, panel, register, 600, "4")
     Panel.objects.filter(pk=panel.pk).update(registration_open=True)
     panel.refresh_from_db()
     _volunteers(staff, panel, rng, 0.25)
@@ -173,6 +173,23 @@ def _replaceable_member(panel: Panel, run) -> str:
     return run.drawn_panel[0]
 
 
+def _invite(staff, panel: Panel, register: str, count: int, number: str) -> None:
+    """The invitation lottery in its two steps: the register announced with the seed's
+    source, then drawn once the (made-up) value is known."""
+    procedure = SeedProcedure(
+        kind=SeedKind.PUBLIC_EVENT,
+        known_at=_soon(),
+        source="Die Superzahl der nächsten Ziehung Lotto 6 aus 49 (Demo: erfunden)",
+        value_format=ValueFormat.NUMBERS,
+        value_count=1,
+        value_min=0,
+        value_max=9,
+    )
+    announce_invitations(staff, panel, _upload(register, "register.csv"), count, procedure)
+    _wait_until(procedure.known_at)
+    draw_invitations(staff, panel, [number])
+
+
 def _soon() -> datetime:
     """The demo's moment when the seed becomes known: just after the announcement (a real
     panel announces days ahead; the demo's data is made up and should load quickly)."""
@@ -202,7 +219,7 @@ def _open(staff) -> Panel:
         rng = random.Random(2027)
         upload_quotas(staff, panel, _upload(_quotas_csv(panel.size), "quoten.csv"))
         register = _register_csv(1000, rng)
-        draw_invitations(staff, panel, _upload(register, "register.csv"), 200, "2027")
+        _invite(staff, panel, register, 200, "7")
         _volunteers(staff, panel, rng, 0.2)
     return panel
 

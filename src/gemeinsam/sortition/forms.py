@@ -106,35 +106,6 @@ class QuotaUploadForm(ErrorSummary, forms.Form):
     )
 
 
-class InvitationForm(ErrorSummary, forms.Form):
-    register = CsvField(
-        label=_("Address register (CSV)"),
-        help_text=_(
-            "Columns id, address and the stratum column; other columns (such as names) go "
-            "into the letter merge. The register itself is not stored, only its figures and "
-            "the addresses drawn."
-        ),
-    )
-    count = forms.IntegerField(
-        label=_("Number of invitations"),
-        min_value=1,
-        max_value=MAX_INVITATIONS,
-    )
-    seed = forms.CharField(
-        label=_("Seed"),
-        max_length=200,
-        help_text=_(
-            "Any text, e.g. numbers drawn in public. With the same register and seed, anyone "
-            "can repeat the lottery."
-        ),
-    )
-    stratum_column = forms.CharField(
-        label=_("Stratify by column"),
-        max_length=80,
-        help_text=_("Invitations are spread over its values in proportion to the register."),
-    )
-
-
 class PoolImportForm(ErrorSummary, forms.Form):
     file = CsvField(
         label=_("Volunteer pool (CSV)"),
@@ -339,6 +310,29 @@ class RevealForm(ErrorSummary, forms.Form):
 
     def values(self) -> list[str]:
         return [self.cleaned_data[name] for name in self.fields]
+
+
+class InvitationForm(SeedProcedureForm):
+    """Step 1 of the invitation lottery: the register, how many, and the seed procedure."""
+
+    register = CsvField(
+        label=_("Address register (CSV)"),
+        help_text=_(
+            "Columns id, address and the stratum column; other columns (such as names) go "
+            "into the letter merge. The register is kept with its SHA-256 until the personal "
+            "data is deleted, so that the lottery can be repeated."
+        ),
+    )
+    count = forms.IntegerField(
+        label=_("Number of invitations"),
+        min_value=1,
+        max_value=MAX_INVITATIONS,
+    )
+    stratum_column = forms.CharField(
+        label=_("Stratify by column"),
+        max_length=80,
+        help_text=_("Invitations are spread over its values in proportion to the register."),
+    )
 
 
 class ReplacementForm(SeedProcedureForm):

@@ -51,7 +51,7 @@ class Panel(models.Model):
         validators=[MaxValueValidator(3650)],
         help_text=_("Counted from the draw. Until then, replacements can be drawn."),
     )
-    # Stage 1: the invitation lottery (the register itself is not stored, only its figures).
+    # Stage 1: the invitation lottery (its register is kept with its seed announcement).
     invitation_seed = models.CharField(_("invitation seed"), max_length=200, blank=True)
     stratum_column = models.CharField(
         _("stratify invitations by column"), max_length=80, default="district"
@@ -282,15 +282,24 @@ class ValueFormat(models.TextChoices):
 class SeedPurpose(models.TextChoices):
     DRAW = "draw", _("The draw of the panel")
     REPLACEMENT = "replacement", _("A replacement draw")
+    INVITATIONS = "invitations", _("The invitation lottery")
 
 
 class SeedAnnouncement(models.Model):
     """Where a draw's seed will come from, published with the commitment and before the seed
     can be known (algorithms/seed.py): a public random event with the moment it becomes known
     and the form of its value, or two or more witnesses' hashes of their secrets. At the draw
-    the revealed values are recorded with the seed derived from them."""
+    the revealed values are recorded with the seed derived from them. The invitation lottery
+    has no run: its announcement is bound to the register's SHA-256 and kept register."""
 
-    run = models.ForeignKey(SelectionRun, on_delete=models.CASCADE, related_name="announcements")
+    panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="announcements")
+    run = models.ForeignKey(
+        SelectionRun,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="announcements",
+    )
     purpose = models.CharField(_("purpose"), max_length=16, choices=SeedPurpose)
     kind = models.CharField(_("seed procedure"), max_length=16, choices=SeedKind)
     source = models.CharField(_("source of the seed"), max_length=300, blank=True)
@@ -304,6 +313,12 @@ class SeedAnnouncement(models.Model):
     value_pattern = models.CharField(max_length=300, blank=True)
     witnesses = models.JSONField(default=list, blank=True)  # [{"name", "sha256"}], in order
     dropped = models.JSONField(default=list, blank=True)  # replacements: refs, fixed in advance
+    # Invitations: the register as uploaded (personal data, deleted with it), its SHA-256,
+    # how many to draw and the stratum column, all fixed before the seed is known.
+    register = models.TextField(blank=True)
+    register_sha256 = models.CharField(max_length=64, blank=True)
+    count = models.PositiveIntegerField(null=True, blank=True)
+    stratum_column = models.CharField(max_length=80, blank=True)
     context = models.TextField(blank=True)  # what the seed is bound to (algorithms/seed.py)
     announced_at = models.DateTimeField(_("announced at"))
     announced_by = recorded_by()
@@ -318,14 +333,14 @@ class SeedAnnouncement(models.Model):
         verbose_name_plural = _("seed announcements")
         constraints = [
             models.UniqueConstraint(
-                fields=["run", "purpose"],
+                fields=["panel", "purpose"],
                 condition=Q(used_at__isnull=True, superseded_at__isnull=True),
                 name="sortition_one_open_announcement",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.run} {self.purpose} seed #{self.pk}"
+        return f"{self.panel} {self.purpose} seed #{self.pk}"
 
     @property
     def legacy(self) -> bool:

@@ -115,7 +115,7 @@ def open_announcement(panel: Panel, purpose: str) -> SeedAnnouncement | None:
     """The seed announcement of the panel waiting for its reveal, if any."""
     return (
         SeedAnnouncement.objects.filter(
-            run__panel=panel, purpose=purpose, used_at__isnull=True, superseded_at__isnull=True
+            panel=panel, purpose=purpose, used_at__isnull=True, superseded_at__isnull=True
         )
         .select_related("run")
         .first()
@@ -211,6 +211,8 @@ def _announcement_record(announcement: SeedAnnouncement) -> dict:
         "value_pattern": announcement.value_pattern,
         "witnesses": announcement.witnesses,
         "dropped": announcement.dropped,
+        "register_sha256": announcement.register_sha256,
+        "count": announcement.count,
         "context": announcement.context,
         "revealed": announcement.revealed if announcement.used_at else [],
         "seed": announcement.seed,
@@ -221,7 +223,7 @@ def _announcement_record(announcement: SeedAnnouncement) -> dict:
 
 def announcements(panel: Panel) -> QuerySet[SeedAnnouncement]:
     """Every seed announcement of the panel, used, superseded or waiting, oldest first."""
-    return SeedAnnouncement.objects.filter(run__panel=panel).order_by("pk")
+    return SeedAnnouncement.objects.filter(panel=panel).order_by("pk")
 
 
 def _replacement_record(replacement: Replacement) -> dict:

@@ -54,9 +54,9 @@ def announce_draw(
     user, selection: SelectionRun, procedure: seeds.SeedProcedure
 ) -> SeedAnnouncement:
     """Commit to a run: publish where its seed will come from, before it can be known."""
-    _panel, selection = _drawable(user, selection)
+    panel, selection = _drawable(user, selection)
     return seeds.announce(
-        user, selection, SeedPurpose.DRAW, procedure, seeds.draw_context(selection)
+        user, panel, SeedPurpose.DRAW, procedure, seeds.draw_context(selection), run=selection
     )
 
 

@@ -18,10 +18,11 @@ PERSONAL_FIELDS = {"name": "", "email": "", "phone": "", "address": "", "postcod
 
 @transaction.atomic
 def delete_personal_data(panel: Panel, user=None) -> int:
-    """Blank the contact details of everyone not on the panel and the addresses of all
-    invitations; features, pseudonymous numbers and household hashes stay for the report
-    and for verification. Returns how many volunteers were anonymised. With `user`, the
-    permission is checked (the staff action); without, it is the scheduled deletion."""
+    """Blank the contact details of everyone not on the panel, the addresses of all
+    invitations and the registers kept for their lotteries; features, pseudonymous numbers
+    and household hashes stay for the report and for verification. Returns how many
+    volunteers were anonymised. With `user`, the permission is checked (the staff action);
+    without, it is the scheduled deletion."""
     if user is not None:
         require(user, "sortition.manage_panel", panel)
     panel = locked(panel)
@@ -34,6 +35,7 @@ def delete_personal_data(panel: Panel, user=None) -> int:
         .update(**PERSONAL_FIELDS, external_id="", invitation=None, anonymised_at=now)
     )
     invitations = panel.invitations.update(address="", register_id="", extra={})
+    panel.announcements.exclude(register="").update(register="")
     panel.registration_open = False
     panel.personal_data_deleted_at = now
     panel.save(update_fields=["registration_open", "personal_data_deleted_at"])

@@ -66,10 +66,11 @@ def announce_replacement(
     number = selection.announcements.filter(purpose=SeedPurpose.REPLACEMENT).count() + 1
     return seeds.announce(
         user,
-        selection,
+        panel,
         SeedPurpose.REPLACEMENT,
         procedure,
         seeds.replacement_context(selection, number, dropped),
+        run=selection,
         dropped=dropped,
     )
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from gemeinsam.core import audit
 from gemeinsam.sortition.algorithms import seed as seeds
 from gemeinsam.sortition.models import (
+    Panel,
     SeedAnnouncement,
     SeedKind,
     SeedPurpose,
@@ -94,7 +95,14 @@ def _check_procedure(procedure: SeedProcedure, now: datetime) -> None:
 
 
 def announce(
-    user, run: SelectionRun, purpose: str, procedure: SeedProcedure, context: str, **facts
+    user,
+    panel: Panel,
+    purpose: str,
+    procedure: SeedProcedure,
+    context: str,
+    *,
+    run: SelectionRun | None = None,
+    **facts,
 ) -> SeedAnnouncement:
     """Record the procedure (the caller holds the panel lock); an earlier announcement of the
     same purpose not used yet is superseded, and stays on the public page as such."""
@@ -103,10 +111,11 @@ def announce(
     # One open announcement per panel and purpose: announcing for two runs and choosing
     # the run once the seed is known would be a way to choose the panel.
     SeedAnnouncement.objects.filter(
-        run__panel=run.panel, purpose=purpose, used_at__isnull=True, superseded_at__isnull=True
+        panel=panel, purpose=purpose, used_at__isnull=True, superseded_at__isnull=True
     ).update(superseded_at=now)
     event = procedure.kind == SeedKind.PUBLIC_EVENT
     announcement = SeedAnnouncement.objects.create(
+        panel=panel,
         run=run,
         purpose=purpose,
         kind=procedure.kind,
@@ -125,11 +134,13 @@ def announce(
         announced_by=user,
         **facts,
     )
+    # The invitation lottery has no run: its event names the register instead.
+    where = {"run": run.pk} if run else {"register_sha256": announcement.register_sha256}
     audit.record(
         user,
-        "sortition.announce_seed",
-        run.panel,
-        run=run.pk,
+        "sortition.announce_seed" if run else "sortition.announce_invitation_seed",
+        panel,
+        **where,
         purpose=purpose,
         kind=procedure.kind,
         known_at=procedure.known_at.isoformat(),
@@ -187,6 +198,15 @@ def reveal(announcement: SeedAnnouncement | None, values: Sequence[str]) -> Seed
 
 def draw_context(run: SelectionRun) -> str:
     return f"{run.panel.slug} {SeedPurpose.DRAW} {run.commitment}"
+
+
+def invitation_context(
+    panel: Panel, number: int, register_sha256: str, count: int, stratum_column: str
+) -> str:
+    """The invitation lottery's seed is bound to its round and the register as uploaded."""
+    return f"{panel.slug} {SeedPurpose.INVITATIONS} {number} {register_sha256} {count} " + (
+        stratum_column
+    )
 
 
 def replacement_context(run: SelectionRun, number: int, dropped: Sequence[str]) -> str:

@@ -1,10 +1,13 @@
-"""`gemeinsam sortition verify <panel>`: the recorded draw and replacements checked against
-what was announced: timing, hashes or format, the derived seed, and the draw repeated."""
+"""`gemeinsam sortition verify <panel>`: the recorded invitation lottery, draw and replacements
+checked against what was announced: timing, hashes or format, the derived seed, the draw
+repeated (the invitations too, while their register is kept)."""
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC
 
 from gemeinsam.sortition.algorithms import seed as seeds
+from gemeinsam.sortition.algorithms.invitations import draw_invitations
 from gemeinsam.sortition.algorithms.replacements import replace
 from gemeinsam.sortition.exports import inputs_bytes
 from gemeinsam.sortition.models import (
@@ -15,9 +18,11 @@ from gemeinsam.sortition.models import (
     SelectionRun,
 )
 from gemeinsam.sortition.selectors import distribution_of, instance_for
+from gemeinsam.sortition.services.invitations import available_addresses, read_register
 from gemeinsam.sortition.services.seeds import (
     canonical_values,
     draw_context,
+    invitation_context,
     replacement_context,
 )
 
@@ -43,8 +48,11 @@ def _utc(moment) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _seed(report: Report, run: SelectionRun, announcement: SeedAnnouncement, what: str) -> str:
-    """The seed recomputed from the recorded reveal, after checking timing and the reveal."""
+def _seed(
+    report: Report, run: SelectionRun | None, announcement: SeedAnnouncement, what: str
+) -> str:
+    """The seed recomputed from the recorded reveal, after checking timing and the reveal
+    (and, for a run's draws, that the commitment came first)."""
     if announcement.legacy:
         report.notes.append(
             f"{what}: legacy free seed “{announcement.seed}”, typed in at the draw; it was not "
@@ -52,11 +60,13 @@ def _seed(report: Report, run: SelectionRun, announcement: SeedAnnouncement, wha
         )
         return announcement.seed
     known, announced = announcement.known_at, announcement.announced_at
-    report.check(
-        run.finished_at is not None and run.finished_at <= announced,
-        f"{what}: the commitment was published before the announcement",
-        f"{what}: the announcement ({announced}) is older than the commitment ({run.finished_at})",
-    )
+    if run is not None:
+        report.check(
+            run.finished_at is not None and run.finished_at <= announced,
+            f"{what}: the commitment was published before the announcement",
+            f"{what}: the announcement ({announced}) is older than the commitment "
+            f"({run.finished_at})",
+        )
     report.check(
         announced < known,
         f"{what}: announced at {_utc(announced)}, before the moment {_utc(known)}",
@@ -158,9 +168,64 @@ def _verify_replacements(report: Report, panel: Panel, run: SelectionRun) -> Non
         )
 
 
+def _redraw_invitations(
+    report: Report, panel: Panel, announcement: SeedAnnouncement, first: int, what: str
+) -> None:
+    """Repeat a round from the kept register: the addresses of earlier rounds left out."""
+    content = announcement.register.encode("utf-8")
+    report.check(
+        hashlib.sha256(content).hexdigest() == announcement.register_sha256,
+        f"{what}: the kept register has the announced SHA-256",
+        f"{what}: the kept register does not have the announced SHA-256",
+    )
+    register = read_register(content, announcement.stratum_column)
+    invitations = list(panel.invitations.order_by("position"))
+    earlier = {i.register_id for i in invitations if i.position < first}
+    chosen = draw_invitations(
+        available_addresses(register, earlier), announcement.count, announcement.seed
+    )
+    recorded = [i.register_id for i in invitations if i.position >= first][: len(chosen)]
+    report.check(
+        [a.id for a in chosen] == recorded,
+        f"{what}: the seed draws the recorded {len(chosen)} invitations from the register",
+        f"{what}: the seed draws other addresses from the register than the recorded ones",
+    )
+
+
+def _verify_invitations(report: Report, panel: Panel) -> None:
+    used = panel.announcements.filter(purpose=SeedPurpose.INVITATIONS, used_at__isnull=False)
+    first = 1  # each round's invitations follow the earlier rounds' in the draw order
+    for number, announcement in enumerate(used.order_by("pk"), 1):
+        what = f"invitations {number}"
+        if not announcement.legacy:
+            ordinal = panel.announcements.filter(
+                purpose=SeedPurpose.INVITATIONS, pk__lte=announcement.pk
+            ).count()
+            context = invitation_context(
+                panel,
+                ordinal,
+                announcement.register_sha256,
+                announcement.count,
+                announcement.stratum_column,
+            )
+            report.check(
+                announcement.context == context,
+                f"{what}: the seed is bound to this panel, the register's SHA-256 and the count",
+                f"{what}: the announcement is bound to “{announcement.context}”, not “{context}”",
+            )
+        _seed(report, None, announcement, what)
+        if announcement.legacy or not announcement.register:
+            report.notes.append(f"{what}: register not kept, invitations not re-drawn")
+        else:
+            _redraw_invitations(report, panel, announcement, first, what)
+        first += announcement.count or 0
+
+
 def verify_panel(panel: Panel) -> Report:
-    """Check the panel's draw and replacements; a report, never an exception for a mismatch."""
+    """Check the panel's invitation lottery, draw and replacements; a report, never an
+    exception for a mismatch."""
     report = Report()
+    _verify_invitations(report, panel)
     run = panel.drawn_run()
     if run is None:
         report.notes.append("the panel has not been drawn yet")

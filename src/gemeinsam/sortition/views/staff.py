@@ -21,9 +21,10 @@ from gemeinsam.sortition.forms import (
     PaperReplyForm,
     PoolImportForm,
     QuotaUploadForm,
+    RevealForm,
 )
-from gemeinsam.sortition.models import Panel, Volunteer
-from gemeinsam.sortition.services.invitations import draw_invitations
+from gemeinsam.sortition.models import Panel, SeedPurpose, Volunteer
+from gemeinsam.sortition.services.invitations import announce_invitations, draw_invitations
 from gemeinsam.sortition.services.panels import change_panel, create_panel
 from gemeinsam.sortition.services.quotas import upload_quotas
 from gemeinsam.sortition.services.volunteers import (
@@ -38,6 +39,11 @@ staff_only = permission_required("sortition.manage_panel", no_store=True)
 
 def panel_or_404(slug: str) -> Panel:
     return get_object_or_404(Panel, slug=slug)
+
+
+def posted_for(request: HttpRequest, action: str):
+    """The form data if this POST is for `action` (a page with two forms), else None."""
+    return request.POST if request.method == "POST" and action in request.POST else None
 
 
 @staff_only
@@ -115,35 +121,41 @@ def quotas(request: HttpRequest, slug: str) -> HttpResponse:
 
 @staff_only
 def invitations(request: HttpRequest, slug: str) -> HttpResponse:
+    """Announce the register, the number and the seed procedure; after the announced
+    moment, draw the invitations with the revealed value or secrets."""
     panel = panel_or_404(slug)
+    announcement = selectors.open_announcement(panel, SeedPurpose.INVITATIONS)
     form = InvitationForm(
-        form_data(request),
-        form_files(request),
+        posted_for(request, "announce"),
+        form_files(request) if posted_for(request, "announce") else None,
         initial={"stratum_column": panel.stratum_column, "count": panel.size * 20},
     )
-    created = submitted(
+    announced = submitted(
         request,
         form,
-        lambda data: draw_invitations(
+        lambda data: announce_invitations(
             request.user,
             panel,
             data["register"],
             data["count"],
-            data["seed"],
+            form.procedure(),
             stratum_column=data["stratum_column"],
         ),
     )
-    if created is not None:
-        messages.success(
-            request,
-            ngettext(
-                "%(count)s invitation has been drawn. Download the letter below.",
-                "%(count)s invitations have been drawn. Download the letters below.",
-                len(created),
-            )
-            % {"count": len(created)},
-        )
+    if announced is not None:
+        messages.success(request, _("The seed procedure has been announced."))
         return redirect("sortition:staff_invitations", panel.slug)
+    reveal_form = None
+    if announcement is not None:
+        reveal_form = RevealForm(posted_for(request, "reveal"), announcement=announcement)
+        created = submitted(
+            request,
+            reveal_form,
+            lambda data: draw_invitations(request.user, panel, reveal_form.values()),
+        )
+        if created is not None:
+            messages.success(request, _drawn_message(len(created)))
+            return redirect("sortition:staff_invitations", panel.slug)
     rows = selectors.strata(panel)
     return render(
         request,
@@ -151,12 +163,22 @@ def invitations(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "panel": panel,
             "form": form,
+            "announcement": announcement,
+            "reveal_form": reveal_form,
             "strata": rows,
             "total": selectors.strata_total(panel, rows),
             "drawn": panel.drawn_run() is not None,
             "section": "invitations",
         },
     )
+
+
+def _drawn_message(count: int) -> str:
+    return ngettext(
+        "%(count)s invitation has been drawn. Download the letter below.",
+        "%(count)s invitations have been drawn. Download the letters below.",
+        count,
+    ) % {"count": count}
 
 
 @staff_only

@@ -19,7 +19,7 @@ from gemeinsam.sortition.services.draw import draw as draw_panel
 from gemeinsam.sortition.services.privacy import delete_personal_data
 from gemeinsam.sortition.services.replacements import announce_replacement, replace_dropouts
 from gemeinsam.sortition.services.runs import request_run
-from gemeinsam.sortition.views.staff import panel_or_404, staff_only
+from gemeinsam.sortition.views.staff import panel_or_404, posted_for, staff_only
 
 
 @staff_only
@@ -64,11 +64,6 @@ def run_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "sortition/staff/run.html", context)
 
 
-def _post(request: HttpRequest, action: str):
-    """The form data if this POST is for `action` (a page with two forms), else None."""
-    return request.POST if request.method == "POST" and action in request.POST else None
-
-
 @staff_only
 def draw(request: HttpRequest, slug: str) -> HttpResponse:
     """Announce the seed procedure for the newest LEXIMIN run; after the announced moment,
@@ -81,7 +76,7 @@ def draw(request: HttpRequest, slug: str) -> HttpResponse:
         candidate = selectors.latest_leximin(panel)
         if request.method == "POST" and candidate is None:
             raise Http404
-        announce_form = SeedProcedureForm(_post(request, "announce"))
+        announce_form = SeedProcedureForm(posted_for(request, "announce"))
         done = submitted(
             request,
             announce_form,
@@ -91,7 +86,7 @@ def draw(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("The seed procedure has been announced."))
             return redirect("sortition:staff_draw", panel.slug)
     if announcement is not None:
-        reveal_form = RevealForm(_post(request, "reveal"), announcement=announcement)
+        reveal_form = RevealForm(posted_for(request, "reveal"), announcement=announcement)
         done = submitted(
             request,
             reveal_form,
@@ -136,7 +131,7 @@ def replacements(request: HttpRequest, slug: str) -> HttpResponse:
     panel = panel_or_404(slug)
     drawn = panel.drawn_run()
     members = selectors.panel_members(panel) if drawn else []
-    form = ReplacementForm(_post(request, "announce"), members=members)
+    form = ReplacementForm(posted_for(request, "announce"), members=members)
     if request.method == "POST" and drawn is None:
         raise Http404
     announced = submitted(
@@ -150,7 +145,7 @@ def replacements(request: HttpRequest, slug: str) -> HttpResponse:
     announcement = selectors.open_announcement(panel, SeedPurpose.REPLACEMENT)
     reveal_form = None
     if announcement is not None:
-        reveal_form = RevealForm(_post(request, "reveal"), announcement=announcement)
+        reveal_form = RevealForm(posted_for(request, "reveal"), announcement=announcement)
     replacement = reveal_form and submitted(
         request,
         reveal_form,
