@@ -42,7 +42,9 @@ def _kill_mid_task(log, is_running) -> None:
     url = database_url(connection.settings_dict)
     doomed = start_worker(url, log, pause=120)
     try:
-        wait_until(is_running, 60, "the task to run")
+        # A worker's start-up takes seconds, longer on a loaded CI machine; its log is shown
+        # when it never gets there.
+        wait_until(is_running, 180, "the task to run", log)
         doomed.kill()
         doomed.wait()
     finally:
@@ -58,7 +60,7 @@ def test_count_killed_mid_task_is_counted_once_after_restart(settings, staff, wo
     survivor = _kill_mid_task(worker_log, running.exists)
     try:
         done = Result.objects.filter(pk=queued.pk, state=ResultState.DONE)
-        wait_until(done.exists, 60, "the count to finish", worker_log)
+        wait_until(done.exists, 180, "the count to finish", worker_log)
     finally:
         stop(survivor)
     assert budgeting.results.count() == 1
@@ -76,7 +78,7 @@ def test_sortition_run_killed_mid_task_is_done_once_after_restart(settings, staf
     survivor = _kill_mid_task(worker_log, running.exists)
     try:
         wait_until(
-            panel.runs.filter(pk=run.pk, state=RunState.DONE).exists, 90, "the run", worker_log
+            panel.runs.filter(pk=run.pk, state=RunState.DONE).exists, 180, "the run", worker_log
         )
     finally:
         stop(survivor)
@@ -94,7 +96,7 @@ def test_pb_results_says_a_count_runs_instead_of_failing(settings, staff, worker
     worker = start_worker(url, worker_log, pause=120)
     try:
         running = Result.objects.filter(pk=queued.pk, state=ResultState.RUNNING)
-        wait_until(running.exists, 60, "the count to run")
+        wait_until(running.exists, 180, "the count to run", worker_log)
         with translation.override("en"), pytest.raises(CommandError, match="It is running since"):
             call_command("pb", "results", budgeting.process.slug)
         worker.kill()
@@ -118,7 +120,7 @@ def test_digest_killed_mid_task_mails_each_follower_once(settings, worker_log):
     digest = _tasks("gemeinsam.participation.tasks.send_daily_digests")
     survivor = _kill_mid_task(worker_log, digest.filter(status="RUNNING").exists)
     try:
-        wait_until(digest.filter(status="SUCCESSFUL").exists, 60, "the digest", worker_log)
+        wait_until(digest.filter(status="SUCCESSFUL").exists, 180, "the digest", worker_log)
     finally:
         stop(survivor)
     mails = [t.args_kwargs["kwargs"]["to"] for t in _tasks("gemeinsam.core.tasks.send_email")]
