@@ -23,7 +23,10 @@ from .faultkit import database_url, start_worker, stop, wait_until
 from .participation.conftest import make_process
 from .sortition.test_views_staff import example_panel
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Run on PostgreSQL only: on SQLite, late in the whole suite, the test process stopped seeing
+# the worker's commits and the shared test file then answered "disk I/O error" (cause not yet
+# found; alone or after the other top-level tests they pass on SQLite too).
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
