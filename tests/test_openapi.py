@@ -103,7 +103,7 @@ def test_unknown_api_paths_answer_json(db, anonymous, path):
     assert response.json()["detail"]
 
 
-def test_every_operation_declares_the_common_error_answers(anonymous):
+def test_every_operation_declares_the_common_error_answers(db, anonymous):
     document = anonymous.get("/api/openapi.json").json()
     missing = [
         f"{method.upper()} {path}: {status}"

@@ -4,7 +4,6 @@ The same tests run on both backends; where they differ, they ask `connection.ven
 """
 
 import json
-import multiprocessing
 import threading
 from datetime import UTC, datetime
 
@@ -322,42 +321,16 @@ def post_rows(token: str, stream: int, feature: int, years: tuple, number: int) 
     return answers
 
 
-def _client_process(barrier, results, arguments) -> None:
-    try:
-        barrier.wait()
-        results.put(post_rows(*arguments))
-    except BaseException as error:  # reported to the test
-        results.put(repr(error))
-    finally:
-        connections.close_all()
-
-
 def run_clients(arguments: list[tuple]) -> list:
-    """Each client in a process of its own on PostgreSQL (its own memory of partitions, as
-    the server's workers have), in a thread on SQLite (whose test database is in memory)."""
-    if connection.vendor != "postgresql":
-        answers = []
-        from ..conftest import run_concurrently
+    """Each client in a thread with its own database connection. (Forked processes, each
+    with its own memory of partitions as the server's workers have, shared a connection
+    inherited from earlier tests in the whole PostgreSQL suite; threads share that memory,
+    so the forget_partitions() calls of the tests keep every client's first write cold.)"""
+    answers = []
+    from ..conftest import run_concurrently
 
-        errors = run_concurrently([lambda a=a: answers.append(post_rows(*a)) for a in arguments])
-        return answers + errors
-    from django.test import Client
-
-    warm = Client(HTTP_AUTHORIZATION=f"Bearer {arguments[0][0]}")  # the children start warm
-    assert warm.get("/sta/v1.1/Datastreams").status_code == 200
-    assert warm.post("/sta/v1.1/CreateObservations", "[]", "application/json").status_code == 201
-    context = multiprocessing.get_context("fork")
-    barrier, results = context.Barrier(len(arguments)), context.Queue()
-    connections.close_all()  # the children open their own
-    processes = [
-        context.Process(target=_client_process, args=(barrier, results, a)) for a in arguments
-    ]
-    for process in processes:
-        process.start()
-    answers = [results.get(timeout=300) for _ in processes]
-    for process in processes:
-        process.join()
-    return answers
+    errors = run_concurrently([lambda a=a: answers.append(post_rows(*a)) for a in arguments])
+    return answers + errors
 
 
 @pytest.mark.django_db(transaction=True)
