@@ -159,3 +159,21 @@ def owns(task_id, worker_id: str) -> DBTaskResult | None:
     if row is None or row.status != TaskResultStatus.RUNNING:
         return None
     return row if row.worker_ids[-1:] == [worker_id] else None
+
+
+def fail_stuck(
+    running, task: Task, argument: str, stuck_after: timedelta, late: str, failed
+) -> None:
+    """Fail the rows of `running` (a count's or run's RUNNING rows) whose task was lost too
+    often or which ran longer than `stuck_after`; lost tasks are queued again first."""
+    reclaim_lost()
+    now = timezone.now()
+    for row in running:
+        state = state_of(task, **{argument: row.pk})
+        if state is not None and state.status == "FAILED":
+            error = f"Its worker was lost {state.attempts} times."
+        elif row.started_at and row.started_at < now - stuck_after:
+            error = late
+        else:
+            continue
+        running.filter(pk=row.pk).update(state=failed, finished_at=now, error=error)

@@ -131,19 +131,14 @@ def _fail_stuck(budgeting: BudgetingProcess) -> None:
     and failed when its attempts are used up or it ran far longer than any should."""
     from gemeinsam.budgeting.tasks import count_ballots
 
-    leases.reclaim_lost()
-    now = timezone.now()
-    for running in budgeting.results.filter(state=ResultState.RUNNING):
-        task = leases.state_of(count_ballots, result_id=running.pk)
-        if task is not None and task.status == "FAILED":
-            error = f"Its worker was lost {task.attempts} times."
-        elif running.started_at and running.started_at < now - stuck_after():
-            error = "The count did not finish in time; its worker may have stopped."
-        else:
-            continue
-        budgeting.results.filter(pk=running.pk, state=ResultState.RUNNING).update(
-            state=ResultState.FAILED, finished_at=now, error=error
-        )
+    leases.fail_stuck(
+        budgeting.results.filter(state=ResultState.RUNNING),
+        count_ballots,
+        "result_id",
+        stuck_after(),
+        "The count did not finish in time; its worker may have stopped.",
+        ResultState.FAILED,
+    )
 
 
 def _backend_defers() -> bool:

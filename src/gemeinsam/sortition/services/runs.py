@@ -58,19 +58,14 @@ def _fail_stuck(panel: Panel) -> None:
     and failed when its attempts are used up or it ran far longer than any should."""
     from gemeinsam.sortition.tasks import select_panel
 
-    leases.reclaim_lost()
-    now = timezone.now()
-    for running in panel.runs.filter(state=RunState.RUNNING):
-        task = leases.state_of(select_panel, run_id=running.pk)
-        if task is not None and task.status == "FAILED":
-            error = f"Its worker was lost {task.attempts} times."
-        elif running.started_at and running.started_at < now - stuck_after():
-            error = "The run did not finish in time; its worker may have stopped."
-        else:
-            continue
-        panel.runs.filter(pk=running.pk, state=RunState.RUNNING).update(
-            state=RunState.FAILED, finished_at=now, error=error
-        )
+    leases.fail_stuck(
+        panel.runs.filter(state=RunState.RUNNING),
+        select_panel,
+        "run_id",
+        stuck_after(),
+        "The run did not finish in time; its worker may have stopped.",
+        RunState.FAILED,
+    )
 
 
 def _enqueue(run: SelectionRun) -> None:
